@@ -53,7 +53,8 @@ export function toHex(bytes: Uint8Array): string {
 /** Strict: even length, [0-9a-fA-F] only. */
 export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
   assertString(hex, 'hex');
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new RangeError('hex must be even-length hex');
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex))
+    throw new RangeError('hex must be even-length hex');
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
@@ -68,7 +69,8 @@ export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 export const fromUtf8 = (bytes: Uint8Array): string => decoder.decode(bytes);
 
 export function u32be(value: number): Uint8Array {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`u32 out of range: ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
+    throw new RangeError(`u32 out of range: ${value}`);
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, value, false);
   return out;
@@ -98,4 +100,11 @@ export function lengthPrefixed(...parts: Uint8Array[]): Uint8Array {
     framed.push(new Uint8Array([part.length >> 8, part.length & 0xff]), part);
   }
   return concatBytes(...framed);
+}
+
+/** Lexicographic order; not constant time (used only on public keys). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }

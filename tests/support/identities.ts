@@ -1,0 +1,11 @@
+import type { RandomSource } from '../../crypto/bytes.ts';
+import { type Ed25519Backend, nobleEd25519 } from '../../crypto/ed25519.ts';
+import { type Identity, identityFromSeed } from '../../crypto/identity.ts';
+import { deterministicRandom } from './deterministic-random.ts';
+
+/** A reproducible identity per label; tests use the fast native backend unless they say otherwise. */
+export function testIdentity(label: string, backend: Ed25519Backend = nobleEd25519): Promise<Identity> {
+  return identityFromSeed(backend, deterministicRandom(`identity:${label}`)(32));
+}
+
+export const testRandom = (label: string): RandomSource => deterministicRandom(`random:${label}`);

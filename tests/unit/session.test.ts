@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { compareBytes } from '../../crypto/bytes.ts';
+import { MESSAGE_KIND } from '../../crypto/envelope.ts';
+import type { ProtocolErrorCode } from '../../crypto/errors.ts';
+import { openInit } from '../../crypto/handshake.ts';
+import type { Identity } from '../../crypto/identity.ts';
+import {
+  HANDSHAKE_FRESHNESS_MS,
+  newPeerState,
+  type PeerEffect,
+  type PeerEvent,
+  type PeerState,
+  step,
+} from '../../crypto/session.ts';
+import { classifyEnvelope } from '../../crypto/wire.ts';
+import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
+import { testIdentity, testRandom } from '../support/identities.ts';
+
+const backend = nodeEd25519();
+const alice = await testIdentity('alice', backend);
+const bob = await testIdentity('bob', backend);
+const carol = await testIdentity('carol', backend);
+const text = (s: string) => new TextEncoder().encode(s);
+const T0 = 1_790_000_000_000;
+
+/** One side of a conversation: its state machine plus the service's job of turning bytes into events. */
+class Side {
+  state: PeerState;
+  delivered: string[] = [];
+  dropped: ProtocolErrorCode[] = [];
+  established = 0;
+  now = T0;
+  private readonly random;
+  constructor(
+    readonly me: Identity,
+    peer: Identity,
+  ) {
+    this.state = newPeerState(peer.publicKey);
+    this.random = testRandom(`side:${Buffer.from(me.publicKey).toString('hex')}`);
+  }
+  async run(event: PeerEvent): Promise<Uint8Array[]> {
+    const { state, effects } = await step(this.state, event, {
+      identity: this.me,
+      backend,
+      random: this.random,
+      now: this.now,
+    });
+    this.state = state;
+    return this.apply(effects);
+  }
+  private apply(effects: PeerEffect[]): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const effect of effects) {
+      if (effect.type === 'transmit') out.push(effect.bytes);
+      if (effect.type === 'deliver') this.delivered.push(new TextDecoder().decode(effect.body));
+      if (effect.type === 'dropped') this.dropped.push(effect.error.code);
+      if (effect.type === 'established') this.established++;
+    }
+    return out;
+  }
+  async receive(bytes: Uint8Array): Promise<Uint8Array[]> {
+    const kind = classifyEnvelope(bytes);
+    if (kind.type === 'handshakeInit')
+      return this.run({ type: 'init', init: await openInit(this.me, bytes, backend) });
+    if (kind.type === 'handshakeAccept') return this.run({ type: 'accept', bytes });
+    return this.run({ type: 'message', bytes });
+  }
+  send(message: string) {
+    return this.run({ type: 'send', kind: MESSAGE_KIND.chat, body: text(message) });
+  }
+}
+
+/** Delivers everything in flight, both ways, until the wire is quiet. */
+async function pump(a: Side, b: Side, fromA: Uint8Array[], fromB: Uint8Array[] = []) {
+  let toB = fromA;
+  let toA = fromB;
+  for (let round = 0; round < 10 && (toA.length || toB.length); round++) {
+    const nextA: Uint8Array[] = [];
+    const nextB: Uint8Array[] = [];
+    for (const bytes of toB) nextB.push(...(await b.receive(bytes)));
+    for (const bytes of toA) nextA.push(...(await a.receive(bytes)));
+    toB = nextA;
+    toA = nextB;
+  }
+}
+
+describe('session state machine', () => {
+  it('queues messages until the handshake completes, then delivers them in order', async () => {
+    const a = new Side(alice, bob);
+    const b = new Side(bob, alice);
+    const wire = [...(await a.send('one')), ...(await a.send('two'))];
+    expect(wire).toHaveLength(1); // only the INIT: both messages wait for the session
+    await pump(a, b, wire);
+    expect(b.delivered).toEqual(['one', 'two']);
+    expect(a.established).toBe(1);
+    expect(b.established).toBe(1);
+    await pump(a, b, [], await b.send('three'));
+    expect(a.delivered).toEqual(['three']);
+  });
+
+  it('simultaneous open ends with exactly one session', async () => {
+    const a = new Side(alice, bob);
+    const b = new Side(bob, alice);
+    const fromA = await a.send('from a');
+    const fromB = await b.send('from b');
+    await pump(a, b, fromA, fromB);
+    expect(a.delivered).toEqual(['from b']);
+    expect(b.delivered).toEqual(['from a']);
+    expect(a.state.current?.keys.sessionId).toEqual(b.state.current?.keys.sessionId);
+    const lower = compareBytes(alice.publicKey, bob.publicKey) < 0 ? a : b;
+    expect(lower.state.current?.keys.role).toBe('initiator');
+  });
+
+  it('a replayed INIT is refused, and so is a stale one', async () => {
+    const a = new Side(alice, bob);
+    const b = new Side(bob, alice);
+    const [init] = await a.send('hi');
+    await pump(a, b, [init!]);
+    const sessionBefore = b.state.current;
+    await b.receive(init!);
+    expect(b.dropped).toEqual(['replayed']);
+    expect(b.state.current).toBe(sessionBefore);
+
+    const late = new Side(bob, alice);
+    late.now = T0 + HANDSHAKE_FRESHNESS_MS + 1;
+    await late.receive(init!);
+    expect(late.dropped).toEqual(['stale-handshake']);
+    expect(late.state.current).toBeNull();
+  });
+
+  it('an INIT from a third party is not accepted into this contact', async () => {
+    const fromCarol = new Side(carol, bob);
+    const b = new Side(bob, alice);
+    const [init] = await fromCarol.send('hi, I am alice');
+    await b.receive(init!);
+    expect(b.dropped).toEqual(['wrong-peer']);
+    expect(b.state.current).toBeNull();
+  });
+
+  it('a replayed session message is dropped, not delivered twice', async () => {
+    const a = new Side(alice, bob);
+    const b = new Side(bob, alice);
+    await pump(a, b, await a.send('hello'));
+    const [again] = await a.send('again');
+    await b.receive(again!);
+    await b.receive(again!);
+    expect(b.delivered).toEqual(['hello', 'again']);
+    expect(b.dropped).toEqual(['replayed']);
+  });
+
+  it('re-keys when the peer lost its session, and the retried message gets through', async () => {
+    const a = new Side(alice, bob);
+    let b = new Side(bob, alice);
+    await pump(a, b, await a.send('before reload'));
+    b = new Side(bob, alice); // bob reloaded: memory only, the session is gone
+    const [lost] = await a.send('lost');
+    const reply = await b.receive(lost!);
+    expect(b.dropped).toEqual(['unknown-session']);
+    await pump(a, b, [], reply);
+    await pump(a, b, await a.send('retried'));
+    expect(b.delivered).toEqual(['retried']);
+  });
+
+  it('keeps opening envelopes of the session it just replaced', async () => {
+    const a = new Side(alice, bob);
+    const b = new Side(bob, alice);
+    await pump(a, b, await a.send('first'));
+    const [inFlight] = await a.send('in flight');
+    // Bob re-keys (as after a reload of his side) before alice's message arrives.
+    await pump(b, a, await b.run({ type: 'connect' }));
+    await b.receive(inFlight!);
+    expect(b.delivered).toEqual(['first', 'in flight']);
+  });
+
+  it('an ACCEPT with nothing in flight is dropped', async () => {
+    const a = new Side(alice, bob);
+    const b = new Side(bob, alice);
+    const [init] = await a.send('x');
+    const [accept] = await b.receive(init!);
+    await a.receive(accept!);
+    await a.receive(accept!);
+    expect(a.dropped).toEqual(['unexpected-message']);
+  });
+});
