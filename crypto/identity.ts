@@ -31,7 +31,7 @@ export async function identityFromSeed(backend: Ed25519Backend, seed: Uint8Array
   };
 }
 
-export function createIdentity(backend: Ed25519Backend, random: RandomSource): Promise<Identity> {
+export async function createIdentity(backend: Ed25519Backend, random: RandomSource): Promise<Identity> {
   const seed = random(SEED_LENGTH);
   assertBytes(seed, 'random(32)', SEED_LENGTH);
   return identityFromSeed(backend, seed);
