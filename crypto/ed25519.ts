@@ -53,6 +53,7 @@ const GROUP_ORDER_LE = fromHex('edd3f55c1a631258d69cf7a2def9de140000000000000000
 
 /** True if the 32-byte little-endian integer is below L. */
 export function isCanonicalScalar(scalar: Uint8Array): boolean {
+  assertBytes(scalar, 'scalar', 32);
   for (let i = 31; i >= 0; i--) {
     if (scalar[i]! < GROUP_ORDER_LE[i]!) return true;
     if (scalar[i]! > GROUP_ORDER_LE[i]!) return false;
@@ -62,6 +63,7 @@ export function isCanonicalScalar(scalar: Uint8Array): boolean {
 
 /** True if y < p = 2^255 - 19 and the encoding is not x = 0 with the sign bit set. */
 export function isCanonicalPoint(encoded: Uint8Array): boolean {
+  assertBytes(encoded, 'encoded', 32);
   const top = encoded[31]! & 0x7f;
   let allOnes = top === 0x7f;
   for (let i = 1; i < 31 && allOnes; i++) allOnes = encoded[i] === 0xff;
@@ -77,6 +79,7 @@ export function isCanonicalPoint(encoded: Uint8Array): boolean {
 }
 
 export function isSmallOrderPoint(encoded: Uint8Array): boolean {
+  assertBytes(encoded, 'encoded', 32);
   let found = false;
   for (const point of SMALL_ORDER_POINTS) found = equalBytes(point, encoded) || found;
   return found;
@@ -94,6 +97,8 @@ export function isAcceptablePublicKey(publicKey: Uint8Array): boolean {
 
 /** Steps 1–4 of the rule; pure byte checks, no curve arithmetic. */
 export function passesVerificationPolicy(signature: Uint8Array, publicKey: Uint8Array): boolean {
+  assertBytes(signature, 'signature');
+  assertBytes(publicKey, 'publicKey');
   if (signature.length !== SIGNATURE_LENGTH || !isAcceptablePublicKey(publicKey)) return false;
   const r = signature.subarray(0, 32);
   return isCanonicalScalar(signature.subarray(32)) && isCanonicalPoint(r) && !isSmallOrderPoint(r);
