@@ -17,7 +17,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { assertBytes, assertString, concatBytes, equalBytes, fromUtf8, utf8 } from './bytes.ts';
-import { isAcceptablePublicKey, PUBLIC_KEY_LENGTH } from './ed25519.ts';
+import { isAcceptablePublicKey, isIdentityKey, PUBLIC_KEY_LENGTH } from './ed25519.ts';
 import { ProtocolError } from './errors.ts';
 
 export const CONTACT_CODE_PREFIX = 'TC1';
@@ -124,7 +124,7 @@ export function contactFromBytes(frame: Uint8Array): ContactCard {
   const flags = body[1]!;
   if ((flags & ~(FLAG_NAME | FLAG_RELAY_URL)) !== 0) throw bad('unknown flags');
   const publicKey = body.slice(KEY_OFFSET, KEY_OFFSET + PUBLIC_KEY_LENGTH);
-  if (!isAcceptablePublicKey(publicKey)) throw new ProtocolError('bad-key', 'not an acceptable identity key');
+  if (!isIdentityKey(publicKey)) throw new ProtocolError('bad-key', 'not an acceptable identity key');
   let offset = KEY_OFFSET + PUBLIC_KEY_LENGTH;
   const field = (max: number, what: string): string => {
     const length = body[offset];

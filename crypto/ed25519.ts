@@ -95,6 +95,21 @@ export function isAcceptablePublicKey(publicKey: Uint8Array): boolean {
   );
 }
 
+/**
+ * Acceptable and also a point on the curve. Costs a point decompression, so it is checked where a key enters
+ * (contact codes, boxing to a key), not on every signature verification, where an off-curve key simply
+ * never verifies.
+ */
+export function isIdentityKey(publicKey: Uint8Array): boolean {
+  if (!isAcceptablePublicKey(publicKey)) return false;
+  try {
+    noble.Point.fromBytes(publicKey, false);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Steps 1–4 of the rule; pure byte checks, no curve arithmetic. */
 export function passesVerificationPolicy(signature: Uint8Array, publicKey: Uint8Array): boolean {
   assertBytes(signature, 'signature');

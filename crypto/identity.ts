@@ -6,7 +6,7 @@
 import { sha512 } from '@noble/hashes/sha2.js';
 import nacl from 'tweetnacl';
 import { assertBytes, type RandomSource } from './bytes.ts';
-import { type Ed25519Backend, type Ed25519Signer, isAcceptablePublicKey, SEED_LENGTH } from './ed25519.ts';
+import { type Ed25519Backend, type Ed25519Signer, isIdentityKey, SEED_LENGTH } from './ed25519.ts';
 import { ProtocolError } from './errors.ts';
 
 export interface Identity {
@@ -67,7 +67,7 @@ function modPow(base: bigint, exponent: bigint): bigint {
  */
 export function ed25519PublicToX25519(publicKey: Uint8Array): Uint8Array {
   assertBytes(publicKey, 'publicKey', 32);
-  if (!isAcceptablePublicKey(publicKey)) throw new ProtocolError('bad-key', 'not a usable Ed25519 public key');
+  if (!isIdentityKey(publicKey)) throw new ProtocolError('bad-key', 'not a usable Ed25519 public key');
   let y = 0n;
   for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? publicKey[i]! & 0x7f : publicKey[i]!);
   const u = (((1n + y) % P) * modPow((P + 1n - y) % P, P - 2n)) % P;

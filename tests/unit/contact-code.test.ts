@@ -295,4 +295,11 @@ describe('contact links', () => {
       expect(REJECTION_CODES, text.slice(0, 60)).toContain(codeOf(() => parseContactInput(text)));
     }
   });
+
+  it('refuses a key that is not a point on the curve', () => {
+    const offCurve = new Uint8Array(32);
+    offCurve[0] = 2; // y = 2: x^2 has no square root mod p
+    const code = encodeContactCode({ publicKey: offCurve });
+    expect(codeOf(() => decodeContactCode(code))).toBe('bad-key');
+  });
 });
