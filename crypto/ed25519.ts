@@ -16,7 +16,7 @@
  */
 import * as noble from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { assertBytes, concatBytes, equalBytes, fromHex } from './bytes.ts';
+import { assertBytes, concatBytes, equalBytes, fromBase64Url, fromHex } from './bytes.ts';
 
 // noble's synchronous API needs a SHA-512; this wiring is configuration of the library, not our state.
 noble.hashes.sha512 = sha512;
@@ -71,7 +71,8 @@ export function isCanonicalPoint(encoded: Uint8Array): boolean {
   const signBit = encoded[31]! & 0x80;
   if (signBit !== 0) {
     // x = 0 exactly when y = 1 or y = p - 1; those points have no negative form.
-    const y = encoded.slice();
+    // A copy, never a view: Node's Buffer#slice shares memory, and the caller's key must stay untouched.
+    const y = Uint8Array.from(encoded);
     y[31] = top;
     if (equalBytes(y, SMALL_ORDER_POINTS[0]!) || equalBytes(y, SMALL_ORDER_POINTS[1]!)) return false;
   }
@@ -170,12 +171,6 @@ export const ED25519_PKCS8_PREFIX = fromHex('302e020100300506032b657004220420');
 /** SubjectPublicKeyInfo prefix for a raw Ed25519 public key (RFC 8410). */
 export const ED25519_SPKI_PREFIX = fromHex('302a300506032b6570032100');
 
-const base64UrlToBytes = (text: string): Uint8Array => {
-  const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
-  const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-};
-
 /**
  * The platform's native Ed25519 through WebCrypto (browsers, Node). `subtle` is passed in so the module
  * touches no globals. Imported verification keys are kept in a small bounded cache.
@@ -204,7 +199,7 @@ export function webCryptoEd25519(subtle: SubtleCrypto, cacheSize = 256): Ed25519
       const privateKey = await subtle.importKey('pkcs8', pkcs8, algorithm, false, ['sign']);
       pkcs8.fill(0);
       return {
-        publicKey: base64UrlToBytes(jwk.x ?? ''),
+        publicKey: fromBase64Url(jwk.x ?? ''),
         sign: async (message) => new Uint8Array(await subtle.sign(algorithm, privateKey, message.slice())),
       };
     },

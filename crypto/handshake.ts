@@ -22,7 +22,11 @@
  *   signed: "tincan-handshake-accept-v1\0" | ver | initiator id | responder id | E_i | E_r | sid | ts
  *
  * Keys: HKDF-SHA-256(ikm = X25519(e_i, E_r), salt = SHA-256(transcript), info = "tincan-session-keys-v1"),
- * 64 bytes: initiator->responder key, then responder->initiator key.
+ * 64 bytes: initiator->responder key, then responder->initiator key. The same X25519(e_i, E_r) also keys
+ * the ACCEPT box (through HSalsa20, as crypto_box does), so each side computes it once.
+ *
+ * Every X25519 runs on the identity's backend (native where the platform has one); a box is
+ * secretbox(boxKey(X25519(a, B))), identical to nacl.box(m, n, B, a).
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
@@ -32,6 +36,7 @@ import { type Ed25519Backend, verify } from './ed25519.ts';
 import { ProtocolError } from './errors.ts';
 import { ed25519PublicToX25519, type Identity } from './identity.ts';
 import { ENVELOPE_TYPE, PROTOCOL_VERSION, SESSION_ID_LENGTH } from './wire.ts';
+import { boxKey } from './x25519.ts';
 
 export const INIT_LENGTH = 2 + 32 + 120 + 16;
 export const ACCEPT_LENGTH = 2 + SESSION_ID_LENGTH + 32 + 96 + 16;
@@ -77,10 +82,13 @@ export interface OpenedInit {
 const nonce = (label: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array =>
   sha512(concatBytes(label, a, b)).subarray(0, nacl.box.nonceLength);
 
-function freshEphemeral(random: RandomSource): nacl.BoxKeyPair {
-  const secret = random(32);
-  assertBytes(secret, 'random(32)', 32);
-  return nacl.box.keyPair.fromSecretKey(secret);
+async function freshEphemeral(
+  identity: Identity,
+  random: RandomSource,
+): Promise<{ publicKey: Uint8Array; secretKey: Uint8Array }> {
+  const secretKey = random(32);
+  assertBytes(secretKey, 'random(32)', 32);
+  return { publicKey: await identity.x25519.publicKey(secretKey), secretKey };
 }
 
 export async function createInit(
@@ -93,7 +101,7 @@ export async function createInit(
   if (equalBytes(responderKey, identity.publicKey))
     throw new RangeError('cannot open a session with oneself');
   const responderBox = ed25519PublicToX25519(responderKey);
-  const ephemeral = freshEphemeral(random);
+  const ephemeral = await freshEphemeral(identity, random);
   const sessionId = random(SESSION_ID_LENGTH);
   assertBytes(sessionId, 'random(16)', SESSION_ID_LENGTH);
   const ts = u64be(now);
@@ -101,12 +109,10 @@ export async function createInit(
     concatBytes(INIT_LABEL, VERSION, responderKey, identity.publicKey, ephemeral.publicKey, sessionId, ts),
   );
   const plaintext = concatBytes(identity.publicKey, sessionId, ts, signature);
-  const boxed = nacl.box(
-    plaintext,
-    nonce(INIT_NONCE_LABEL, ephemeral.publicKey, responderBox),
-    responderBox,
-    ephemeral.secretKey,
+  const key = boxKey(
+    await identity.x25519.sharedSecret(ephemeral.secretKey, responderBox, ephemeral.publicKey),
   );
+  const boxed = nacl.secretbox(plaintext, nonce(INIT_NONCE_LABEL, ephemeral.publicKey, responderBox), key);
   return {
     bytes: concatBytes(
       Uint8Array.of(PROTOCOL_VERSION, ENVELOPE_TYPE.handshakeInit),
@@ -138,11 +144,13 @@ export async function openInit(
 ): Promise<OpenedInit> {
   checkHeader(bytes, ENVELOPE_TYPE.handshakeInit, INIT_LENGTH);
   const initiatorEphemeral = bytes.slice(2, 34);
-  const plaintext = nacl.box.open(
+  const key = boxKey(
+    await identity.x25519.sharedSecret(identity.box.secretKey, initiatorEphemeral, identity.box.publicKey),
+  );
+  const plaintext = nacl.secretbox.open(
     bytes.subarray(34),
     nonce(INIT_NONCE_LABEL, initiatorEphemeral, identity.box.publicKey),
-    initiatorEphemeral,
-    identity.box.secretKey,
+    key,
   );
   if (!plaintext) throw new ProtocolError('decrypt-failed', 'handshake init');
   const initiatorKey = plaintext.slice(0, 32);
@@ -191,16 +199,13 @@ function transcript(
   );
 }
 
+/** `shared` is X25519(e_i, E_r), already checked non-zero by the backend. */
 function deriveKeys(
   role: Role,
-  secret: Uint8Array,
-  peerEphemeral: Uint8Array,
+  shared: Uint8Array,
   transcriptBytes: Uint8Array,
   fields: { sessionId: Uint8Array; localKey: Uint8Array; peerKey: Uint8Array },
 ): SessionKeys {
-  const shared = nacl.scalarMult(secret, peerEphemeral);
-  // A low-order ephemeral gives an all-zero secret that anyone can compute.
-  if (equalBytes(shared, new Uint8Array(32))) throw new ProtocolError('bad-key', 'low-order ephemeral key');
   const okm = hkdf(sha256, shared, sha256(concatBytes(TRANSCRIPT_LABEL, transcriptBytes)), KEYS_INFO, 64);
   shared.fill(0);
   const initiatorToResponder = okm.slice(0, 32);
@@ -219,7 +224,13 @@ export async function createAccept(
   init: OpenedInit,
   random: RandomSource,
 ): Promise<{ bytes: Uint8Array; keys: SessionKeys }> {
-  const ephemeral = freshEphemeral(random);
+  const ephemeral = await freshEphemeral(identity, random);
+  const shared = await identity.x25519.sharedSecret(
+    ephemeral.secretKey,
+    init.initiatorEphemeral,
+    ephemeral.publicKey,
+  );
+  ephemeral.secretKey.fill(0);
   const signature = await identity.signer.sign(
     concatBytes(
       ACCEPT_LABEL,
@@ -232,16 +243,14 @@ export async function createAccept(
       u64be(init.timestamp),
     ),
   );
-  const boxed = nacl.box(
+  const boxed = nacl.secretbox(
     concatBytes(identity.publicKey, signature),
     nonce(ACCEPT_NONCE_LABEL, ephemeral.publicKey, init.initiatorEphemeral),
-    init.initiatorEphemeral,
-    ephemeral.secretKey,
+    boxKey(shared),
   );
   const keys = deriveKeys(
     'responder',
-    ephemeral.secretKey,
-    init.initiatorEphemeral,
+    shared,
     transcript(
       init.initiatorKey,
       identity.publicKey,
@@ -252,7 +261,6 @@ export async function createAccept(
     ),
     { sessionId: init.sessionId, localKey: identity.publicKey, peerKey: init.initiatorKey },
   );
-  ephemeral.secretKey.fill(0);
   return {
     bytes: concatBytes(
       Uint8Array.of(PROTOCOL_VERSION, ENVELOPE_TYPE.handshakeAccept),
@@ -275,11 +283,15 @@ export async function openAccept(
   if (!equalBytes(sessionId, pending.sessionId))
     throw new ProtocolError('unexpected-message', 'other session');
   const responderEphemeral = bytes.slice(18, 50);
-  const plaintext = nacl.box.open(
+  const shared = await identity.x25519.sharedSecret(
+    pending.ephemeralSecret,
+    responderEphemeral,
+    pending.ephemeralPublic,
+  );
+  const plaintext = nacl.secretbox.open(
     bytes.subarray(50),
     nonce(ACCEPT_NONCE_LABEL, responderEphemeral, pending.ephemeralPublic),
-    responderEphemeral,
-    pending.ephemeralSecret,
+    boxKey(shared),
   );
   if (!plaintext) throw new ProtocolError('decrypt-failed', 'handshake accept');
   const responderKey = plaintext.subarray(0, 32);
@@ -300,8 +312,7 @@ export async function openAccept(
   }
   return deriveKeys(
     'initiator',
-    pending.ephemeralSecret,
-    responderEphemeral,
+    shared,
     transcript(
       identity.publicKey,
       pending.peerKey,

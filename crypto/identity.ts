@@ -8,6 +8,7 @@ import nacl from 'tweetnacl';
 import { assertBytes, type RandomSource } from './bytes.ts';
 import { type Ed25519Backend, type Ed25519Signer, isIdentityKey, SEED_LENGTH } from './ed25519.ts';
 import { ProtocolError } from './errors.ts';
+import { tweetnaclX25519, type X25519Backend } from './x25519.ts';
 
 export interface Identity {
   /** Ed25519 public key: the address. */
@@ -17,9 +18,15 @@ export interface Identity {
   readonly signer: Ed25519Signer;
   /** X25519 key pair derived from the same seed, for the boxed handshake opening message. */
   readonly box: { readonly publicKey: Uint8Array; readonly secretKey: Uint8Array };
+  /** The X25519 implementation this identity's handshakes run on (native where the platform has one). */
+  readonly x25519: X25519Backend;
 }
 
-export async function identityFromSeed(backend: Ed25519Backend, seed: Uint8Array): Promise<Identity> {
+export async function identityFromSeed(
+  backend: Ed25519Backend,
+  seed: Uint8Array,
+  x25519: X25519Backend = tweetnaclX25519,
+): Promise<Identity> {
   assertBytes(seed, 'seed', SEED_LENGTH);
   const signer = await backend.importSigner(seed);
   const boxSecretKey = ed25519SeedToX25519(seed);
@@ -28,13 +35,18 @@ export async function identityFromSeed(backend: Ed25519Backend, seed: Uint8Array
     seed: seed.slice(),
     signer,
     box: { publicKey: nacl.scalarMult.base(boxSecretKey), secretKey: boxSecretKey },
+    x25519,
   };
 }
 
-export async function createIdentity(backend: Ed25519Backend, random: RandomSource): Promise<Identity> {
+export async function createIdentity(
+  backend: Ed25519Backend,
+  random: RandomSource,
+  x25519: X25519Backend = tweetnaclX25519,
+): Promise<Identity> {
   const seed = random(SEED_LENGTH);
   assertBytes(seed, 'random(32)', SEED_LENGTH);
-  return identityFromSeed(backend, seed);
+  return identityFromSeed(backend, seed, x25519);
 }
 
 /** Clamped first half of SHA-512(seed): the scalar Ed25519 itself signs with. */

@@ -11,6 +11,7 @@ const needs = [
   { what: 'Chromium', pkg: 'chromium', present: () => chromiumPaths.some((p) => existsSync(p)) },
   { what: 'Redis', pkg: 'redis-server', present: () => onPath('redis-server') },
   { what: 'coturn', pkg: 'coturn', present: () => onPath('turnserver') },
+  { what: 'strace', pkg: 'strace', present: () => onPath('strace') },
 ];
 
 const missing = needs.filter((need) => !need.present());

@@ -292,3 +292,17 @@ describe('identity: Ed25519 -> X25519', () => {
     }
   });
 });
+
+describe('inputs are never modified', () => {
+  it('verify leaves Buffer arguments untouched (Buffer#slice is a view)', async () => {
+    const { nodeEd25519: node } = await import('../../relay/platform/node-ed25519.ts');
+    const negativeZero = new Uint8Array(32);
+    negativeZero[0] = 1;
+    negativeZero[31] = 0x80;
+    const key = Buffer.from(negativeZero);
+    const signature = Buffer.alloc(64, 0x80);
+    await verify(node(), signature, new Uint8Array(0), key);
+    expect(key[31]).toBe(0x80);
+    expect(signature.every((b) => b === 0x80)).toBe(true);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * Every limit the relay enforces, in one place (spec/drafts/relay.md §Limits). Each one bounds memory or
+ * CPU that a single client, or a single address, can make the relay spend.
+ */
+import { SEND_HEADER_LENGTH } from '../crypto/relay-frames.ts';
+
+export interface RelayLimits {
+  /** Largest WebSocket message accepted (ws maxPayload); larger ones are refused with 1009 before buffering. */
+  readonly maxFrameBytes: number;
+  /** Token bucket per connection: sustained frames per second ... */
+  readonly messagesPerSecond: number;
+  /** ... and the burst it may spend at once. Running dry closes the socket (rate-limited). */
+  readonly messageBurst: number;
+  /** Open sockets per remote IP address (behind a reverse proxy every client shares the proxy's address). */
+  readonly maxConnectionsPerIp: number;
+  /** Open sockets in total. */
+  readonly maxConnections: number;
+  /** A socket that has not sent a valid AUTH by then is closed (auth-timeout). */
+  readonly authTimeoutMs: number;
+  /** A ping every interval; a socket that has not answered the previous ping is terminated. */
+  readonly heartbeatIntervalMs: number;
+  /** Bytes queued for one socket beyond which it is closed as a slow consumer. */
+  readonly maxBufferedBytes: number;
+  /** How long a closing socket may take to finish the closing handshake before it is destroyed. */
+  readonly closeTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
+  // 64 KiB: the largest end-to-end envelope plus the SEND header, rounded up.
+  maxFrameBytes: 64 * 1024,
+  messagesPerSecond: 200,
+  messageBurst: 400,
+  maxConnectionsPerIp: 256,
+  maxConnections: 50_000,
+  authTimeoutMs: 10_000,
+  heartbeatIntervalMs: 30_000,
+  // 16 full frames: room for a burst, yet 50,000 sockets can never hold more than this each.
+  maxBufferedBytes: 1024 * 1024,
+  closeTimeoutMs: 5_000,
+});
+
+const positiveInteger = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) > 0;
+
+/** Defaults overridden by `overrides`; throws RangeError naming the first unusable value. */
+export function resolveLimits(overrides: Partial<RelayLimits> = {}): RelayLimits {
+  const limits = { ...DEFAULT_LIMITS, ...overrides };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!positiveInteger(value))
+      throw new RangeError(`limits.${name} must be a positive integer, got ${value}`);
+  }
+  if (limits.maxFrameBytes <= SEND_HEADER_LENGTH || limits.maxFrameBytes > 0xffffffff) {
+    throw new RangeError(`limits.maxFrameBytes must be in ${SEND_HEADER_LENGTH + 1}..2^32-1`);
+  }
+  if (limits.maxBufferedBytes < limits.maxFrameBytes) {
+    throw new RangeError('limits.maxBufferedBytes must hold at least one full frame');
+  }
+  return Object.freeze(limits);
+}

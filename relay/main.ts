@@ -1,0 +1,109 @@
+/**
+ * `npm start`: runs the relay. Flags win over environment variables, which win over defaults.
+ *
+ *   --host HOST          HOST            default 127.0.0.1
+ *   --port PORT          PORT            default 8080 (0: any free port)
+ *   --origin ORIGIN      TINCAN_ORIGIN   public origin(s) clients sign, comma-separated; default the listen address
+ *   --tls-cert FILE      TLS_CERT        with --tls-key: serve HTTPS and WSS
+ *   --tls-key FILE       TLS_KEY
+ *                        TURN_SECRET, TURN_URLS (comma-separated), TURN_TTL (seconds): TURN credentials
+ *                        REDIS_URL: route through Redis pub/sub (several relay processes)
+ *                        REDIS_CHANNEL_KEY: hex secret (>= 16 bytes) shared by those processes; hides keys in channel names
+ *                        METRICS_TOKEN: /metrics for `Authorization: Bearer <token>` (default: loopback only)
+ *
+ * Logs hold the listen address, counts and error classes; never keys, addresses, IPs or sizes.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Router } from './router.ts';
+import { createRelay, type RelayOptions } from './server.ts';
+
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    origin: { type: 'string', multiple: true },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+  },
+  strict: true,
+});
+const env = process.env;
+const list = (text: string | undefined): string[] | undefined =>
+  text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+function fail(message: string): never {
+  console.error(`tincan relay: ${message}`);
+  process.exit(2);
+}
+
+const port = Number(values.port ?? env.PORT ?? 8080);
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be an integer in 0..65535');
+const options: RelayOptions = { host: values.host ?? env.HOST ?? '127.0.0.1', port };
+const origins = values.origin?.flatMap((o) => list(o) ?? []) ?? list(env.TINCAN_ORIGIN);
+if (origins !== undefined) options.origins = origins;
+
+const certFile = values['tls-cert'] ?? env.TLS_CERT;
+const keyFile = values['tls-key'] ?? env.TLS_KEY;
+if ((certFile === undefined) !== (keyFile === undefined)) fail('--tls-cert and --tls-key go together');
+if (certFile !== undefined && keyFile !== undefined) {
+  options.tls = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+}
+
+if (env.TURN_SECRET !== undefined || env.TURN_URLS !== undefined) {
+  const urls = list(env.TURN_URLS);
+  if (env.TURN_SECRET === undefined || urls === undefined) fail('TURN_SECRET and TURN_URLS go together');
+  options.turn = { secret: env.TURN_SECRET, urls };
+  if (env.TURN_TTL !== undefined) options.turn.ttlSeconds = Number(env.TURN_TTL);
+}
+if (env.METRICS_TOKEN !== undefined) options.metricsToken = env.METRICS_TOKEN;
+if (env.REDIS_URL !== undefined) {
+  try {
+    options.router = await redisRouter(env.REDIS_URL);
+  } catch (error) {
+    fail(`cannot use REDIS_URL: ${(error as Error).message}`);
+  }
+}
+
+async function redisRouter(url: string): Promise<Router> {
+  const lastLogged = new Map<string, number>();
+  const { createRedisRouter } = await import('./redis-router.ts');
+  const channelKey = env.REDIS_CHANNEL_KEY;
+  if (channelKey !== undefined && !/^(?:[0-9a-fA-F]{2}){16,}$/.test(channelKey)) {
+    fail('REDIS_CHANNEL_KEY must be at least 16 bytes in hex');
+  }
+  return createRedisRouter(url, {
+    ...(channelKey === undefined ? {} : { channelKey: Buffer.from(channelKey, 'hex') }),
+    onError(kind) {
+      // One line per error class per minute: enough to notice, never a flood.
+      const now = Date.now();
+      if (now - (lastLogged.get(kind) ?? 0) < 60_000) return;
+      lastLogged.set(kind, now);
+      console.error(`tincan relay: redis ${kind} error`);
+    },
+  });
+}
+
+let relay: Awaited<ReturnType<typeof createRelay>>;
+try {
+  relay = await createRelay(options);
+} catch (error) {
+  fail(`cannot start: ${(error as Error).message}`);
+}
+console.log(
+  `tincan relay listening on ${relay.httpUrl} (relay ${relay.url}; origins ${relay.origins.join(', ')})`,
+);
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) process.exit(1);
+  stopping = true;
+  console.log(`tincan relay: ${signal}, closing sockets with going-away`);
+  await relay.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));

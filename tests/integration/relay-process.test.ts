@@ -1,0 +1,101 @@
+/**
+ * The relay as a process: it writes no file during a whole session (strace sees every file-changing system
+ * call of the process and its children, and the fresh working, home and temp directory stays empty), and it
+ * shuts down gracefully on SIGTERM and SIGINT, closing sockets with going-away.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RELAY_CLOSE_CODES } from '../../crypto/relay-close-codes.ts';
+import { encodeFrame } from '../../crypto/relay-frames.ts';
+import { connectRelay } from '../../relay/peer/relay-client.ts';
+import { identity, RawSocket, within } from '../support/relay-harness.ts';
+import { FILE_CHANGING_CALLS, fileChanges, spawnRelay } from '../support/relay-process.ts';
+
+const dirs: string[] = [];
+const freshDir = (label: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `tincan-${label}-`));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function clients(url: string, labels: string[]) {
+  return Promise.all(labels.map(async (label) => connectRelay({ url, identity: await identity(label) })));
+}
+
+describe('relay process', () => {
+  it('writes no file during a session', async () => {
+    const cwd = freshDir('cwd');
+    const straceLog = join(freshDir('strace'), 'strace.log');
+    const relay = await spawnRelay({
+      cwd,
+      straceLog,
+      env: { TURN_SECRET: 'tincan-process-test-secret', TURN_URLS: 'turn:127.0.0.1:3478?transport=udp' },
+    });
+    // A session touching every path: HTTP, auth, routing, undeliverable, TURN, a bad frame, an oversize frame.
+    for (const path of ['/', '/healthz', '/metrics', '/missing'])
+      await (await fetch(`${relay.httpUrl}${path}`)).text();
+    const [alice, bob] = await clients(relay.url, ['process-alice', 'process-bob']);
+    expect(await alice!.send(bob!.publicKey, new Uint8Array(1000))).toBe('forwarded');
+    expect(await alice!.send((await identity('process-nobody')).publicKey, Uint8Array.of(1))).toBe(
+      'undeliverable',
+    );
+    expect((await alice!.requestTurnCredentials())?.username).toMatch(/^\d+:[0-9a-f]{16}$/);
+    const bad = await RawSocket.open(relay.url);
+    bad.send(encodeFrame({ type: 'turn-request' }));
+    expect((await within(bad.closed, 3_000)).code).toBe(RELAY_CLOSE_CODES['bad-frame']);
+    const big = await RawSocket.open(relay.url);
+    big.send(new Uint8Array(70_000));
+    expect((await within(big.closed, 3_000)).code).toBe(RELAY_CLOSE_CODES['frame-too-large']);
+    await Promise.all([alice!.close(), bob!.close()]);
+
+    process.kill(relay.pid, 'SIGTERM');
+    expect((await within(relay.exited, 10_000, 'relay exit')).code).toBe(0);
+    // The trace did cover the relay (it saw its modules being read), and saw no file change at all.
+    expect(readFileSync(straceLog, 'utf8')).toContain('relay/connection.ts');
+    expect(fileChanges(straceLog)).toEqual([]);
+    expect(readdirSync(cwd)).toEqual([]);
+    // The log holds the listen line and counts, never a key.
+    expect(relay.output()).not.toContain(Buffer.from(alice!.publicKey).toString('hex').slice(0, 12));
+  });
+
+  it('sees a file write when there is one (the strace check is not blind)', () => {
+    const cwd = freshDir('cwd-control');
+    const straceLog = join(freshDir('strace-control'), 'strace.log');
+    const write = "require('node:fs').writeFileSync('written', 'x')";
+    execFileSync(
+      'strace',
+      ['-f', '-qq', '-e', `trace=${FILE_CHANGING_CALLS}`, '-o', straceLog, process.execPath, '-e', write],
+      {
+        cwd,
+      },
+    );
+    expect(fileChanges(straceLog).some((line) => line.includes('"written"'))).toBe(true);
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`closes every socket with going-away on ${signal} and exits 0`, async () => {
+      const relay = await spawnRelay({ cwd: freshDir(`cwd-${signal}`) });
+      const connected = await clients(relay.url, [`${signal}-a`, `${signal}-b`]);
+      const unauthenticated = await RawSocket.open(relay.url);
+      process.kill(relay.pid, signal);
+      for (const client of connected) {
+        expect((await within(client.closed, 5_000)).code).toBe(RELAY_CLOSE_CODES['going-away']);
+      }
+      expect((await within(unauthenticated.closed, 5_000)).code).toBe(RELAY_CLOSE_CODES['going-away']);
+      expect(await within(relay.exited, 10_000, 'relay exit')).toEqual({ code: 0, signal: null });
+      expect(relay.output()).toContain(`${signal}, closing sockets with going-away`);
+    });
+  }
+
+  it('refuses a TLS certificate without a key, with a clear message', async () => {
+    await expect(spawnRelay({ cwd: freshDir('cwd-tls'), args: ['--tls-cert', 'cert.pem'] })).rejects.toThrow(
+      /--tls-cert and --tls-key go together/,
+    );
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The relay as `npm start` runs it (relay/main.ts under tsx), in a child process, optionally under
+ * `strace -f` recording every file-changing system call of the relay and all its children.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const REPO = join(import.meta.dirname, '../..');
+const TSX_LOADER = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+const MAIN = join(REPO, 'relay/main.ts');
+
+export const STRACE_MISSING =
+  'strace is not installed; install it with: apt-get update && apt-get install -y strace';
+
+/** System calls that create, change or remove a file or directory. */
+export const FILE_CHANGING_CALLS =
+  'openat,open,creat,truncate,ftruncate,rename,renameat,renameat2,unlink,unlinkat,rmdir,mkdir,mkdirat,link,linkat,symlink,symlinkat';
+
+export interface RelayProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly httpUrl: string;
+  readonly origin: string;
+  /** Everything the process printed, stdout and stderr. */
+  output(): string;
+  /** The PID of node itself (under strace, the tracee, not strace). */
+  readonly pid: number;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface SpawnOptions {
+  args?: string[];
+  env?: Record<string, string>;
+  cwd: string;
+  /** Record file-changing system calls into this file (which must lie outside `cwd`). */
+  straceLog?: string;
+}
+
+function requireStrace(): string {
+  try {
+    return execFileSync('sh', ['-c', 'command -v strace'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error(STRACE_MISSING);
+  }
+}
+
+export async function spawnRelay(options: SpawnOptions): Promise<RelayProcess> {
+  const node = [process.execPath, '--import', TSX_LOADER, MAIN, '--port', '0', ...(options.args ?? [])];
+  const command = options.straceLog
+    ? [requireStrace(), '-f', '-qq', '-e', `trace=${FILE_CHANGING_CALLS}`, '-o', options.straceLog, ...node]
+    : node;
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: options.cwd,
+    TMPDIR: options.cwd,
+    TSX_DISABLE_CACHE: '1',
+    ...options.env,
+  };
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: options.cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const deadline = Date.now() + 20_000;
+  const listening = () => output.match(/listening on (\S+) \(relay (\S+);/);
+  let match = listening();
+  while (match === null) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`relay did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    match = listening();
+  }
+  const pid = options.straceLog ? tracee(child.pid!) : child.pid!;
+  return { child, httpUrl: match[1]!, url: match[2]!, origin: match[1]!, output: () => output, pid, exited };
+}
+
+/** The single child of strace: the traced node process. */
+function tracee(stracePid: number): number {
+  const children = readFileSync(`/proc/${stracePid}/task/${stracePid}/children`, 'utf8').trim().split(/\s+/);
+  if (children.length !== 1) throw new Error(`strace has ${children.length} children`);
+  return Number(children[0]);
+}
+
+/** Successful file-changing calls in a strace log (read-only opens and failed calls left out). */
+export function fileChanges(straceLog: string): string[] {
+  return readFileSync(straceLog, 'utf8')
+    .split('\n')
+    .filter((line) =>
+      /\b(open|openat|creat|truncate|ftruncate|rename\w*|unlink\w*|rmdir|mkdir\w*|link\w*|symlink\w*)\(/.test(
+        line,
+      ),
+    )
+    .filter((line) => !/= -1 E/.test(line))
+    .filter((line) => !/\bopen(at)?\(/.test(line) || /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND/.test(line));
+}
