@@ -1,0 +1,251 @@
+/**
+ * The chat service: chat bodies over the session manager, with the outbox (end-to-end acks, resends),
+ * receiver de-duplication, presence and the contact-request policy. Isomorphic: it runs in the browser
+ * client and in the Node CLI; time, randomness and the transport are injected, and timers are the
+ * caller's (call tick() every second or so).
+ *
+ * Policy for peers that are not contacts (spec/drafts/messenger.md §Contact requests): a stranger's
+ * session may carry one thing, a contact request, which is acknowledged and shown as a request. Anything
+ * else from a stranger is dropped unread and unacknowledged; nothing but acks is ever sent to one.
+ */
+import type { MessageKind } from '../../../crypto/envelope.ts';
+import type { ProtocolError } from '../../../crypto/errors.ts';
+import {
+  type ChatBody,
+  encodeBody,
+  isReliable,
+  type MessageId,
+  newMessageId,
+  type ReliableBody,
+} from './chat-protocol.ts';
+import { admitInbound } from './inbound-policy.ts';
+import {
+  type ChatMessage,
+  eventFor,
+  type MessengerEvent,
+  type MessengerOptions,
+  OutboxFullError,
+} from './messenger-types.ts';
+import { Outbox, type OutboxEntry, VIA_HANDSHAKE } from './outbox.ts';
+import { PresenceTracker } from './presence.ts';
+import { SeenIds } from './seen-ids.ts';
+import { SerialQueue } from './serial-queue.ts';
+import { assertPeerId, type PeerId, type SessionEvent, SessionManager } from './session-manager.ts';
+
+export type { ChatMessage, ContactDirectory, MessengerEvent, MessengerOptions } from './messenger-types.ts';
+export { OutboxFullError } from './messenger-types.ts';
+
+export class Messenger {
+  readonly sessions: SessionManager;
+  readonly outbox = new Outbox();
+  readonly presence = new PresenceTracker();
+  private readonly seen = new SeenIds();
+  private readonly inbound = new SerialQueue();
+  private readonly sending = new Set<OutboxEntry>();
+
+  constructor(private readonly options: MessengerOptions) {
+    const { identity, backend, random, now, transport, contacts, maxStrangers } = options;
+    this.sessions = new SessionManager({
+      identity,
+      backend,
+      random,
+      now,
+      transport,
+      peerStatus: (peer) => contacts.status(peer),
+      onEvent: (event) => this.onSessionEvent(event),
+      ...(maxStrangers === undefined ? {} : { maxStrangers }),
+    });
+  }
+
+  /** An envelope from the relay. */
+  receive(bytes: Uint8Array): Promise<void> {
+    return this.sessions.receive(bytes);
+  }
+
+  sendText(peer: PeerId, text: string, options: { expiresInSeconds?: number } = {}): ChatMessage {
+    const base = { id: newMessageId(this.options.random), sentAt: this.options.now(), text };
+    const message = options.expiresInSeconds ? { ...base, expiresInSeconds: options.expiresInSeconds } : base;
+    this.sendReliable(peer, { type: 'chat', ...message });
+    return message;
+  }
+
+  requestContact(peer: PeerId, displayName: string): MessageId {
+    return this.sendReliable(peer, {
+      type: 'contactRequest',
+      id: newMessageId(this.options.random),
+      displayName,
+    });
+  }
+
+  /** Call after the directory lists `peer` as a contact. Declining sends nothing: see forgetPeer. */
+  acceptContact(peer: PeerId, displayName?: string): MessageId {
+    const id = newMessageId(this.options.random);
+    return this.sendReliable(peer, {
+      type: 'contactResponse',
+      id,
+      accepted: true,
+      ...(displayName ? { displayName } : {}),
+    });
+  }
+
+  markRead(peer: PeerId, ids: MessageId[]): MessageId {
+    return this.sendReliable(peer, { type: 'receipt', id: newMessageId(this.options.random), read: ids });
+  }
+
+  setDisappearing(peer: PeerId, expiresInSeconds: number): MessageId {
+    const id = newMessageId(this.options.random);
+    return this.sendReliable(peer, { type: 'settings', id, setAt: this.options.now(), expiresInSeconds });
+  }
+
+  /** Typing goes only over a session that already exists: it is never worth a handshake. */
+  setTyping(peer: PeerId, typing: boolean): void {
+    if (this.sessions.hasSession(peer)) this.sendUnreliable(peer, { type: 'typing', typing });
+  }
+
+  /** Pings every contact now: call after (re)connecting to the relay. */
+  announce(): void {
+    for (const peer of this.presence.toPing(this.options.contacts.list(), this.options.now(), true))
+      this.ping(peer);
+  }
+
+  /** Says goodbye to contacts with a session: call before disconnecting on purpose. */
+  async leave(): Promise<void> {
+    const peers = this.options.contacts.list().filter((peer) => this.sessions.hasSession(peer));
+    await Promise.all(peers.map((peer) => this.sendUnreliable(peer, { type: 'presence', state: 'leaving' })));
+  }
+
+  /** The relay connection came back: everything in flight is resent, contacts are pinged. */
+  relayReconnected(): void {
+    this.outbox.relayReconnected(this.options.now());
+    for (const entry of this.outbox.due(Infinity)) void this.attempt(entry);
+    this.announce();
+  }
+
+  /** Timers: expiry, resends, presence. */
+  tick(): void {
+    const now = this.options.now();
+    for (const entry of this.outbox.expire(now))
+      this.emit({ type: 'send-failed', peer: entry.peer, id: entry.body.id, reason: 'expired' });
+    for (const entry of this.outbox.due(now)) {
+      // Twice unacknowledged on one established session: the peer has probably lost it.
+      if (entry.state === 'in-flight' && entry.via !== VIA_HANDSHAKE && entry.sendsOnVia >= 2)
+        void this.sessions.rekey(entry.peer);
+      void this.attempt(entry);
+    }
+    for (const peer of this.presence.expire(now)) this.emit({ type: 'presence', peer, online: false });
+    for (const peer of this.presence.toPing(this.options.contacts.list(), now)) this.ping(peer);
+  }
+
+  /** Declined, blocked or deleted: sessions, outbox, memory of ids and presence go. */
+  forgetPeer(peer: PeerId): void {
+    this.sessions.forget(peer);
+    this.outbox.clearPeer(peer);
+    this.seen.forget(peer);
+    this.presence.forget(peer);
+  }
+
+  private sendReliable(peer: PeerId, body: ReliableBody): MessageId {
+    assertPeerId(peer);
+    encodeBody(body); // validates before anything is queued
+    if (!this.outbox.add(peer, body, this.options.now())) throw new OutboxFullError('the outbox is full');
+    void this.attempt(this.outbox.get(peer, body.id)!);
+    return body.id;
+  }
+
+  private async attempt(entry: OutboxEntry): Promise<void> {
+    if (this.sending.has(entry)) return;
+    this.sending.add(entry);
+    try {
+      const { kind, bytes } = encodeBody(entry.body);
+      this.outbox.record(entry, await this.sessions.send(entry.peer, kind, bytes), this.options.now());
+    } finally {
+      this.sending.delete(entry);
+    }
+  }
+
+  private async sendUnreliable(peer: PeerId, body: ChatBody): Promise<void> {
+    const { kind, bytes } = encodeBody(body);
+    await this.sessions.send(peer, kind, bytes);
+  }
+
+  private ping(peer: PeerId): void {
+    void this.sendUnreliable(peer, { type: 'presence', state: 'ping' });
+  }
+
+  private flush(peer: PeerId, sessionId: string | null): void {
+    for (const entry of this.outbox.flushable(peer, sessionId)) void this.attempt(entry);
+  }
+
+  private onSessionEvent(event: SessionEvent): void {
+    const now = this.options.now();
+    switch (event.type) {
+      case 'established':
+        if (this.options.contacts.status(event.peer) === 'contact') this.heard(event.peer);
+        this.emit({ type: 'established', peer: event.peer, sessionId: event.sessionId });
+        this.flush(event.peer, event.sessionId);
+        return;
+      case 'deliver':
+        void this.inbound.run(event.peer, () => this.handleDeliver(event.peer, event.kind, event.body));
+        return;
+      case 'undeliverable':
+        this.outbox.peerUnreachable(event.peer, now);
+        this.emit({ type: 'unreachable', peer: event.peer });
+        if (this.presence.lost(event.peer)) this.emit({ type: 'presence', peer: event.peer, online: false });
+        return;
+      case 'handshake-abandoned':
+        this.outbox.peerUnreachable(event.peer, now, VIA_HANDSHAKE);
+        return;
+      case 'dropped':
+        this.drop(event.peer, event.error);
+    }
+  }
+
+  private heard(peer: PeerId): void {
+    if (this.presence.heard(peer, this.options.now())) this.emit({ type: 'presence', peer, online: true });
+    this.flush(peer, null);
+  }
+
+  private async handleDeliver(peer: PeerId, kind: MessageKind, bytes: Uint8Array): Promise<void> {
+    const status = this.options.contacts.status(peer);
+    const admission = admitInbound(status, kind, bytes);
+    if (admission.action === 'pass') return this.emit({ type: 'envelope', peer, kind, body: bytes });
+    if (admission.action === 'drop') return this.drop(peer, admission.error);
+    const { body } = admission;
+    if (status === 'contact') this.heard(peer);
+    if (isReliable(body)) return this.receiveReliable(peer, body);
+    if (body.type === 'ack') {
+      const acked = this.outbox.ack(peer, body.ids).map((entry) => entry.body.id);
+      if (acked.length) this.emit({ type: 'delivered', peer, ids: acked });
+    } else if (body.type === 'typing') this.emit({ type: 'typing', peer, typing: body.typing });
+    else if (body.type === 'presence' && body.state === 'ping')
+      void this.sendUnreliable(peer, { type: 'presence', state: 'pong' });
+    else if (body.type === 'presence' && body.state === 'leaving' && this.presence.lost(peer)) {
+      this.emit({ type: 'presence', peer, online: false });
+    }
+  }
+
+  private async receiveReliable(peer: PeerId, body: ReliableBody): Promise<void> {
+    if (!this.seen.has(peer, body.id)) {
+      this.seen.add(peer, body.id);
+      try {
+        await this.options.onEvent(eventFor(peer, body));
+      } catch {
+        // Not stored: forget the id and send no ack, so the sender's resend gets another chance.
+        this.seen.delete(peer, body.id);
+        return;
+      }
+    }
+    await this.sendUnreliable(peer, { type: 'ack', ids: [body.id] });
+  }
+
+  private drop(peer: PeerId | null, error: ProtocolError): void {
+    this.emit({ type: 'dropped', peer, code: error.code, detail: error.message });
+  }
+
+  /** Notifications are not awaited; a listener's failure is its own business. */
+  private emit(event: MessengerEvent): void {
+    try {
+      void Promise.resolve(this.options.onEvent(event)).catch(() => {});
+    } catch {}
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Who among the contacts is online, learned only from end-to-end traffic: a contact is online from the
+ * moment anything authenticated arrives from it (a session established, any message, a ping or pong),
+ * and offline once the relay says it is not connected, it says it is leaving, or it has been silent for
+ * PRESENCE_TTL_MS. Every contact is pinged every PRESENCE_INTERVAL_MS: that both keeps the state fresh and
+ * finds contacts that have come online (a ping to an offline contact costs one undeliverable INIT).
+ */
+import type { PeerId } from './session-manager.ts';
+
+export const PRESENCE_INTERVAL_MS = 60_000;
+export const PRESENCE_TTL_MS = 150_000;
+
+export class PresenceTracker {
+  private readonly lastHeard = new Map<PeerId, number>();
+  private readonly lastPinged = new Map<PeerId, number>();
+
+  isOnline(peer: PeerId): boolean {
+    return this.lastHeard.has(peer);
+  }
+
+  /** Something authenticated came from `peer`. True if it was offline until now. */
+  heard(peer: PeerId, now: number): boolean {
+    const wasOnline = this.lastHeard.has(peer);
+    this.lastHeard.set(peer, now);
+    return !wasOnline;
+  }
+
+  /** `peer` is not connected or said goodbye. True if it was online until now. */
+  lost(peer: PeerId): boolean {
+    return this.lastHeard.delete(peer);
+  }
+
+  /** Contacts silent for longer than the TTL, now marked offline. */
+  expire(now: number): PeerId[] {
+    const silent = [...this.lastHeard].filter(([, at]) => now - at > PRESENCE_TTL_MS).map(([peer]) => peer);
+    for (const peer of silent) this.lastHeard.delete(peer);
+    return silent;
+  }
+
+  /** Which of `contacts` to ping now; records the ping time. */
+  toPing(contacts: readonly PeerId[], now: number, force = false): PeerId[] {
+    const due = contacts.filter(
+      (peer) => force || now - (this.lastPinged.get(peer) ?? -Infinity) >= PRESENCE_INTERVAL_MS,
+    );
+    for (const peer of due) this.lastPinged.set(peer, now);
+    return due;
+  }
+
+  forget(peer: PeerId): void {
+    this.lastHeard.delete(peer);
+    this.lastPinged.delete(peer);
+  }
+}

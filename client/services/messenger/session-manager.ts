@@ -1,0 +1,234 @@
+/**
+ * Drives crypto/session.ts for every peer: turns envelope bytes from the relay into steps, performs the
+ * steps' effects, and reports what happened as SessionEvents. Isomorphic: no DOM, no Node APIs; time,
+ * randomness and the transport are injected.
+ *
+ * - Routing: the relay does not say who sent an envelope. An INIT names its sender once opened; ACCEPTs
+ *   and session messages carry a session id, looked up in an index of every peer's pending, current and
+ *   previous session. Unknown ids are dropped without a peer.
+ * - One step at a time per peer (SerialQueue); steps of different peers interleave.
+ * - Strangers (a valid INIT from a key that is not a contact) get a session, so that a contact request
+ *   can be read, but at most `maxStrangers` of them hold state at once (oldest evicted). Blocked keys get
+ *   nothing: their INIT is dropped unanswered. What a stranger may say is the messenger's policy.
+ * - A handshake whose INIT comes back undeliverable is abandoned with its queue: the peer is offline, and
+ *   the outbox (not the session queue) owns reliability.
+ */
+import { fromHex, toHex } from '../../../crypto/bytes.ts';
+import type { MessageKind } from '../../../crypto/envelope.ts';
+import { isProtocolError, ProtocolError } from '../../../crypto/errors.ts';
+import { openInit } from '../../../crypto/handshake.ts';
+import {
+  newPeerState,
+  type PeerEffect,
+  type PeerEvent,
+  type PeerState,
+  step,
+} from '../../../crypto/session.ts';
+import { classifyEnvelope, ENVELOPE_TYPE } from '../../../crypto/wire.ts';
+import { SerialQueue } from './serial-queue.ts';
+import {
+  assertPeerId,
+  type PeerId,
+  type SendOutcome,
+  type SessionEvent,
+  type SessionManagerOptions,
+} from './session-types.ts';
+
+export * from './session-types.ts';
+
+/** A delivered INIT that got no ACCEPT within this is replaced by a fresh one on the next send. */
+export const HANDSHAKE_RETRY_MS = 30_000;
+export const DEFAULT_MAX_STRANGERS = 32;
+
+export class SessionManager {
+  private readonly states = new Map<PeerId, PeerState>();
+  private readonly ownerOfSession = new Map<string, PeerId>();
+  private readonly sessionsOfPeer = new Map<PeerId, string[]>();
+  /** The relay's answer to each peer's INIT in flight: bodies queued behind it share its fate. */
+  private readonly initResults = new Map<PeerId, Transmit['result']>();
+  private strangers: PeerId[] = [];
+  private readonly queue = new SerialQueue();
+  private readonly self: PeerId;
+
+  constructor(private readonly options: SessionManagerOptions) {
+    this.self = toHex(options.identity.publicKey);
+  }
+
+  /** Handles one envelope from the relay. Never throws for hostile bytes: they become 'dropped' events. */
+  async receive(bytes: Uint8Array): Promise<void> {
+    try {
+      const classified = classifyEnvelope(bytes);
+      if (classified.type === 'handshakeInit') return await this.receiveInit(bytes);
+      const peer = this.ownerOfSession.get(classified.sessionId);
+      if (peer === undefined) throw new ProtocolError('unknown-session', 'no such session');
+      const event: PeerEvent =
+        classified.type === 'handshakeAccept' ? { type: 'accept', bytes } : { type: 'message', bytes };
+      await this.queue.run(peer, async () => {
+        // The index may have moved on while this envelope waited its turn.
+        if (this.ownerOfSession.get(classified.sessionId) !== peer) {
+          this.emit({ type: 'dropped', peer, error: new ProtocolError('unknown-session', 'session ended') });
+          return;
+        }
+        await this.runStep(peer, event);
+      });
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      this.emit({ type: 'dropped', peer: null, error });
+    }
+  }
+
+  private async receiveInit(bytes: Uint8Array): Promise<void> {
+    const init = await openInit(this.options.identity, bytes, this.options.backend);
+    const peer = toHex(init.initiatorKey);
+    if (peer === this.self) throw new ProtocolError('wrong-peer', 'init from our own key');
+    const status = this.options.peerStatus(peer);
+    if (status === 'blocked') {
+      this.emit({ type: 'dropped', peer, error: new ProtocolError('unexpected-message', 'blocked key') });
+      return;
+    }
+    if (status === 'stranger') this.admitStranger(peer);
+    await this.queue.run(peer, () => this.runStep(peer, { type: 'init', init }));
+  }
+
+  private admitStranger(peer: PeerId): void {
+    const { peerStatus, maxStrangers = DEFAULT_MAX_STRANGERS } = this.options;
+    this.strangers = this.strangers.filter((p) => p !== peer && peerStatus(p) === 'stranger');
+    while (this.strangers.length >= maxStrangers) this.forget(this.strangers.shift()!);
+    this.strangers.push(peer);
+  }
+
+  /** Seals `body` for `peer`, opening a session first if there is none. Resolves once the relay answered. */
+  async send(peer: PeerId, kind: MessageKind, body: Uint8Array): Promise<SendOutcome> {
+    assertPeerId(peer);
+    const attempt = await this.queue.run(peer, async (): Promise<Transmit | SendOutcome> => {
+      const stale = this.states.get(peer)?.pending;
+      if (
+        stale &&
+        !this.states.get(peer)?.current &&
+        this.options.now() - stale.timestamp > HANDSHAKE_RETRY_MS
+      ) {
+        await this.runStep(peer, { type: 'connect' });
+      }
+      const queuedBefore = this.states.get(peer)?.queued.length ?? 0;
+      const transmits = await this.runStep(peer, { type: 'send', kind, body });
+      const after = this.states.get(peer);
+      const sealed = transmits.find((t) => t.type === ENVELOPE_TYPE.sessionMessage);
+      if (sealed && after?.current) return sealed;
+      const init = this.initResults.get(peer);
+      // No session yet: the body waits in the handshake's queue, unless the queue refused it.
+      if (!init || !after || after.queued.length <= queuedBefore) return { status: 'failed' };
+      return { type: ENVELOPE_TYPE.handshakeInit, sessionId: undefined, result: init };
+    });
+    if (!('result' in attempt)) return attempt;
+    const result = await attempt.result;
+    if (result !== 'sent') return { status: result };
+    return attempt.sessionId === undefined
+      ? { status: 'queued' }
+      : { status: 'sent', sessionId: attempt.sessionId };
+  }
+
+  /** Starts a new handshake unless one is already in flight: for a peer that seems to have lost our session. */
+  rekey(peer: PeerId): Promise<void> {
+    assertPeerId(peer);
+    return this.queue.run(peer, async () => {
+      const pending = this.states.get(peer)?.pending;
+      if (pending && this.options.now() - pending.timestamp <= HANDSHAKE_RETRY_MS) return;
+      await this.runStep(peer, { type: 'connect' });
+    });
+  }
+
+  /** Drops every session with `peer` (declined, blocked or evicted). */
+  forget(peer: PeerId): void {
+    this.states.get(peer)?.pending?.ephemeralSecret.fill(0);
+    this.states.delete(peer);
+    this.reindex(peer, undefined);
+    this.strangers = this.strangers.filter((p) => p !== peer);
+  }
+
+  hasSession(peer: PeerId): boolean {
+    return Boolean(this.states.get(peer)?.current);
+  }
+
+  /** How many peers hold session state (contacts and strangers). */
+  get peerCount(): number {
+    return this.states.size;
+  }
+
+  private async runStep(peer: PeerId, event: PeerEvent): Promise<Transmit[]> {
+    const { identity, backend, random, now } = this.options;
+    const before = this.states.get(peer) ?? newPeerState(peerKey(peer));
+    const { state, effects } = await step(before, event, { identity, backend, random, now: now() });
+    this.states.set(peer, state);
+    this.reindex(peer, state);
+    return this.perform(peer, state, effects);
+  }
+
+  private perform(peer: PeerId, state: PeerState, effects: PeerEffect[]): Transmit[] {
+    const transmits: Transmit[] = [];
+    for (const effect of effects) {
+      if (effect.type === 'transmit') transmits.push(this.transmit(peer, state, effect.bytes));
+      else if (effect.type === 'established') this.emit({ ...effect, peer });
+      else if (effect.type === 'deliver') this.emit({ ...effect, peer });
+      else this.emit({ type: 'dropped', peer, error: effect.error });
+    }
+    return transmits;
+  }
+
+  private transmit(peer: PeerId, state: PeerState, bytes: Uint8Array): Transmit {
+    const type = bytes[1]!;
+    const handshake =
+      type === ENVELOPE_TYPE.handshakeInit && state.pending ? toHex(state.pending.sessionId) : null;
+    const result = this.options.transport.send(peerKey(peer), bytes).then(
+      (answer) => answer,
+      () => 'failed' as const,
+    );
+    if (handshake !== null) this.initResults.set(peer, result);
+    void result.then((answer) => {
+      if (answer === 'undeliverable') this.emit({ type: 'undeliverable', peer });
+      if (answer !== 'sent' && handshake !== null) void this.abandonHandshake(peer, handshake);
+    });
+    const sessionId = type === ENVELOPE_TYPE.sessionMessage ? toHex(bytes.subarray(2, 18)) : undefined;
+    return { type, sessionId, result };
+  }
+
+  private abandonHandshake(peer: PeerId, sessionId: string): Promise<void> {
+    return this.queue.run(peer, async () => {
+      const state = this.states.get(peer);
+      if (!state?.pending || toHex(state.pending.sessionId) !== sessionId) return;
+      state.pending.ephemeralSecret.fill(0);
+      const next = { ...state, pending: null, queued: [] };
+      this.states.set(peer, next);
+      this.reindex(peer, next);
+      this.emit({ type: 'handshake-abandoned', peer });
+    });
+  }
+
+  private reindex(peer: PeerId, state: PeerState | undefined): void {
+    for (const id of this.sessionsOfPeer.get(peer) ?? []) this.ownerOfSession.delete(id);
+    const ids = state
+      ? [state.pending?.sessionId, state.current?.keys.sessionId, state.previous?.keys.sessionId]
+          .filter((id): id is Uint8Array => id !== undefined)
+          .map(toHex)
+      : [];
+    for (const id of ids) this.ownerOfSession.set(id, peer);
+    if (!state?.pending) this.initResults.delete(peer);
+    if (ids.length) this.sessionsOfPeer.set(peer, ids);
+    else this.sessionsOfPeer.delete(peer);
+  }
+
+  private emit(event: SessionEvent): void {
+    this.options.onEvent(event);
+  }
+}
+
+interface Transmit {
+  readonly type: number;
+  /** The session a session message was sealed in. */
+  readonly sessionId: string | undefined;
+  readonly result: Promise<'sent' | 'undeliverable' | 'failed'>;
+}
+
+function peerKey(peer: PeerId): Uint8Array {
+  assertPeerId(peer);
+  return fromHex(peer);
+}

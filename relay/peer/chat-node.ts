@@ -1,0 +1,103 @@
+/**
+ * A Messenger on a relay connection, for the CLI (and anything else headless): it adapts the relay client
+ * to the messenger's Transport, feeds delivered envelopes in, runs the messenger's timers, and reconnects
+ * with jittered exponential backoff when the relay goes away (unless the close says not to).
+ */
+import { randomBytes } from 'node:crypto';
+import { Messenger, type MessengerOptions } from '../../client/services/messenger/messenger.ts';
+import type { Transport } from '../../client/services/messenger/session-manager.ts';
+import type { Identity } from '../../crypto/identity.ts';
+import { RELAY_CLOSE_ADVICE, relayCloseReason } from '../../crypto/relay-close-codes.ts';
+import { backend } from './identity-file.ts';
+import { type CloseInfo, connectRelay, type RelayClient } from './relay-client.ts';
+
+export const TICK_MS = 1000;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 30_000;
+
+export interface ChatNodeOptions {
+  readonly url: string;
+  readonly identity: Identity;
+  readonly contacts: MessengerOptions['contacts'];
+  readonly onEvent: MessengerOptions['onEvent'];
+  /** Reconnect after the relay goes away (listen, chat); a one-shot send does not. */
+  readonly reconnect: boolean;
+  readonly onConnection?: (state: 'connected' | 'reconnecting' | 'stopped', detail?: string) => void;
+}
+
+export interface ChatNode {
+  readonly messenger: Messenger;
+  close(): Promise<void>;
+}
+
+const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+
+export async function startChatNode(options: ChatNodeOptions): Promise<ChatNode> {
+  let client: RelayClient | undefined;
+  let stopped = false;
+  const transport: Transport = {
+    async send(recipient, bytes) {
+      if (!client) throw new Error('not connected to the relay');
+      return (await client.send(recipient, bytes)) === 'forwarded' ? 'sent' : 'undeliverable';
+    },
+  };
+  const messenger = new Messenger({
+    identity: options.identity,
+    backend,
+    random,
+    now: Date.now,
+    transport,
+    contacts: options.contacts,
+    onEvent: options.onEvent,
+  });
+  const connect = () =>
+    connectRelay({
+      url: options.url,
+      identity: options.identity,
+      // The relay client hands out a view of its receive buffer; the messenger keeps what it is given.
+      onDeliver: (envelope) => void messenger.receive(envelope.slice()),
+    });
+
+  const watch = (connected: RelayClient): void => {
+    void connected.closed.then((info) => {
+      if (client === connected) client = undefined;
+      if (!stopped) void reconnectAfter(info);
+    });
+  };
+  const reconnectAfter = async (info: CloseInfo): Promise<void> => {
+    const reason = relayCloseReason(info.code);
+    if (!options.reconnect || (reason && RELAY_CLOSE_ADVICE[reason] === 'stop')) {
+      stopped = true;
+      options.onConnection?.('stopped', reason ?? `close code ${info.code}`);
+      return;
+    }
+    for (let attempt = 0; !stopped; attempt++) {
+      options.onConnection?.('reconnecting', reason ?? `close code ${info.code}`);
+      const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
+      if (stopped) return;
+      try {
+        client = await connect();
+      } catch {
+        continue;
+      }
+      watch(client);
+      options.onConnection?.('connected');
+      messenger.relayReconnected();
+      return;
+    }
+  };
+
+  client = await connect();
+  watch(client);
+  options.onConnection?.('connected');
+  const timer = setInterval(() => messenger.tick(), TICK_MS);
+  return {
+    messenger,
+    async close() {
+      stopped = true;
+      clearInterval(timer);
+      await client?.close();
+    },
+  };
+}
