@@ -1,0 +1,122 @@
+/**
+ * One load-generating client per server kind, all with the same shape: connect (for our relay: answer the
+ * challenge with a node:crypto Ed25519 signature), send an opaque payload to a 32-byte id, get payloads.
+ * Our relay's frames are built with crypto/relay-frames.ts, the codec the relay itself uses.
+ */
+import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { WebSocket } from 'ws';
+import { relayAuthMessage } from '../../crypto/relay-auth.ts';
+import { decodeServerFrame, encodeFrame, RELAY_FRAME_TYPE } from '../../crypto/relay-frames.ts';
+
+export type ServerKind = 'relay' | 'bare' | 'peerjs';
+
+export interface Target {
+  readonly kind: ServerKind;
+  readonly port: number;
+}
+
+export interface ClientIdentity {
+  readonly id: Uint8Array;
+  /** Only our relay authenticates. */
+  readonly privateKey?: KeyObject;
+}
+
+export interface BenchClient {
+  readonly id: Uint8Array;
+  onPayload: (payload: Uint8Array) => void;
+  send(to: Uint8Array, payload: Uint8Array): void;
+  close(): void;
+}
+
+/** Errors and closes nobody asked for, across every client of this process. */
+export const clientFaults = { errors: 0, unexpectedCloses: 0, undeliverable: 0 };
+
+const CONNECT_TIMEOUT_MS = 15_000;
+
+export function makeIdentity(kind: ServerKind): ClientIdentity {
+  if (kind !== 'relay') return { id: new Uint8Array(randomBytes(32)) };
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  return { id: new Uint8Array(spki.subarray(spki.length - 32)), privateKey };
+}
+
+export function openClient(
+  target: Target,
+  identity: ClientIdentity,
+  localAddress?: string,
+): Promise<BenchClient> {
+  const hex = Buffer.from(identity.id).toString('hex');
+  const base = `ws://127.0.0.1:${target.port}`;
+  const url =
+    target.kind === 'relay'
+      ? `${base}/relay`
+      : target.kind === 'bare'
+        ? `${base}/?id=${hex}`
+        : `${base}/p/peerjs?key=peerjs&id=${hex}&token=${randomBytes(8).toString('hex')}`;
+  const socket = new WebSocket(url, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
+  let closing = false;
+  let frameId = 0;
+  const client: BenchClient = {
+    id: identity.id,
+    onPayload: () => {},
+    send: (to, payload) => {
+      if (target.kind === 'relay') {
+        socket.send(
+          encodeFrame({ type: 'send', recipient: to, frameId: frameId++, receipt: false, envelope: payload }),
+        );
+      } else if (target.kind === 'bare') {
+        socket.send(Buffer.concat([to, payload]));
+      } else {
+        const dst = Buffer.from(to).toString('hex');
+        socket.send(JSON.stringify({ type: 'OFFER', dst, payload: Buffer.from(payload).toString('base64') }));
+      }
+    },
+    close: () => {
+      closing = true;
+      socket.terminate();
+    },
+  };
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    const timer = setTimeout(() => fail(new Error('connect timeout')), CONNECT_TIMEOUT_MS);
+    const succeed = () => {
+      ready = true;
+      clearTimeout(timer);
+      resolve(client);
+    };
+    function fail(error: Error) {
+      clearTimeout(timer);
+      closing = true;
+      socket.terminate();
+      reject(error);
+    }
+    socket.on('error', (error) => {
+      if (!ready) return fail(error);
+      if (!closing) clientFaults.errors++;
+    });
+    socket.on('close', (code) => {
+      if (!ready) return fail(new Error(`closed ${code} before ready`));
+      if (!closing) clientFaults.unexpectedCloses++;
+    });
+    if (target.kind === 'bare') socket.on('open', succeed);
+    socket.on('message', (data: Buffer, isBinary) => {
+      if (target.kind === 'peerjs') {
+        const message = JSON.parse(data.toString()) as { type: string; payload?: string };
+        if (message.type === 'OFFER') client.onPayload(Buffer.from(message.payload ?? '', 'base64'));
+        else if (message.type === 'OPEN') succeed();
+        else if (!ready) fail(new Error(`PeerJS answered ${message.type}`));
+        return;
+      }
+      if (target.kind === 'bare') return client.onPayload(data);
+      if (!isBinary) return fail(new Error('text frame from relay'));
+      if (data[1] === RELAY_FRAME_TYPE.deliver) return client.onPayload(data.subarray(2));
+      const frame = decodeServerFrame(data);
+      if (frame.type === 'challenge') {
+        const origin = `http://127.0.0.1:${target.port}`;
+        const signature = sign(null, relayAuthMessage(frame.nonce, origin), identity.privateKey!);
+        socket.send(encodeFrame({ type: 'auth', publicKey: identity.id, signature, origin }));
+      } else if (frame.type === 'ready') succeed();
+      else if (frame.type === 'undeliverable') clientFaults.undeliverable++;
+    });
+  });
+}

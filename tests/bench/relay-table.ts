@@ -1,0 +1,143 @@
+/** The relay benchmark's tables: medians per server, the relay/bare ratios and the goals of issue 3 §9. */
+import type { ServerKind } from './relay-bench-clients.ts';
+import type { HoldResult } from './relay-hold.ts';
+import {
+  type BenchTable,
+  FAIL_MARK,
+  formatNumber,
+  formatRatio,
+  type GoalVerdict,
+  NO_GOAL,
+  PASS_MARK,
+} from './support/table.ts';
+
+export interface Figures {
+  cpuMicrosPerMessage: number;
+  messagesPerSecond: number;
+  serverCpuShare: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssPerConnectionKiB: number;
+  acceptsPerSecond: number;
+  cpuMicrosPerAccept: number;
+  lost: number;
+  faults: number;
+  loadCpuShareAccepting: number;
+  loadCpuShareForwarding: number;
+}
+
+export const KINDS: readonly ServerKind[] = ['relay', 'bare', 'peerjs'];
+export const LABEL: Record<ServerKind, string> = { relay: 'our relay', bare: 'bare ws', peerjs: 'PeerJS' };
+
+interface RatioGoal {
+  readonly ratio: number;
+  readonly atMost: boolean;
+}
+type Row = readonly [label: string, key: keyof Figures, goal?: RatioGoal | 'zero'];
+
+export interface TableSettings {
+  readonly rounds: number;
+  readonly payloadBytes: number;
+  readonly connections: number;
+  readonly latencyRate: number;
+  readonly latencyPairs: number;
+}
+
+function rows(settings: TableSettings): readonly Row[] {
+  return [
+    ['relay CPU per forwarded message (µs)', 'cpuMicrosPerMessage', { ratio: 1.1, atMost: true }],
+    ['forwarded messages/s (closed loop)', 'messagesPerSecond'],
+    ['  server CPU share during that run', 'serverCpuShare'],
+    ['  load generator CPU share', 'loadCpuShareForwarding'],
+    [`round trip p50 at ${settings.latencyRate}/s (ms)`, 'p50Ms'],
+    [`round trip p99 at ${settings.latencyRate}/s (ms)`, 'p99Ms', { ratio: 1.2, atMost: true }],
+    [
+      `RSS per idle conn at ${settings.connections} (KiB)`,
+      'rssPerConnectionKiB',
+      { ratio: 1.3, atMost: true },
+    ],
+    ['connections accepted/s, incl. auth', 'acceptsPerSecond', { ratio: 0.5, atMost: false }],
+    ['  server CPU per accepted conn (µs)', 'cpuMicrosPerAccept'],
+    ['  load generator CPU share', 'loadCpuShareAccepting'],
+    ['messages lost', 'lost', 'zero'],
+    ['client errors and unexpected closes', 'faults', 'zero'],
+  ];
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function comparisonTable(results: Record<ServerKind, Figures[]>, settings: TableSettings): BenchTable {
+  const goals: GoalVerdict[] = [];
+  const tableRows = rows(settings).map(([label, key, goal]) => {
+    const values = KINDS.map((kind) => median(results[kind].map((figures) => figures[key])));
+    const [relay, bare] = [values[0]!, values[1]!];
+    const ratio = relay / bare;
+    let goalText = NO_GOAL;
+    let mark = NO_GOAL;
+    if (goal !== undefined) {
+      const met = goal === 'zero' ? relay === 0 : goal.atMost ? ratio <= goal.ratio : ratio >= goal.ratio;
+      goalText = goal === 'zero' ? 'relay 0' : `${goal.atMost ? '≤' : '≥'} ${goal.ratio}×`;
+      mark = met ? PASS_MARK : FAIL_MARK;
+      goals.push({ subject: `relay: ${label.trim()}`, goal: goalText, met });
+    }
+    const ratioText = goal === 'zero' || !Number.isFinite(ratio) ? '' : formatRatio(ratio);
+    return [label, ...values.map(formatNumber), ratioText, goalText, mark];
+  });
+  return {
+    title: `Relay vs a bare ws forwarder and PeerJS: medians of ${settings.rounds} alternating round(s), ${settings.payloadBytes}-byte envelopes, loopback`,
+    columns: [
+      { header: 'figure' },
+      ...KINDS.map((kind) => ({ header: LABEL[kind], align: 'right' as const })),
+      { header: 'relay/bare', align: 'right' },
+      { header: 'goal' },
+      { header: '' },
+    ],
+    rows: tableRows,
+    notes: [
+      'Each server runs in its own process, measured from /proc; the load generator is another process.',
+      'RSS per connection: (RSS after N idle connections - RSS before) / N, after a warm-up and a full GC.',
+      `Round trip: A -> server -> B -> server -> A, ${settings.latencyRate} round trips/s spread over ${settings.latencyPairs} pairs.`,
+      'A server CPU share well below 1 means the run was not server-bound (2 cores shared with the load).',
+    ],
+    goals,
+  };
+}
+
+export function holdTable(hold: HoldResult): BenchTable {
+  const met = hold.failed === 0 && hold.faults === 0 && hold.probeDelivered && hold.held === hold.target;
+  return {
+    title: 'Idle authenticated connections held by our relay (bounded run)',
+    columns: [
+      { header: 'target' },
+      { header: 'attempted', align: 'right' },
+      { header: 'held', align: 'right' },
+      { header: 'connects/s', align: 'right' },
+      { header: 'failed', align: 'right' },
+      { header: 'errors', align: 'right' },
+      { header: 'probe' },
+      { header: 'RSS/conn', align: 'right' },
+      { header: '' },
+    ],
+    rows: [
+      [
+        String(hold.target),
+        String(hold.attempted),
+        String(hold.held),
+        formatNumber(hold.connectsPerSecond),
+        String(hold.failed),
+        String(hold.faults),
+        hold.probeDelivered ? 'delivered' : 'LOST',
+        `${formatNumber(hold.rssPerConnectionKiB)} KiB`,
+        met ? PASS_MARK : FAIL_MARK,
+      ],
+    ],
+    notes: hold.notes,
+    goals: [
+      { subject: `relay: ${hold.target} idle authenticated connections without an error`, goal: 'held', met },
+    ],
+  };
+}
