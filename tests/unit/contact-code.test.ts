@@ -19,9 +19,10 @@ import {
   parseContactInput,
 } from '../../crypto/contact-code.ts';
 import { nobleEd25519 } from '../../crypto/ed25519.ts';
-import { isProtocolError, type ProtocolErrorCode } from '../../crypto/errors.ts';
+import type { ProtocolErrorCode } from '../../crypto/errors.ts';
 import { identityFromSeed } from '../../crypto/identity.ts';
 import { deterministicRandom } from '../support/deterministic-random.ts';
+import { protocolErrorCodeOf } from '../support/protocol-errors.ts';
 
 const random = deterministicRandom('tests/unit/contact-code');
 const keys = (
@@ -35,14 +36,7 @@ const REJECTION_CODES: (ProtocolErrorCode | undefined)[] = [
   'bad-key',
 ];
 
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return isProtocolError(error) ? error.code : `not a ProtocolError: ${String(error)}`;
-  }
-  return undefined;
-};
+const codeOf = protocolErrorCodeOf;
 
 /** Test-side rule, written apart from the module: what a stored display name may be. */
 const isStorableName = (name: string) =>

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { concatBytes, fromHex, toHex, utf8 } from '../../crypto/bytes.ts';
 import { nobleEd25519 } from '../../crypto/ed25519.ts';
-import { isProtocolError } from '../../crypto/errors.ts';
 import { identityFromSeed } from '../../crypto/identity.ts';
 import {
   compareScannable,
@@ -20,6 +19,7 @@ import {
 } from '../../crypto/safety-number.ts';
 import signal from '../../spec/vectors/external/signal-numeric-fingerprint.json' with { type: 'json' };
 import { deterministicRandom } from '../support/deterministic-random.ts';
+import { protocolErrorCodeOf } from '../support/protocol-errors.ts';
 
 const random = deterministicRandom('tests/unit/safety-number');
 const [alice, bob, carol] = await Promise.all(
@@ -29,14 +29,7 @@ const a = alice!.publicKey;
 const b = bob!.publicKey;
 const c = carol!.publicKey;
 
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    return isProtocolError(error) ? error.code : `not a ProtocolError: ${String(error)}`;
-  }
-  return undefined;
-};
+const codeOf = protocolErrorCodeOf;
 
 describe('libsignal numeric fingerprint vector (spec/vectors/external)', () => {
   const aliceHash = fingerprintHash(

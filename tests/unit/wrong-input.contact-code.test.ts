@@ -11,9 +11,9 @@ import {
   parseContactInput,
 } from '../../crypto/contact-code.ts';
 import { nobleEd25519 } from '../../crypto/ed25519.ts';
-import { isProtocolError } from '../../crypto/errors.ts';
 import { identityFromSeed } from '../../crypto/identity.ts';
 import { deterministicRandom } from '../support/deterministic-random.ts';
+import { expectProtocolError } from '../support/protocol-errors.ts';
 
 const random = deterministicRandom('tests/unit/wrong-input.contact-code');
 const key = (await identityFromSeed(nobleEd25519, random(32))).publicKey;
@@ -21,16 +21,6 @@ const code = encodeContactCode({ publicKey: key });
 const notBytes: unknown[] = [undefined, null, 'abc', 42, [1, 2, 3], new ArrayBuffer(32), new Uint16Array(16)];
 const notStrings: unknown[] = [undefined, null, 42, {}, new Uint8Array(3), ['TC1']];
 const any = (value: unknown) => value as never;
-
-const expectProtocolError = (fn: () => unknown, code: string) => {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(isProtocolError(thrown, code as never), String(thrown)).toBe(true);
-};
 
 describe('contact-code: wrong input', () => {
   it('contactToBytes / encodeContactCode: the contact and its fields must have the right types', () => {

@@ -1,7 +1,6 @@
 /** Wrong types, lengths and empty input for every public function of crypto/safety-number.ts. */
 import { describe, expect, it } from 'vitest';
 import { nobleEd25519 } from '../../crypto/ed25519.ts';
-import { isProtocolError } from '../../crypto/errors.ts';
 import { identityFromSeed } from '../../crypto/identity.ts';
 import {
   compareScannable,
@@ -15,6 +14,7 @@ import {
   scannableFingerprint,
 } from '../../crypto/safety-number.ts';
 import { deterministicRandom } from '../support/deterministic-random.ts';
+import { expectProtocolError } from '../support/protocol-errors.ts';
 
 const random = deterministicRandom('tests/unit/wrong-input.safety-number');
 const key = (await identityFromSeed(nobleEd25519, random(32))).publicKey;
@@ -22,16 +22,6 @@ const other = (await identityFromSeed(nobleEd25519, random(32))).publicKey;
 const hash = new Uint8Array(64);
 const notBytes: unknown[] = [undefined, null, 'abc', 42, [1, 2, 3], new ArrayBuffer(32), new Uint16Array(16)];
 const any = (value: unknown) => value as never;
-
-const expectProtocolError = (fn: () => unknown, code: string) => {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (error) {
-    thrown = error;
-  }
-  expect(isProtocolError(thrown, code as never), String(thrown)).toBe(true);
-};
 
 describe('safety-number: wrong input', () => {
   it('fingerprintHash: key and stableId must be bytes; iterations a positive integer', () => {

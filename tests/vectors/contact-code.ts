@@ -1,21 +1,12 @@
 import { expect } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.ts';
 import { encodeContactCode, parseContactInput } from '../../crypto/contact-code.ts';
-import { isProtocolError } from '../../crypto/errors.ts';
 import type { VectorCase } from '../../spec/vectors/format.ts';
+import { expectProtocolError } from '../support/protocol-errors.ts';
 
 export async function checkCase(c: VectorCase): Promise<void> {
   if (c.label === 'invalid') {
-    let thrown: unknown;
-    try {
-      parseContactInput(c.input as string);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(
-      isProtocolError(thrown, c.error as never),
-      `expected ProtocolError ${String(c.error)}, got ${String(thrown)}`,
-    ).toBe(true);
+    expectProtocolError(() => parseContactInput(c.input as string), String(c.error));
     return;
   }
   const contact = {

@@ -1,7 +1,6 @@
 import { expect } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.ts';
 import { nobleEd25519 } from '../../crypto/ed25519.ts';
-import { isProtocolError } from '../../crypto/errors.ts';
 import { identityFromSeed } from '../../crypto/identity.ts';
 import { relayAuthMessage, signRelayAuth, verifyRelayAuth } from '../../crypto/relay-auth.ts';
 import {
@@ -12,6 +11,7 @@ import {
 } from '../../crypto/relay-frames.ts';
 import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
 import type { VectorCase } from '../../spec/vectors/format.ts';
+import { expectProtocolError } from '../support/protocol-errors.ts';
 
 /** Byte fields as hex, so a decoded frame compares with the JSON in the vector file. */
 const hexFields = (frame: RelayFrame): object =>
@@ -31,16 +31,7 @@ export async function checkCase(c: VectorCase): Promise<void> {
   const bytes = fromHex(c.frame as string);
   const decode = c.kind === 'client-frame' ? decodeClientFrame : decodeServerFrame;
   if (c.label === 'invalid') {
-    let thrown: unknown;
-    try {
-      decode(bytes);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(
-      isProtocolError(thrown, c.error as never),
-      `expected ProtocolError ${String(c.error)}, got ${String(thrown)}`,
-    ).toBe(true);
+    expectProtocolError(() => decode(bytes), String(c.error));
     return;
   }
   expect(hexFields(decode(bytes))).toEqual(c.decoded);

@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.ts';
-import { isProtocolError } from '../../crypto/errors.ts';
 import { compareScannable, safetyNumber } from '../../crypto/safety-number.ts';
 import type { VectorCase } from '../../spec/vectors/format.ts';
+import { expectProtocolError } from '../support/protocol-errors.ts';
 
 export async function checkCase(c: VectorCase): Promise<void> {
   const localKey = fromHex(c.localKey as string);
@@ -12,16 +12,7 @@ export async function checkCase(c: VectorCase): Promise<void> {
       ? safetyNumber(localKey, remoteKey)
       : compareScannable(localKey, remoteKey, fromHex(c.scanned as string));
   if (c.error !== undefined) {
-    let thrown: unknown;
-    try {
-      run();
-    } catch (error) {
-      thrown = error;
-    }
-    expect(
-      isProtocolError(thrown, c.error as never),
-      `expected ProtocolError ${String(c.error)}, got ${String(thrown)}`,
-    ).toBe(true);
+    expectProtocolError(() => run(), String(c.error));
     expect(c.label).toBe('invalid');
     return;
   }
