@@ -45,8 +45,12 @@ const SUITES: readonly Suite[] = [
     about: 'our relay beside a bare ws forwarder and PeerJS; idle connections held',
     run: async () => (await importSuite<() => Promise<unknown>>('./relay.ts', 'runRelayBench'))(),
   },
+  {
+    name: 'client',
+    about: 'client first-load JS (gzip) and safety-number time in Chromium',
+    run: async () => (await import('./client.ts')).runClientBench(),
+  },
   // Later suites go here, in the order they should run:
-  //   { name: 'client', about: 'client first-load size', run: ... },
   //   { name: 'calls', about: 'call setup time and media', run: ... },
 ];
 

@@ -1,0 +1,392 @@
+/**
+ * The browser's one connection to the relay: WebSocket, challenge/AUTH/READY, SEND/DELIVER, and reconnects
+ * with jittered exponential backoff. It knows nothing of content: envelopes in, envelopes out.
+ *
+ *            start()                 CHALLENGE -> AUTH        READY
+ *   idle ─────────────▶ connecting ───────────────────────────────▶ online
+ *                          ▲   │ close / error / timeout              │ close
+ *                          │   ▼                                      ▼
+ *                          └─ retrying (timer: backoff with jitter) ◀─┘
+ *        close code advising "stop" (replaced, auth-failed, ...) ──▶ stopped   (reconnectNow() leaves it)
+ *
+ * Sends are paced below the relay's announced rate (a token bucket at 80% of its rate and burst), so a
+ * burst from the outbox after a reconnect is queued here instead of getting the socket closed for
+ * flooding. Every send asks for a receipt; when a socket closes, sends still waiting for one are rejected:
+ * the messenger's end-to-end acknowledgements, not this layer, decide what is resent.
+ */
+
+import type { Ed25519Signer } from '../../crypto/ed25519.ts';
+import { isProtocolError } from '../../crypto/errors.ts';
+import { originOfRelayUrl, signRelayAuth } from '../../crypto/relay-auth.ts';
+import { RELAY_CLOSE_ADVICE, RELAY_CLOSE_CODES, relayCloseReason } from '../../crypto/relay-close-codes.ts';
+import {
+  type AnnouncedLimits,
+  decodeServerFrame,
+  encodeFrame,
+  type ServerFrame,
+} from '../../crypto/relay-frames.ts';
+import type { TurnCredentialsBody } from '../../crypto/relay-turn-credentials.ts';
+
+export type RelayStatus = 'idle' | 'connecting' | 'online' | 'retrying' | 'stopped';
+
+export interface RelayConnectionState {
+  readonly status: RelayStatus;
+  /** Consecutive attempts that did not reach a stable READY. */
+  readonly attempt: number;
+  /** Wall-clock ms of the next attempt while `retrying`. */
+  readonly retryAt?: number;
+  /** Why the connection stopped for good (a relay close reason such as 'replaced'). */
+  readonly stopReason?: string;
+  readonly turnAvailable: boolean;
+}
+
+/** The part of the DOM WebSocket this service uses; tests pass a fake. */
+export interface WebSocketLike {
+  binaryType: BinaryType;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+}
+
+export interface BackoffOptions {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  /** Online at least this long before the attempt counter resets (a relay that kicks at once still backs off). */
+  readonly stableMs: number;
+}
+
+export interface RelayConnectionOptions {
+  /** ws:// or wss:// URL of the relay endpoint. */
+  readonly url: string;
+  readonly identity: { readonly publicKey: Uint8Array; readonly signer: Ed25519Signer };
+  readonly onEnvelope: (envelope: Uint8Array) => void;
+  readonly onStateChange?: (state: RelayConnectionState) => void;
+  readonly createSocket?: (url: string) => WebSocketLike;
+  readonly timers?: Timers;
+  /** Uniform in [0, 1), for jitter only; it protects the relay from herds, not a secret. */
+  readonly jitter?: () => number;
+  readonly backoff?: Partial<BackoffOptions>;
+  /** From opening the socket to READY. */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface RelayConnection {
+  readonly state: RelayConnectionState;
+  start(): void;
+  /** Closes the socket and stays idle until start() (used by lock). */
+  stop(): void;
+  /** Skips any backoff wait, also out of `stopped` (network is back, the user asked). */
+  reconnectNow(): void;
+  /**
+   * Sends one envelope. Resolves 'sent' when the relay handed it to the recipient's connection,
+   * 'undeliverable' when the recipient is not connected; rejects with RelayUnavailableError when not online
+   * or when the connection ends before the relay answered (whether the frame got through is then unknown).
+   */
+  send(recipient: Uint8Array, envelope: Uint8Array): Promise<'sent' | 'undeliverable'>;
+  /** Calls (issue 5): TURN credentials minted for this socket; null when the relay has none. Rejects offline. */
+  requestTurn(): Promise<TurnCredentialsBody | null>;
+}
+
+export class RelayUnavailableError extends Error {
+  constructor(readonly status: RelayStatus) {
+    super(`relay not available (${status})`);
+    this.name = 'RelayUnavailableError';
+  }
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000, stableMs: 5_000 };
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const CONNECTING = 0;
+const OPEN = 1;
+/** Sends waiting for the relay's answer (FORWARDED / UNDELIVERABLE), queued ones included. */
+const MAX_PENDING_SENDS = 1024;
+
+/**
+ * Our pace stays under the relay's announced limits with a margin: the relay's bucket has already paid for
+ * AUTH and pays for every pong the browser sends, and network jitter can bunch frames that left here evenly
+ * spaced, so pacing at exactly the announced rate would now and then land on the limit and get the socket
+ * closed as rate-limited.
+ */
+export const paceRate = (limits: AnnouncedLimits): number => limits.messagesPerSecond * 0.8;
+export const paceCapacity = (limits: AnnouncedLimits): number =>
+  Math.max(1, Math.floor(limits.messageBurst * 0.8) - 2);
+
+/** Equal jitter: half the exponential step fixed, half random, so no retry is ever immediate. */
+export function backoffDelay(attempt: number, backoff: BackoffOptions, jitter: number): number {
+  const step = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(step / 2 + (jitter * step) / 2);
+}
+
+const browserTimers: Timers = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as number),
+  now: () => Date.now(),
+};
+
+/** ws(s)://<page host>/relay for the page's own origin. */
+export function sameOriginRelayUrl(location: { protocol: string; host: string }): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/relay`;
+}
+
+export function createRelayConnection(options: RelayConnectionOptions): RelayConnection {
+  const timers = options.timers ?? browserTimers;
+  const jitter = options.jitter ?? Math.random;
+  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const createSocket =
+    options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
+  const origin = originOfRelayUrl(options.url);
+
+  let state: RelayConnectionState = { status: 'idle', attempt: 0, turnAvailable: false };
+  let socket: WebSocketLike | undefined;
+  let timer: unknown;
+  let onlineSince = 0;
+  let nextFrameId = 1;
+  const inFlight = new Map<
+    number,
+    { resolve: (answer: 'sent' | 'undeliverable') => void; reject: (error: Error) => void }
+  >();
+  // Pacing: tokens refill at the relay's announced rate; frames wait in `queue` for a token.
+  let limits: AnnouncedLimits | undefined;
+  let tokens = 0;
+  let refilledAt = 0;
+  let queue: Uint8Array[] = [];
+  let drainTimer: unknown;
+  // Calls (issue 5): TURN_REQUESTs waiting for TURN_CREDENTIALS / TURN_UNAVAILABLE, answered in order.
+  const turnWaiters: {
+    resolve: (turn: TurnCredentialsBody | null) => void;
+    reject: (error: Error) => void;
+  }[] = [];
+
+  const setState = (next: Partial<RelayConnectionState> & { status: RelayStatus }) => {
+    state = { attempt: state.attempt, turnAvailable: false, ...next };
+    options.onStateChange?.(state);
+  };
+
+  const clearTimers = () => {
+    if (timer !== undefined) timers.clearTimeout(timer);
+    if (drainTimer !== undefined) timers.clearTimeout(drainTimer);
+    timer = undefined;
+    drainTimer = undefined;
+  };
+
+  const ignore = () => {};
+  /** Forgets a socket: its events no longer reach this connection (a late error still has a listener). */
+  const detach = (current: WebSocketLike) => {
+    current.onopen = null;
+    current.onmessage = null;
+    current.onclose = ignore;
+    current.onerror = ignore;
+  };
+
+  const failPending = () => {
+    const waiting = [...inFlight.values(), ...turnWaiters.splice(0)];
+    inFlight.clear();
+    const error = new RelayUnavailableError(state.status);
+    for (const waiter of waiting) waiter.reject(error);
+  };
+
+  const dropSocket = (code: number, reason: string) => {
+    const current = socket;
+    socket = undefined;
+    limits = undefined;
+    queue = [];
+    clearTimers();
+    failPending();
+    if (!current) return;
+    detach(current);
+    // Closing a socket that is still connecting makes browsers log an error: close it once it opens.
+    if (current.readyState === CONNECTING) {
+      current.onopen = () => current.close(code, reason);
+      return;
+    }
+    try {
+      current.close(code, reason);
+    } catch {
+      // Already closing; nothing else to release.
+    }
+  };
+
+  const scheduleRetry = () => {
+    const stable = onlineSince > 0 && timers.now() - onlineSince >= backoff.stableMs;
+    const attempt = (stable ? 0 : state.attempt) + 1;
+    onlineSince = 0;
+    const delay = backoffDelay(attempt - 1, backoff, jitter());
+    setState({ status: 'retrying', attempt, retryAt: timers.now() + delay });
+    timer = timers.setTimeout(() => {
+      timer = undefined;
+      connect();
+    }, delay);
+  };
+
+  const lost = (code: number) => {
+    const reason = relayCloseReason(code);
+    dropSocket(1000, 'closing');
+    if (reason !== undefined && RELAY_CLOSE_ADVICE[reason] === 'stop') {
+      onlineSince = 0;
+      setState({ status: 'stopped', stopReason: reason });
+      return;
+    }
+    scheduleRetry();
+  };
+
+  /** The relay broke the protocol: a relay problem, so back off and try again rather than stop for good. */
+  const violation = (detail: string) => {
+    dropSocket(RELAY_CLOSE_CODES['bad-frame'], detail);
+    scheduleRetry();
+  };
+
+  const refill = () => {
+    if (!limits) return;
+    const now = timers.now();
+    tokens = Math.min(paceCapacity(limits), tokens + ((now - refilledAt) * paceRate(limits)) / 1000);
+    refilledAt = now;
+  };
+
+  const drain = () => {
+    drainTimer = undefined;
+    const current = socket;
+    if (!current || !limits || current.readyState !== OPEN) return;
+    refill();
+    while (queue.length > 0 && tokens >= 1) {
+      tokens -= 1;
+      current.send(queue.shift()!);
+    }
+    if (queue.length > 0) {
+      const wait = Math.ceil(((1 - tokens) * 1000) / paceRate(limits));
+      drainTimer = timers.setTimeout(drain, Math.max(1, wait));
+    }
+  };
+
+  const onFrame = async (current: WebSocketLike, frame: ServerFrame): Promise<void> => {
+    switch (frame.type) {
+      case 'challenge': {
+        if (limits) return violation('second-challenge');
+        limits = frame.limits;
+        const signature = await signRelayAuth(options.identity.signer, frame.nonce, origin);
+        if (socket !== current || current.readyState !== OPEN) return;
+        current.send(encodeFrame({ type: 'auth', publicKey: options.identity.publicKey, signature, origin }));
+        return;
+      }
+      case 'ready':
+        if (!limits || state.status === 'online') return violation('unexpected-ready');
+        if (timer !== undefined) timers.clearTimeout(timer);
+        timer = undefined;
+        onlineSince = timers.now();
+        tokens = paceCapacity(limits);
+        refilledAt = onlineSince;
+        setState({ status: 'online', turnAvailable: frame.turnAvailable });
+        return;
+      case 'deliver':
+        if (state.status !== 'online') return violation('deliver-before-ready');
+        options.onEnvelope(frame.envelope.slice());
+        return;
+      case 'forwarded':
+      case 'undeliverable': {
+        const waiter = inFlight.get(frame.frameId);
+        inFlight.delete(frame.frameId);
+        waiter?.resolve(frame.type === 'forwarded' ? 'sent' : 'undeliverable');
+        return;
+      }
+      case 'turn-credentials':
+      case 'turn-unavailable': {
+        // Calls (issue 5): the answer to the oldest TURN_REQUEST; an unsolicited one is ignored.
+        const { type: _, ...credentials } = frame as Extract<ServerFrame, { type: 'turn-credentials' }>;
+        turnWaiters.shift()?.resolve(frame.type === 'turn-credentials' ? credentials : null);
+        return;
+      }
+    }
+  };
+
+  const connect = () => {
+    clearTimers();
+    limits = undefined;
+    setState({ status: 'connecting' });
+    let current: WebSocketLike;
+    try {
+      current = createSocket(options.url);
+    } catch {
+      scheduleRetry();
+      return;
+    }
+    socket = current;
+    current.binaryType = 'arraybuffer';
+    timer = timers.setTimeout(() => {
+      timer = undefined;
+      if (socket === current && state.status !== 'online') lost(1006);
+    }, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    current.onmessage = (event) => {
+      if (socket !== current) return;
+      let frame: ServerFrame;
+      try {
+        if (!(event.data instanceof ArrayBuffer)) throw new TypeError('text frame');
+        frame = decodeServerFrame(new Uint8Array(event.data));
+      } catch (error) {
+        violation(isProtocolError(error) ? error.code : 'text-frame');
+        return;
+      }
+      onFrame(current, frame).catch(() => {
+        if (socket === current) lost(1011);
+      });
+    };
+    current.onclose = (event) => {
+      if (socket === current) lost(event.code);
+    };
+    // The close event that always follows carries the outcome.
+    current.onerror = () => {};
+  };
+
+  return {
+    get state() {
+      return state;
+    },
+    start() {
+      if (state.status === 'idle') connect();
+    },
+    stop() {
+      dropSocket(1000, 'stopped');
+      onlineSince = 0;
+      state = { status: 'idle', attempt: 0, turnAvailable: false };
+      options.onStateChange?.(state);
+    },
+    reconnectNow() {
+      if (state.status === 'online' || state.status === 'connecting') return;
+      dropSocket(1000, 'reconnecting');
+      state = { ...state, attempt: 0 };
+      connect();
+    },
+    send(recipient, envelope) {
+      if (state.status !== 'online' || !socket || inFlight.size >= MAX_PENDING_SENDS) {
+        return Promise.reject(new RelayUnavailableError(state.status));
+      }
+      const frameId = nextFrameId;
+      nextFrameId = nextFrameId === 0xffffffff ? 1 : nextFrameId + 1;
+      const frame = encodeFrame({ type: 'send', recipient, frameId, receipt: true, envelope });
+      return new Promise((resolve, reject) => {
+        inFlight.set(frameId, { resolve, reject });
+        queue.push(frame);
+        if (drainTimer === undefined) drain();
+      });
+    },
+    requestTurn() {
+      if (state.status !== 'online' || !socket)
+        return Promise.reject(new RelayUnavailableError(state.status));
+      if (!state.turnAvailable) return Promise.resolve(null);
+      return new Promise((resolve, reject) => {
+        turnWaiters.push({ resolve, reject });
+        queue.push(encodeFrame({ type: 'turn-request' }));
+        if (drainTimer === undefined) drain();
+      });
+    },
+  };
+}

@@ -1,0 +1,280 @@
+/**
+ * One call's RTCPeerConnection: muted senders behind the media gate, the envelope data channel, trickle ICE,
+ * the certificate check, and file channels. It decides nothing about the call itself (the call machine does);
+ * it reports what the browser says (candidates, connection state, the gate's verdict) through callbacks.
+ *
+ * Order of work on each side (no renegotiation is ever needed to start sending):
+ *   caller  addTrack + replaceTrack(null) for each track, data channel, createOffer, setLocalDescription
+ *   callee  setRemoteDescription(offer), addTrack + replaceTrack(null), data channel, createAnswer, setLocal...
+ *   both    after DTLS connects: getStats() -> remote certificate == signed fingerprint ? gate.open() : hang up
+ */
+import type { CallMedia, IceCandidateBody } from '../../../crypto/call-signaling.ts';
+import { type DtlsFingerprint, parseSdpFingerprint } from '../../../crypto/dtls-fingerprint.ts';
+import { type ChannelLike, FILE_CHANNEL_LABEL } from './file-transfer.ts';
+import { gateVerdict, MediaGate, type TrackKind } from './gate.ts';
+
+export const ENVELOPE_CHANNEL = { label: 'tincan-envelopes', id: 0 } as const;
+/** How often the gate looks at getStats() while DTLS is connecting (state events also trigger a look). */
+const GATE_POLL_MS = 100;
+
+export interface CallConnectionOptions {
+  readonly config: RTCConfiguration;
+  readonly media: CallMedia;
+  readonly stream: MediaStream;
+  readonly createPeerConnection: (config: RTCConfiguration) => RTCPeerConnection;
+  /** Test hook: the fingerprint to sign and put in the SDP we send, instead of our certificate's. */
+  readonly claimedFingerprint?: DtlsFingerprint;
+  readonly onCandidate: (candidate: Omit<IceCandidateBody, 'type' | 'callId'>) => void;
+  readonly onGate: (verdict: 'verified' | 'mismatch' | 'dtls-failed') => void;
+  readonly onConnection: (state: 'connected' | 'disconnected' | 'failed') => void;
+  readonly onRemoteStream: (stream: MediaStream) => void;
+  readonly onEnvelope: (bytes: Uint8Array) => void;
+  readonly onFileChannel: (channel: RTCDataChannel) => void;
+}
+
+export interface LocalDescription {
+  /** What we send: the SDP, and the fingerprint we commit to (equal to the SDP's). */
+  readonly sdp: string;
+  readonly fingerprint: DtlsFingerprint;
+}
+
+export class CallConnection {
+  readonly pc: RTCPeerConnection;
+  readonly gate = new MediaGate();
+  private readonly envelopes: RTCDataChannel;
+  private readonly remote = new MediaStream();
+  private remoteSigned: DtlsFingerprint | null = null;
+  private verdict: 'waiting' | 'verified' | 'failed' = 'waiting';
+  private pendingCandidates: RTCIceCandidateInit[] = [];
+  private poll: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+  /** Gate checks run one at a time; at most one more waits behind the running one. */
+  private gateQueued: Promise<void> | null = null;
+  private gateRunning: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly options: CallConnectionOptions) {
+    const pc = options.createPeerConnection(options.config);
+    this.pc = pc;
+    this.envelopes = pc.createDataChannel(ENVELOPE_CHANNEL.label, {
+      negotiated: true,
+      id: ENVELOPE_CHANNEL.id,
+    });
+    this.envelopes.binaryType = 'arraybuffer';
+    this.envelopes.onmessage = (event) => {
+      // Nothing from the channel counts before the certificate is checked (it is signed and sealed anyway).
+      if (this.verdict === 'verified' && event.data instanceof ArrayBuffer)
+        options.onEnvelope(new Uint8Array(event.data));
+    };
+    pc.onicecandidate = (event) => {
+      const c = event.candidate;
+      if (!c?.candidate) return;
+      options.onCandidate({
+        candidate: c.candidate,
+        sdpMid: c.sdpMid,
+        sdpMLineIndex: c.sdpMLineIndex,
+        usernameFragment: c.usernameFragment,
+      });
+    };
+    pc.ontrack = (event) => {
+      this.remote.addTrack(event.track);
+      options.onRemoteStream(this.remote);
+    };
+    pc.ondatachannel = (event) => {
+      if (event.channel.label !== FILE_CHANNEL_LABEL || this.verdict !== 'verified') event.channel.close();
+      else options.onFileChannel(event.channel);
+    };
+    pc.onconnectionstatechange = () => {
+      const state = pc.connectionState;
+      if (state === 'connected' || state === 'failed' || state === 'disconnected') {
+        void this.checkGate().then(() => {
+          if (!this.closed && this.verdict !== 'failed') options.onConnection(state);
+        });
+      }
+    };
+    // The peer connection does not negotiate by itself: the caller drives every offer explicitly.
+    pc.onnegotiationneeded = null;
+  }
+
+  static async create(options: CallConnectionOptions): Promise<CallConnection> {
+    return new CallConnection(options);
+  }
+
+  /** Caller: muted senders, then the offer (an ICE-restart offer when `restart`). */
+  async makeOffer(restart = false): Promise<LocalDescription> {
+    if (!restart) await this.attachTracks();
+    const offer = await this.pc.createOffer(restart ? { iceRestart: true } : {});
+    await this.pc.setLocalDescription(offer);
+    return this.described();
+  }
+
+  /** Callee: the caller's signed offer, then muted senders, then the answer. */
+  async acceptOffer(remoteSdp: string, fingerprint: DtlsFingerprint): Promise<LocalDescription> {
+    this.remoteSigned = fingerprint;
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: remoteSdp });
+    await this.attachTracks();
+    await this.flushCandidates();
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    this.watchGate();
+    return this.described();
+  }
+
+  /** Caller: the callee's signed answer (to the first offer or to a renegotiation). */
+  async applyAnswer(remoteSdp: string, fingerprint: DtlsFingerprint): Promise<void> {
+    this.remoteSigned = fingerprint;
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: remoteSdp });
+    await this.flushCandidates();
+    this.watchGate();
+  }
+
+  /** Callee: the caller's ICE-restart offer. */
+  async answerRenegotiation(remoteSdp: string): Promise<LocalDescription> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: remoteSdp });
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    return this.described();
+  }
+
+  async addCandidate(body: IceCandidateBody): Promise<void> {
+    const init: RTCIceCandidateInit = {
+      candidate: body.candidate,
+      sdpMid: body.sdpMid,
+      sdpMLineIndex: body.sdpMLineIndex,
+      usernameFragment: body.usernameFragment,
+    };
+    if (!this.pc.remoteDescription) {
+      this.pendingCandidates.push(init);
+      return;
+    }
+    // A candidate of an ICE generation that has moved on is refused by the browser: nothing to do about it.
+    await this.pc.addIceCandidate(init).catch(() => {});
+  }
+
+  get isVerified(): boolean {
+    return this.verdict === 'verified';
+  }
+
+  /** The envelope channel may carry chat only while the certificate is verified and the path is up. */
+  get envelopeChannelUsable(): boolean {
+    return (
+      !this.closed &&
+      this.verdict === 'verified' &&
+      this.pc.connectionState === 'connected' &&
+      this.envelopes.readyState === 'open'
+    );
+  }
+
+  sendEnvelope(bytes: Uint8Array<ArrayBuffer>): void {
+    this.envelopes.send(bytes);
+  }
+
+  openFileChannel(): ChannelLike {
+    if (this.verdict !== 'verified') throw new Error('the peer is not verified yet');
+    return this.pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true });
+  }
+
+  getStats(): Promise<RTCStatsReport> {
+    return this.pc.getStats();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.poll !== undefined) clearInterval(this.poll);
+    void this.gate.close();
+    this.pc.close();
+  }
+
+  private async attachTracks(): Promise<void> {
+    const { stream, media } = this.options;
+    const kinds: TrackKind[] = media === 'video' ? ['audio', 'video'] : ['audio'];
+    for (const kind of kinds) {
+      const track = (kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks())[0] ?? null;
+      await this.gate.attach(
+        kind,
+        track ? this.pc.addTrack(track, stream) : this.senderWithoutTrack(kind),
+        track,
+      );
+    }
+  }
+
+  /** A sender exists for every kind of the call even without a track (a camera may come later). */
+  private senderWithoutTrack(kind: TrackKind): RTCRtpSender {
+    // The callee reuses the transceiver the offer created; the caller makes one.
+    const offered = this.pc
+      .getTransceivers()
+      .find((t) => t.receiver.track.kind === kind && t.sender.track === null);
+    if (!offered) return this.pc.addTransceiver(kind, { direction: 'sendrecv' }).sender;
+    offered.direction = 'sendrecv';
+    return offered.sender;
+  }
+
+  private described(): LocalDescription {
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error('no local description');
+    const real = parseSdpFingerprint(sdp);
+    const claimed = this.options.claimedFingerprint;
+    if (!claimed) return { sdp, fingerprint: real };
+    // Test hook only: sign (and announce) another certificate's fingerprint than the one DTLS will present.
+    const line = /^(a=fingerprint:)\S+ \S+$/gim;
+    return { sdp: sdp.replace(line, `$1${claimed.algorithm} ${claimed.value}`), fingerprint: claimed };
+  }
+
+  private async flushCandidates(): Promise<void> {
+    const pending = this.pendingCandidates;
+    this.pendingCandidates = [];
+    for (const candidate of pending) await this.pc.addIceCandidate(candidate).catch(() => {});
+  }
+
+  private watchGate(): void {
+    if (this.poll !== undefined || this.closed) return;
+    const transport = this.dtlsTransport();
+    if (transport) transport.onstatechange = () => void this.checkGate();
+    this.poll = setInterval(() => void this.checkGate(), GATE_POLL_MS);
+  }
+
+  /** With max-bundle there is one DTLS transport; the SCTP one is the same, and exists for audio-only calls too. */
+  private dtlsTransport(): RTCDtlsTransport | null {
+    return (
+      this.pc.getSenders().find((s) => s.transport)?.transport ??
+      this.pc.getReceivers().find((r) => r.transport)?.transport ??
+      this.pc.sctp?.transport ??
+      null
+    );
+  }
+
+  private checkGate(): Promise<void> {
+    if (this.gateQueued) return this.gateQueued;
+    const next = this.gateRunning.then(() => {
+      this.gateQueued = null;
+      return this.checkGateOnce();
+    });
+    this.gateQueued = next;
+    this.gateRunning = next.catch(() => {});
+    return next;
+  }
+
+  private async checkGateOnce(): Promise<void> {
+    if (this.verdict !== 'waiting' || this.closed || this.remoteSigned === null) return;
+    const signed = this.remoteSigned;
+    const transport = this.dtlsTransport();
+    if (!transport) return;
+    const dtlsState = transport.state;
+    // No getStats() before DTLS has connected: see gate.ts on Chromium's certificate-stats cache.
+    const report = dtlsState === 'connected' ? await this.pc.getStats() : null;
+    const remoteCertificates =
+      dtlsState === 'connected' && typeof transport.getRemoteCertificates === 'function'
+        ? transport.getRemoteCertificates().map((der) => new Uint8Array(der))
+        : null;
+    if (this.verdict !== 'waiting' || this.closed) return;
+    const result = gateVerdict(
+      { dtlsState, iceState: transport.iceTransport.state, report, remoteCertificates },
+      signed,
+    );
+    if (result.state === 'waiting') return;
+    if (this.poll !== undefined) clearInterval(this.poll);
+    this.poll = undefined;
+    this.verdict = result.state === 'verified' ? 'verified' : 'failed';
+    this.options.onGate(result.state);
+  }
+}

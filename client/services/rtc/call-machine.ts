@@ -1,0 +1,494 @@
+/**
+ * One call's life as a pure state machine: `step(state, event, context) -> { state, effects }`. It owns no
+ * RTCPeerConnection, timer or socket; the call service feeds it events (what the user did, signed bodies from
+ * the peer, what the browser reported, the clock) and performs its effects.
+ *
+ *   caller:  dial ──▶ outgoing ──answer──▶ connecting ──gate verified──▶ active ⇄ reconnecting
+ *   callee:  offer ─▶ incoming ──accept──▶ connecting ──gate verified──▶ active ⇄ reconnecting
+ *   any phase ──▶ ended (hang-up, reject, cancel, busy, no answer, timeout, failure, security)
+ *
+ * Security endings ('security') come from a certificate that is not the signed one, a SAS reveal that does not
+ * open the caller's commitment, or a renegotiation that changes the signed fingerprint: the call is hung up at
+ * once with reason 'security', and no media has been or will be sent (the gate never opened, or is closed).
+ */
+import { compareBytes, fromHex, toHex } from '../../../crypto/bytes.ts';
+import {
+  assertFreshOffer,
+  type CallAnswer,
+  type CallBody,
+  type CallControl,
+  type CallMedia,
+  type CallOffer,
+  type HangupReason,
+  type IceCandidateBody,
+  type MediaFlags,
+  sameFingerprint,
+} from '../../../crypto/call-signaling.ts';
+import type { DtlsFingerprint } from '../../../crypto/dtls-fingerprint.ts';
+import { isProtocolError } from '../../../crypto/errors.ts';
+import { checkSasReveal, deriveSas, type Sas } from '../../../crypto/sas.ts';
+
+export type CallRole = 'caller' | 'callee';
+export type CallPhase = 'outgoing' | 'incoming' | 'connecting' | 'active' | 'reconnecting' | 'ended';
+export type EndReason =
+  /** We hung up (or cancelled our own call before it was answered). */
+  | 'hung-up'
+  | 'remote-hung-up'
+  /** They rejected our call. */
+  | 'rejected'
+  /** We rejected theirs. */
+  | 'declined'
+  | 'busy'
+  /** Our call was not answered in time. */
+  | 'no-answer'
+  /** Their call stopped ringing before we answered (cancelled or timed out). */
+  | 'missed'
+  /** Could not connect, or the connection was lost for good. */
+  | 'failed'
+  /** Certificate or signed data did not check out: the call may be intercepted. */
+  | 'security'
+  /** The peer ended the call for a security reason. */
+  | 'remote-security'
+  /** No camera or microphone could be opened. */
+  | 'media-error';
+
+export interface CallState {
+  /** Hex; empty for a refused call whose body could not even be read. */
+  readonly callId: string;
+  /** Hex identity key of the other side. */
+  readonly peer: string;
+  readonly role: CallRole;
+  readonly media: CallMedia;
+  readonly phase: CallPhase;
+  /** Caller: the callee's page said it is ringing. */
+  readonly remoteRinging: boolean;
+  readonly createdAt: number;
+  /** When the current phase times out (ms), or null. */
+  readonly deadline: number | null;
+  /** When the gate first opened. */
+  readonly connectedAt: number | null;
+  readonly endReason: EndReason | null;
+  readonly endedAt: number | null;
+  readonly localFingerprint: DtlsFingerprint | null;
+  readonly remoteFingerprint: DtlsFingerprint | null;
+  /** The caller's SAS commitment (sent by us as caller, received as callee). */
+  readonly commitment: Uint8Array | null;
+  readonly localNonce: Uint8Array | null;
+  readonly remoteNonce: Uint8Array | null;
+  readonly remoteMedia: MediaFlags;
+  /** Callee: the offer to answer once the user accepts. */
+  readonly offer: CallOffer | null;
+}
+
+export interface Timeouts {
+  /** Caller: ringing without an answer. */
+  readonly ringMs: number;
+  /** Callee: ringing without the caller's cancel or no-answer (it may have gone offline). */
+  readonly incomingMs: number;
+  /** From the answer to the gate opening. */
+  readonly connectMs: number;
+  /** From losing the connection to giving up. */
+  readonly reconnectMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  ringMs: 45_000,
+  incomingMs: 60_000,
+  connectMs: 30_000,
+  reconnectMs: 30_000,
+};
+
+export interface StepContext {
+  readonly now: number;
+  readonly timeouts?: Partial<Timeouts>;
+}
+
+export type CallEvent =
+  /** The service made the offer (peer connection, muted senders, local description). */
+  | { type: 'dialed'; peer: string; offer: CallOffer; nonce: Uint8Array }
+  /** A signed call body from `peer`, decoded. */
+  | { type: 'received'; peer: string; body: CallBody }
+  /** A call body from `peer` that failed to decode (a tampered or inconsistent signed body). */
+  | { type: 'bad-body'; peer: string; code: string }
+  /** The user accepted; the service made the answer. */
+  | { type: 'accepted'; answer: CallAnswer }
+  | { type: 'decline' }
+  | { type: 'hangup' }
+  /** The service could not go on locally (no camera, peer connection error). */
+  | { type: 'local-failure'; reason: 'media-error' | 'failed' }
+  | { type: 'gate'; verdict: 'verified' | 'mismatch' | 'dtls-failed' }
+  /** The people compared the words and they differ. */
+  | { type: 'sas-mismatch' }
+  | { type: 'connection'; state: 'connected' | 'disconnected' | 'failed' }
+  | { type: 'tick' };
+
+export type CallEffect =
+  | { type: 'send'; peer: string; body: CallBody }
+  | { type: 'ring'; on: boolean }
+  | { type: 'notify-incoming' }
+  /** Apply the peer's answer, renegotiation offer or candidate to the peer connection. */
+  | { type: 'apply'; body: CallAnswer | CallOffer | IceCandidateBody }
+  /** Caller: ICE restart (restartIce, new offer with purpose 'renegotiate'). */
+  | { type: 'restart-ice' }
+  | { type: 'open-gate' }
+  /** Close the peer connection, stop every track, close the gate. */
+  | { type: 'teardown' };
+
+export interface StepResult {
+  readonly state: CallState | null;
+  readonly effects: CallEffect[];
+}
+
+const NO_FLAGS: MediaFlags = { audioMuted: false, videoOff: false, screenSharing: false };
+const LIVE: readonly CallPhase[] = ['connecting', 'active', 'reconnecting'];
+
+export const isLive = (state: CallState | null): state is CallState =>
+  state !== null && state.phase !== 'ended';
+
+export function step(state: CallState | null, event: CallEvent, context: StepContext): StepResult {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...context.timeouts };
+  const { now } = context;
+  switch (event.type) {
+    case 'dialed': {
+      if (isLive(state)) throw new Error('already in a call');
+      const { offer } = event;
+      return {
+        state: {
+          ...fresh(toHex(offer.callId), event.peer, 'caller', offer.media, now),
+          phase: 'outgoing',
+          deadline: now + timeouts.ringMs,
+          localFingerprint: offer.fingerprint,
+          commitment: offer.sasCommitment,
+          localNonce: event.nonce,
+        },
+        effects: [{ type: 'send', peer: event.peer, body: offer }],
+      };
+    }
+    case 'received':
+      return received(state, event.peer, event.body, now, timeouts);
+    case 'bad-body':
+      if (isLive(state) && state.peer === event.peer) return securityEnd(state, now);
+      if (isLive(state)) return { state, effects: [] };
+      // No call with them: show that a call (or something claiming to be one) was refused.
+      return {
+        state: {
+          ...fresh('', event.peer, 'callee', 'audio', now),
+          phase: 'ended',
+          endReason: 'security',
+          endedAt: now,
+        },
+        effects: [],
+      };
+    case 'accepted': {
+      if (!isLive(state) || state.phase !== 'incoming') return { state, effects: [] };
+      const { answer } = event;
+      return {
+        state: {
+          ...state,
+          phase: 'connecting',
+          deadline: now + timeouts.connectMs,
+          localFingerprint: answer.fingerprint,
+          localNonce: answer.sasNonce,
+          offer: null,
+        },
+        effects: [
+          { type: 'ring', on: false },
+          { type: 'send', peer: state.peer, body: answer },
+        ],
+      };
+    }
+    case 'decline':
+      if (!isLive(state) || state.phase !== 'incoming') return { state, effects: [] };
+      return end(state, 'declined', now, control(state, 'reject'));
+    case 'hangup':
+      if (!isLive(state)) return { state, effects: [] };
+      if (state.phase === 'incoming') return end(state, 'declined', now, control(state, 'reject'));
+      if (state.phase === 'outgoing') return end(state, 'hung-up', now, control(state, 'cancel'));
+      return end(state, 'hung-up', now, hangup(state, 'normal'));
+    case 'local-failure':
+      if (!isLive(state)) return { state, effects: [] };
+      return end(
+        state,
+        event.reason,
+        now,
+        state.phase === 'incoming' ? control(state, 'reject') : hangup(state, 'failed'),
+      );
+    case 'gate':
+      if (!isLive(state) || !LIVE.includes(state.phase)) return { state, effects: [] };
+      if (event.verdict !== 'verified') return securityEnd(state, now);
+      if (state.connectedAt !== null) return { state, effects: [] };
+      return {
+        state: { ...state, phase: 'active', connectedAt: now, deadline: null },
+        effects: [{ type: 'open-gate' }],
+      };
+    case 'sas-mismatch':
+      return isLive(state) && LIVE.includes(state.phase) ? securityEnd(state, now) : { state, effects: [] };
+    case 'connection':
+      return connection(state, event.state, now, timeouts);
+    case 'tick':
+      return tick(state, now);
+  }
+}
+
+function fresh(callId: string, peer: string, role: CallRole, media: CallMedia, now: number): CallState {
+  return {
+    callId,
+    peer,
+    role,
+    media,
+    phase: 'outgoing',
+    remoteRinging: false,
+    createdAt: now,
+    deadline: null,
+    connectedAt: null,
+    endReason: null,
+    endedAt: null,
+    localFingerprint: null,
+    remoteFingerprint: null,
+    commitment: null,
+    localNonce: null,
+    remoteNonce: null,
+    remoteMedia: NO_FLAGS,
+    offer: null,
+  };
+}
+
+const callIdOf = (state: CallState): Uint8Array => fromHex(state.callId);
+
+function control(
+  state: CallState,
+  action: 'ringing' | 'reject' | 'cancel' | 'busy' | 'no-answer' | 'ice-restart',
+): CallEffect {
+  return { type: 'send', peer: state.peer, body: { type: 'control', callId: callIdOf(state), action } };
+}
+
+function hangup(state: CallState, reason: HangupReason): CallEffect {
+  return {
+    type: 'send',
+    peer: state.peer,
+    body: { type: 'control', callId: callIdOf(state), action: 'hangup', reason },
+  };
+}
+
+function end(state: CallState, reason: EndReason, now: number, ...effects: CallEffect[]): StepResult {
+  const ringing = state.phase === 'incoming' ? [{ type: 'ring', on: false } as const] : [];
+  return {
+    state: { ...state, phase: 'ended', endReason: reason, endedAt: now, deadline: null, offer: null },
+    effects: [...ringing, ...effects, { type: 'teardown' }],
+  };
+}
+
+const securityEnd = (state: CallState, now: number): StepResult =>
+  end(state, 'security', now, hangup(state, 'security'));
+
+function received(
+  state: CallState | null,
+  peer: string,
+  body: CallBody,
+  now: number,
+  timeouts: Timeouts,
+): StepResult {
+  const callId = toHex(body.callId);
+  const ours = isLive(state) && state.peer === peer && state.callId === callId;
+  if (body.type === 'offer' && body.purpose === 'call' && !ours)
+    return incoming(state, peer, body, now, timeouts);
+  if (!ours) return { state, effects: [] };
+  switch (body.type) {
+    case 'offer':
+    case 'answer':
+      return signedDescription(state, body, now, timeouts);
+    case 'ice':
+      return { state, effects: [{ type: 'apply', body }] };
+    case 'control':
+      return controlReceived(state, body, now);
+  }
+}
+
+function incoming(
+  state: CallState | null,
+  peer: string,
+  offer: CallOffer,
+  now: number,
+  timeouts: Timeouts,
+): StepResult {
+  try {
+    assertFreshOffer(offer, now);
+  } catch (error) {
+    if (isProtocolError(error)) return { state, effects: [] }; // a stale offer the relay held back: ignore it
+    throw error;
+  }
+  const callId = toHex(offer.callId);
+  const ringing: CallState = {
+    ...fresh(callId, peer, 'callee', offer.media, now),
+    phase: 'incoming',
+    deadline: now + timeouts.incomingMs,
+    remoteFingerprint: offer.fingerprint,
+    commitment: offer.sasCommitment,
+    offer,
+  };
+  const busy: CallEffect = {
+    type: 'send',
+    peer,
+    body: { type: 'control', callId: offer.callId, action: 'busy' },
+  };
+  if (!isLive(state)) {
+    return {
+      state: ringing,
+      effects: [control(ringing, 'ringing'), { type: 'ring', on: true }, { type: 'notify-incoming' }],
+    };
+  }
+  // Both called each other at once: the call with the lower id goes on, on both pages.
+  if (state.phase === 'outgoing' && state.peer === peer) {
+    if (compareBytes(offer.callId, callIdOf(state)) > 0) return { state, effects: [] };
+    return {
+      state: ringing,
+      effects: [
+        control(state, 'cancel'),
+        { type: 'teardown' },
+        control(ringing, 'ringing'),
+        { type: 'ring', on: true },
+        { type: 'notify-incoming' },
+      ],
+    };
+  }
+  return { state, effects: [busy] };
+}
+
+function signedDescription(
+  state: CallState,
+  body: CallOffer | CallAnswer,
+  now: number,
+  timeouts: Timeouts,
+): StepResult {
+  if (body.purpose === 'renegotiate') {
+    // Only the caller offers renegotiations, only the callee answers them, and neither may change the
+    // certificate or the commitment the call began with.
+    const fromRightSide = body.type === 'offer' ? state.role === 'callee' : state.role === 'caller';
+    if (!fromRightSide || state.remoteFingerprint === null || !LIVE.includes(state.phase))
+      return { state, effects: [] };
+    if (!sameFingerprint(body.fingerprint, state.remoteFingerprint)) return securityEnd(state, now);
+    if (
+      body.type === 'offer' &&
+      state.commitment &&
+      compareBytes(body.sasCommitment, state.commitment) !== 0
+    ) {
+      return securityEnd(state, now);
+    }
+    return { state, effects: [{ type: 'apply', body }] };
+  }
+  if (body.type !== 'answer' || state.role !== 'caller' || state.phase !== 'outgoing')
+    return { state, effects: [] };
+  if (state.localFingerprint && sameFingerprint(body.fingerprint, state.localFingerprint)) {
+    // Our own certificate reflected back: whatever answers here is not the callee.
+    return securityEnd(state, now);
+  }
+  const next: CallState = {
+    ...state,
+    phase: 'connecting',
+    deadline: now + timeouts.connectMs,
+    remoteFingerprint: body.fingerprint,
+    remoteNonce: body.sasNonce,
+  };
+  const reveal: CallEffect = {
+    type: 'send',
+    peer: state.peer,
+    body: { type: 'control', callId: callIdOf(state), action: 'sas-reveal', nonce: state.localNonce! },
+  };
+  return { state: next, effects: [{ type: 'apply', body }, reveal] };
+}
+
+function controlReceived(state: CallState, body: CallControl, now: number): StepResult {
+  const { phase, role } = state;
+  switch (body.action) {
+    case 'ringing':
+      return phase === 'outgoing'
+        ? { state: { ...state, remoteRinging: true }, effects: [] }
+        : { state, effects: [] };
+    case 'reject':
+      return phase === 'outgoing' ? end(state, 'rejected', now) : { state, effects: [] };
+    case 'busy':
+      return phase === 'outgoing' ? end(state, 'busy', now) : { state, effects: [] };
+    case 'cancel':
+    case 'no-answer':
+      return phase === 'incoming' ? end(state, 'missed', now) : { state, effects: [] };
+    case 'hangup':
+      if (phase === 'incoming') return end(state, 'missed', now);
+      if (phase === 'outgoing')
+        return end(state, body.reason === 'security' ? 'remote-security' : 'rejected', now);
+      return end(
+        state,
+        body.reason === 'security'
+          ? 'remote-security'
+          : body.reason === 'failed'
+            ? 'failed'
+            : 'remote-hung-up',
+        now,
+      );
+    case 'media':
+      return { state: { ...state, remoteMedia: body.flags }, effects: [] };
+    case 'ice-restart':
+      return role === 'caller' && LIVE.includes(phase)
+        ? { state, effects: [{ type: 'restart-ice' }] }
+        : { state, effects: [] };
+    case 'sas-reveal': {
+      if (role !== 'callee' || !LIVE.includes(phase) || state.remoteNonce !== null || !state.commitment) {
+        return { state, effects: [] };
+      }
+      try {
+        checkSasReveal(callIdOf(state), state.commitment, body.nonce);
+      } catch (error) {
+        if (isProtocolError(error)) return securityEnd(state, now);
+        throw error;
+      }
+      return { state: { ...state, remoteNonce: body.nonce }, effects: [] };
+    }
+  }
+}
+
+function connection(
+  state: CallState | null,
+  reported: 'connected' | 'disconnected' | 'failed',
+  now: number,
+  timeouts: Timeouts,
+): StepResult {
+  if (!isLive(state)) return { state, effects: [] };
+  if (reported === 'connected') {
+    return state.phase === 'reconnecting'
+      ? { state: { ...state, phase: 'active', deadline: null }, effects: [] }
+      : { state, effects: [] };
+  }
+  if (state.phase === 'connecting' && reported === 'failed')
+    return end(state, 'failed', now, hangup(state, 'failed'));
+  if (state.phase !== 'active' && !(state.phase === 'reconnecting' && reported === 'failed'))
+    return { state, effects: [] };
+  const ask: CallEffect = state.role === 'caller' ? { type: 'restart-ice' } : control(state, 'ice-restart');
+  const deadline = state.phase === 'reconnecting' ? state.deadline : now + timeouts.reconnectMs;
+  return {
+    state: { ...state, phase: 'reconnecting', deadline },
+    effects: reported === 'failed' ? [ask] : [],
+  };
+}
+
+function tick(state: CallState | null, now: number): StepResult {
+  if (!isLive(state) || state.deadline === null || now < state.deadline) return { state, effects: [] };
+  switch (state.phase) {
+    case 'outgoing':
+      return end(state, 'no-answer', now, control(state, 'no-answer'));
+    case 'incoming':
+      return end(state, 'missed', now);
+    default:
+      return end(state, 'failed', now, hangup(state, 'failed'));
+  }
+}
+
+/** The four words, once both certificates and both nonces are known (the callee needs the caller's reveal). */
+export function sasOf(state: CallState, myKey: Uint8Array): Sas | null {
+  const { localFingerprint, remoteFingerprint, localNonce, remoteNonce } = state;
+  if (!localFingerprint || !remoteFingerprint || !localNonce || !remoteNonce || state.callId === '')
+    return null;
+  const me = { identityKey: myKey, fingerprint: localFingerprint, nonce: localNonce };
+  const them = { identityKey: fromHex(state.peer), fingerprint: remoteFingerprint, nonce: remoteNonce };
+  return state.role === 'caller'
+    ? deriveSas(callIdOf(state), me, them)
+    : deriveSas(callIdOf(state), them, me);
+}

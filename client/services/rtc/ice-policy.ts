@@ -1,0 +1,54 @@
+/**
+ * "Hide my IP address": relay-only ICE (iceTransportPolicy 'relay'), so that the peer sees only the TURN
+ * server's address. It needs TURN, which only the relay can hand out (credentials minted for the
+ * authenticated socket, spec/drafts/relay.md §TURN). Without TURN the setting cannot apply, and the call UI
+ * says so before anything is sent.
+ *
+ *   setting       contact verified   contact not verified
+ *   'unverified'  direct             relay only            (the default: strangers-to-be learn no address)
+ *   'always'      relay only         relay only
+ *   'never'       direct             direct
+ */
+import type { TurnCredentialsBody } from '../../../crypto/relay-turn-credentials.ts';
+
+export type HideIpSetting = 'unverified' | 'always' | 'never';
+export const HIDE_IP_SETTINGS: readonly HideIpSetting[] = ['unverified', 'always', 'never'];
+export const DEFAULT_HIDE_IP: HideIpSetting = 'unverified';
+
+export type IpPolicy =
+  /** Relay-only ICE: the peer learns the TURN server's address, not ours. */
+  | { readonly mode: 'hidden' }
+  /** Direct ICE, as chosen. */
+  | { readonly mode: 'direct' }
+  /** Hiding was wanted but the relay offers no TURN: the call is direct and the UI says so. */
+  | { readonly mode: 'cannot-hide' };
+
+export function ipPolicy(setting: HideIpSetting, contactVerified: boolean, turnAvailable: boolean): IpPolicy {
+  const wanted = setting === 'always' || (setting === 'unverified' && !contactVerified);
+  if (!wanted) return { mode: 'direct' };
+  return turnAvailable ? { mode: 'hidden' } : { mode: 'cannot-hide' };
+}
+
+export const isHideIpSetting = (value: unknown): value is HideIpSetting =>
+  typeof value === 'string' && (HIDE_IP_SETTINGS as readonly string[]).includes(value);
+
+/**
+ * The RTCConfiguration of a call. Only the relay's TURN server is used: no third-party STUN server ever learns
+ * that this browser makes calls. max-bundle: one transport, one certificate check.
+ */
+export function rtcConfiguration(
+  turn: TurnCredentialsBody | null,
+  policy: IpPolicy,
+  certificate: RTCCertificate | undefined,
+): RTCConfiguration {
+  const iceServers: RTCIceServer[] = turn
+    ? [{ urls: [...turn.urls], username: turn.username, credential: turn.credential }]
+    : [];
+  return {
+    iceServers,
+    iceTransportPolicy: policy.mode === 'hidden' ? 'relay' : 'all',
+    bundlePolicy: 'max-bundle',
+    rtcpMuxPolicy: 'require',
+    ...(certificate ? { certificates: [certificate] } : {}),
+  };
+}

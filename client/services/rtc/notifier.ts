@@ -1,0 +1,50 @@
+/**
+ * A system notification for an incoming call while the tab is hidden, if the user allowed notifications.
+ * The text names the contact as stored in the address book; nothing else (no key, no message content).
+ */
+export interface CallNotifier {
+  incoming(name: string, media: 'audio' | 'video'): void;
+  clear(): void;
+  /** Ask for permission (call from a user gesture). */
+  request(): Promise<NotificationPermission | 'unsupported'>;
+}
+
+export function browserNotifier(doc: Pick<Document, 'visibilityState'> = document): CallNotifier {
+  let current: Notification | undefined;
+  const supported = typeof Notification !== 'undefined';
+  return {
+    incoming(name, media) {
+      if (!supported || Notification.permission !== 'granted' || doc.visibilityState !== 'hidden') return;
+      current?.close();
+      try {
+        current = new Notification(`${name} is calling`, {
+          body: media === 'video' ? 'Video call on Tincan' : 'Audio call on Tincan',
+          tag: 'tincan-call',
+          requireInteraction: true,
+        });
+        current.onclick = () => {
+          window.focus();
+          current?.close();
+        };
+      } catch {
+        // Some platforms only allow notifications from a service worker; the ringing screen still shows.
+      }
+    },
+    clear() {
+      current?.close();
+      current = undefined;
+    },
+    async request() {
+      if (!supported) return 'unsupported';
+      return Notification.permission === 'default'
+        ? Notification.requestPermission()
+        : Notification.permission;
+    },
+  };
+}
+
+export const silentNotifier: CallNotifier = {
+  incoming() {},
+  clear() {},
+  request: async () => 'unsupported',
+};

@@ -1,0 +1,59 @@
+/**
+ * IndexedDB persistence of the sealed vault record (never plaintext). One database, one store, one key.
+ * Writes are serialized so that the last save always wins, even when saves overlap.
+ */
+import { clear, createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { parseVaultRecord, type VaultRecord } from './vault.ts';
+
+export const DATABASE_NAME = 'tincan';
+export const STORE_NAME = 'vault';
+const RECORD_KEY = 'vault-v1';
+
+export interface VaultStore {
+  load(): Promise<VaultRecord | undefined>;
+  save(record: VaultRecord): Promise<void>;
+  /** Removes everything this client ever stored. */
+  wipe(): Promise<void>;
+}
+
+/** The idb-keyval operations used; tests pass a Map-backed fake. */
+export interface KeyValue {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+  del(key: string): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export function indexedDbKeyValue(): KeyValue {
+  let store: UseStore | undefined;
+  const use = () => {
+    store ??= createStore(DATABASE_NAME, STORE_NAME);
+    return store;
+  };
+  return {
+    get: (key) => get(key, use()),
+    set: (key, value) => set(key, value, use()),
+    del: (key) => del(key, use()),
+    clear: () => clear(use()),
+  };
+}
+
+export function createVaultStore(kv: KeyValue = indexedDbKeyValue()): VaultStore {
+  let writes: Promise<void> = Promise.resolve();
+  const serialize = (work: () => Promise<void>): Promise<void> => {
+    writes = writes.then(work, work);
+    return writes;
+  };
+  return {
+    async load() {
+      const value = await kv.get(RECORD_KEY);
+      return value === undefined ? undefined : parseVaultRecord(value);
+    },
+    save: (record) => serialize(() => kv.set(RECORD_KEY, record)),
+    wipe: () =>
+      serialize(async () => {
+        await kv.del(RECORD_KEY);
+        await kv.clear();
+      }),
+  };
+}

@@ -1,0 +1,260 @@
+/**
+ * The app's lifecycle: no identity yet (welcome), locked, unlocked. Unlocking derives the vault key with the
+ * slow KDF and decrypts the profile; the session factory (loaded lazily: it carries the protocol code and
+ * the unlocked UI, which the first screen does not need) turns the profile into a session of contacts,
+ * chats and the relay connection. Locking disposes the session and drops every reference to keys and
+ * history; the UI then reloads the page so nothing of them stays in this JavaScript heap.
+ */
+import { batch, signal } from '@preact/signals';
+import { type RandomSource, utf8 } from '../../crypto/bytes.ts';
+import { isProtocolError } from '../../crypto/errors.ts';
+import type { VaultStore } from '../services/storage.ts';
+import {
+  newVaultKey,
+  openVault,
+  type ScryptParams,
+  sealVault,
+  type VaultKey,
+  type VaultRecord,
+  vaultFromText,
+  vaultToText,
+} from '../services/vault.ts';
+
+export type Phase = 'loading' | 'welcome' | 'locked' | 'unlocked' | 'locking';
+export type Busy = 'creating' | 'unlocking' | 'importing' | null;
+
+/** Stores a changed profile (its plaintext bytes), sealed under the unlocked vault key. */
+export type SaveProfile = (plaintext: Uint8Array) => Promise<void>;
+
+export interface Session {
+  /** Resolves once the session has let go of everything (connection closed). */
+  dispose(): Promise<void>;
+}
+
+/** Turns profiles into sessions; lives in the lazily loaded part of the app. */
+export interface SessionFactory<S extends Session> {
+  /** Why this display name cannot be used, or undefined. */
+  displayNameProblem(name: string): string | undefined;
+  /** A new identity with this name: stored with `save` before the session starts. */
+  create(displayName: string, save: SaveProfile): Promise<S>;
+  /** A stored profile. Throws ProtocolError for a profile it cannot read. */
+  open(plaintext: Uint8Array, save: SaveProfile): Promise<S>;
+}
+
+export interface AppDeps<S extends Session> {
+  readonly store: VaultStore;
+  readonly subtle: SubtleCrypto;
+  readonly random: RandomSource;
+  readonly loadSessions: () => Promise<SessionFactory<S>>;
+  /** Tests pass cheap parameters; the app uses the default (spec/drafts/client-storage.md). */
+  readonly scrypt?: ScryptParams;
+  /**
+   * Runs after lock and delete instead of showing the locked (or welcome) screen: the page reloads, so no
+   * key or message survives in this JavaScript heap even as unreachable garbage.
+   */
+  readonly afterLock?: () => void;
+}
+
+export const MIN_PASSPHRASE_LENGTH = 8;
+/** As chat-protocol's MAX_DISPLAY_NAME_BYTES; the session factory does the full check. */
+const MAX_NAME_BYTES = 64;
+
+export function passphraseProblem(passphrase: string, confirmation: string): string | undefined {
+  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH)
+    return `Use at least ${MIN_PASSPHRASE_LENGTH} characters; a few unrelated words work well.`;
+  if (passphrase !== confirmation) return 'The two passphrases are not the same.';
+  return undefined;
+}
+
+/** The quick check the form does before anything slow runs. */
+export function displayNameProblem(name: string): string | undefined {
+  const trimmed = name.trim().normalize('NFC');
+  if (trimmed.length === 0) return 'Choose a name your contacts will see.';
+  if (utf8(trimmed).length > MAX_NAME_BYTES) return 'That name is too long.';
+  return undefined;
+}
+
+export function createApp<S extends Session>(deps: AppDeps<S>) {
+  const phase = signal<Phase>('loading');
+  const busy = signal<Busy>(null);
+  const progress = signal(0);
+  const error = signal<string | null>(null);
+  const session = signal<S | null>(null);
+  let vaultKey: VaultKey | undefined;
+
+  const platform = {
+    subtle: deps.subtle,
+    random: deps.random,
+    onProgress: (fraction: number) => {
+      progress.value = fraction;
+    },
+  };
+
+  const saveProfile: SaveProfile = async (plaintext) => {
+    const key = vaultKey;
+    if (!key) throw new Error('locked');
+    const record = await sealVault(key, plaintext, platform);
+    // A save that finishes after lock must not resurrect anything: the key it used is gone by then.
+    if (vaultKey !== key) return;
+    await deps.store.save(record);
+  };
+
+  const begin = (started: S) => {
+    batch(() => {
+      session.value = started;
+      phase.value = 'unlocked';
+      error.value = null;
+    });
+  };
+
+  const run = async (
+    kind: Exclude<Busy, null>,
+    work: () => Promise<void>,
+    failure: (e: unknown) => string,
+  ) => {
+    if (busy.value) return;
+    batch(() => {
+      busy.value = kind;
+      progress.value = 0;
+      error.value = null;
+    });
+    try {
+      await work();
+    } catch (e) {
+      error.value = failure(e);
+    } finally {
+      busy.value = null;
+    }
+  };
+
+  /** Derives the key, decrypts, and opens the profile; the session has not started yet. */
+  const unlockRecord = async (record: VaultRecord, passphrase: string): Promise<S> => {
+    const [opened, factory] = await Promise.all([
+      openVault(record, passphrase, platform),
+      deps.loadSessions(),
+    ]);
+    const previousKey = vaultKey;
+    vaultKey = opened.vaultKey;
+    try {
+      return await factory.open(opened.plaintext, saveProfile);
+    } catch (error) {
+      vaultKey = previousKey;
+      throw error;
+    } finally {
+      opened.plaintext.fill(0);
+    }
+  };
+
+  const passphraseFailure = (e: unknown) =>
+    isProtocolError(e, 'decrypt-failed')
+      ? 'Wrong passphrase. Check it and try again.'
+      : isProtocolError(e)
+        ? 'This is not a Tincan backup, or it is damaged.'
+        : 'Something went wrong while unlocking. Try again.';
+
+  return {
+    phase,
+    busy,
+    progress,
+    error,
+    session,
+
+    async init(): Promise<void> {
+      let record: VaultRecord | undefined;
+      try {
+        record = await deps.store.load();
+      } catch {
+        record = undefined;
+        error.value = 'The stored identity could not be read. You can import a backup or start again.';
+      }
+      phase.value = record ? 'locked' : 'welcome';
+    },
+
+    create(displayName: string, passphrase: string): Promise<void> {
+      return run(
+        'creating',
+        async () => {
+          const name = displayName.trim().normalize('NFC');
+          const factory = await deps.loadSessions();
+          const problem = displayNameProblem(name) ?? factory.displayNameProblem(name);
+          if (problem) throw new Error(problem);
+          vaultKey = await newVaultKey(passphrase, platform, deps.scrypt);
+          begin(await factory.create(name, saveProfile));
+        },
+        (e) => (e instanceof Error && !isProtocolError(e) ? e.message : 'Could not create the identity.'),
+      );
+    },
+
+    unlock(passphrase: string): Promise<void> {
+      return run(
+        'unlocking',
+        async () => {
+          const record = await deps.store.load();
+          if (!record) {
+            phase.value = 'welcome';
+            return;
+          }
+          begin(await unlockRecord(record, passphrase));
+        },
+        passphraseFailure,
+      );
+    },
+
+    /** Disposes the session and forgets the vault key; the stored (sealed) record stays. */
+    async lock(): Promise<void> {
+      const current = session.value;
+      vaultKey = undefined;
+      batch(() => {
+        session.value = null;
+        phase.value = 'locking';
+        error.value = null;
+      });
+      await current?.dispose();
+      if (deps.afterLock) deps.afterLock();
+      else phase.value = 'locked';
+    },
+
+    async deleteIdentity(): Promise<void> {
+      const current = session.value;
+      vaultKey = undefined;
+      batch(() => {
+        session.value = null;
+        phase.value = 'locking';
+        error.value = null;
+      });
+      await current?.dispose();
+      await deps.store.wipe();
+      if (deps.afterLock) deps.afterLock();
+      else phase.value = 'welcome';
+    },
+
+    /** The backup file's text: the sealed record exactly as stored (it needs the same passphrase). */
+    async exportBackup(): Promise<string> {
+      const record = await deps.store.load();
+      if (!record) throw new Error('nothing to export');
+      return vaultToText(record);
+    },
+
+    /** Opens a backup file with its passphrase, stores it in place of anything here, and unlocks it. */
+    importBackup(text: string, passphrase: string): Promise<void> {
+      return run(
+        'importing',
+        async () => {
+          const record = vaultFromText(text);
+          const previous = session.value;
+          const started = await unlockRecord(record, passphrase);
+          await previous?.dispose();
+          await deps.store.save(record);
+          begin(started);
+        },
+        passphraseFailure,
+      );
+    },
+
+    clearError(): void {
+      error.value = null;
+    },
+  };
+}
+
+export type AppModel<S extends Session> = ReturnType<typeof createApp<S>>;

@@ -1,0 +1,243 @@
+/**
+ * The address book as signals: contacts with their verification and presence, incoming requests, and
+ * the actions of the add / accept / verify screens. Every change is stored (sealed) before the action's
+ * promise resolves; incoming requests are acknowledged to the sender only after that.
+ */
+import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals';
+import { fromHex, toHex } from '../../crypto/bytes.ts';
+import { type ContactCard, parseContactInput } from '../../crypto/contact-code.ts';
+import { isProtocolError } from '../../crypto/errors.ts';
+import { compareScannable, type SafetyNumber, safetyNumber } from '../../crypto/safety-number.ts';
+import type { MessageId } from '../services/messenger/chat-protocol.ts';
+import { scannableFromQrText } from '../services/qr.ts';
+import * as book from './address-book.ts';
+import type { ProfileData, StoredContact } from './profile-data.ts';
+
+/** What the contacts model needs from the messenger service. */
+export interface ContactMessenger {
+  requestContact(peer: string, displayName: string): MessageId;
+  acceptContact(peer: string, displayName?: string): MessageId;
+  forgetPeer(peer: string): void;
+}
+
+export interface ContactsDeps {
+  readonly profile: Signal<ProfileData>;
+  /** Stores the profile (sealed); resolves once it is written. */
+  readonly commit: (profile: ProfileData) => Promise<void>;
+  readonly messenger: () => ContactMessenger;
+  readonly myKey: Uint8Array;
+  readonly now: () => number;
+}
+
+export type AddPreview =
+  | {
+      readonly ok: true;
+      readonly key: string;
+      readonly name: string;
+      readonly card: ContactCard;
+      readonly safety: SafetyNumber;
+      readonly existing?: StoredContact;
+      /** A different contact with this name: adding is a key change. */
+      readonly clash?: StoredContact;
+      readonly self: boolean;
+    }
+  | { readonly ok: false; readonly error: string };
+
+export type ScanVerdict = 'match' | 'mismatch' | 'not-a-safety-code' | 'other-version';
+
+const BAD_CODE: Record<string, string> = {
+  'bad-checksum': 'This code has a typo: its checksum does not match. Copy it again, or scan it.',
+  'bad-version': 'This code comes from a newer version of Tincan. Update this app and try again.',
+  'bad-key': 'This code does not hold a usable key.',
+};
+
+/** A name for a contact whose code carried none: recognisable, and clearly not self-chosen. */
+export const fallbackName = (key: string): string =>
+  `Contact ${key.slice(0, 4).toUpperCase()}-${key.slice(4, 8).toUpperCase()}`;
+
+export function createContactsModel(deps: ContactsDeps) {
+  const contacts = computed(() => deps.profile.value.contacts);
+  const presence = signal<ReadonlySet<string>>(new Set());
+  const safetyCache = new Map<string, SafetyNumber>();
+
+  let writes: Promise<void> = Promise.resolve();
+  /** Applies a change to the contact list and stores it; changes are applied and written in order. */
+  const change = (update: (contacts: book.Contacts) => book.Contacts): Promise<void> => {
+    const next = { ...deps.profile.value, contacts: update(deps.profile.value.contacts) };
+    if (next.contacts === deps.profile.value.contacts) return writes;
+    deps.profile.value = next;
+    const write = writes.then(() => deps.commit(deps.profile.value));
+    writes = write.catch(() => {});
+    return write;
+  };
+
+  const safetyOf = (key: string): SafetyNumber => {
+    let number = safetyCache.get(key);
+    if (!number) {
+      number = safetyNumber(deps.myKey, fromHex(key));
+      safetyCache.set(key, number);
+    }
+    return number;
+  };
+
+  const myName = () => deps.profile.value.displayName;
+
+  const forgetReplaced = (replaced: readonly string[]) => {
+    for (const key of replaced) {
+      deps.messenger().forgetPeer(key);
+      safetyCache.delete(key);
+    }
+  };
+
+  const sendFor = async (key: string, result: book.AddResult) => {
+    forgetReplaced(result.replaced);
+    if (result.send === 'accept') deps.messenger().acceptContact(key, myName());
+    if (result.send === 'request') {
+      const requestId = deps.messenger().requestContact(key, myName());
+      await change((list) => book.setRequestId(list, key, requestId));
+    }
+  };
+
+  const accepted = computed(() => contacts.value.filter((c) => c.state !== 'incoming'));
+  const requests = computed(() => contacts.value.filter((c) => c.state === 'incoming'));
+
+  return {
+    contacts,
+    /** Contacts and our own pending requests, for the list. */
+    accepted,
+    /** Requests from others waiting for an answer. */
+    requests,
+    presence: presence as ReadonlySignal<ReadonlySet<string>>,
+    byKey: (key: string) => book.byKey(contacts.value, key),
+    safetyNumber: safetyOf,
+
+    /** Parses pasted text, a link or a scanned QR; never returns a contact for a bad code. */
+    preview(input: string): AddPreview {
+      const text = input.trim();
+      if (text.length === 0) return { ok: false, error: 'Paste a contact code or link first.' };
+      let card: ContactCard;
+      try {
+        card = parseContactInput(text);
+      } catch (error) {
+        if (isProtocolError(error)) {
+          return {
+            ok: false,
+            error:
+              BAD_CODE[error.code] ??
+              'That is not a Tincan contact code. A code starts with TC1; a link contains #add=.',
+          };
+        }
+        return { ok: false, error: 'That is not a Tincan contact code.' };
+      }
+      const key = toHex(card.publicKey);
+      const self = key === toHex(deps.myKey);
+      if (self) return { ok: false, error: 'This is your own code. Share it with others; add theirs here.' };
+      const name = card.displayName ?? fallbackName(key);
+      const existing = book.byKey(contacts.value, key);
+      const clash = existing ? undefined : book.nameClash(contacts.value, name, key);
+      return {
+        ok: true,
+        key,
+        name,
+        card,
+        safety: safetyOf(key),
+        self,
+        ...(existing ? { existing } : {}),
+        ...(clash ? { clash } : {}),
+      };
+    },
+
+    /** Adds the contact and sends the request (or the acceptance, when they had asked us already). */
+    async add(key: string, name: string, options: { scannedInPerson: boolean }): Promise<void> {
+      let result: book.AddResult | undefined;
+      await change((list) => {
+        result = book.addContact(list, { key, name, verified: options.scannedInPerson, now: deps.now() });
+        return result.contacts;
+      });
+      if (result) await sendFor(key, result);
+    },
+
+    async acceptRequest(key: string): Promise<void> {
+      let result: book.AddResult | undefined;
+      await change((list) => {
+        result = book.accept(list, key);
+        return result.contacts;
+      });
+      if (result) await sendFor(key, result);
+    },
+
+    /** Declining sends nothing: the asker learns nothing about whether this key is in use. */
+    async declineRequest(key: string): Promise<void> {
+      deps.messenger().forgetPeer(key);
+      await change((list) => book.remove(list, key));
+    },
+
+    async remove(key: string): Promise<void> {
+      deps.messenger().forgetPeer(key);
+      safetyCache.delete(key);
+      await change((list) => book.remove(list, key));
+    },
+
+    setVerified(key: string, verified: boolean): Promise<void> {
+      return change((list) => book.setVerified(list, key, verified));
+    },
+
+    /** Compares a scanned safety-number QR with ours for `key`; a match marks the contact verified. */
+    async verifyScan(key: string, text: string): Promise<ScanVerdict> {
+      const scanned = scannableFromQrText(text);
+      if (!scanned) return 'not-a-safety-code';
+      let same: boolean;
+      try {
+        same = compareScannable(deps.myKey, fromHex(key), scanned);
+      } catch (error) {
+        return isProtocolError(error, 'bad-fingerprint-version') ? 'other-version' : 'not-a-safety-code';
+      }
+      if (same) await change((list) => book.setVerified(list, key, true));
+      return same ? 'match' : 'mismatch';
+    },
+
+    /** From the messenger: a request arrived. Resolves once stored, so the ack means "stored". */
+    async receivedRequest(key: string, name: string, requestId: string): Promise<void> {
+      const result = book.receiveRequest(deps.profile.value.contacts, {
+        key,
+        name,
+        requestId,
+        now: deps.now(),
+      });
+      await change(() => result.contacts);
+      if (result.outcome === 'accept') deps.messenger().acceptContact(key, myName());
+    },
+
+    async receivedResponse(key: string, accepted: boolean): Promise<void> {
+      if (accepted) await change((list) => book.receiveAcceptance(list, key));
+    },
+
+    /** Our own timer change or theirs; true if the value changed (the chat shows a line then). */
+    async applyTimer(key: string, seconds: number, setAt: number): Promise<boolean> {
+      let changed = false;
+      await change((list) => {
+        const result = book.applyTimer(list, key, seconds, setAt);
+        changed = result.changed;
+        return result.contacts;
+      });
+      return changed;
+    },
+
+    setOnline(key: string, online: boolean): void {
+      const next = new Set(presence.value);
+      if (online) next.add(key);
+      else next.delete(key);
+      presence.value = next;
+    },
+
+    /** Our requests not yet answered: sent again at every start (the outbox lives in memory only). */
+    resendPendingRequests(): void {
+      for (const contact of contacts.value) {
+        if (contact.state === 'outgoing')
+          void sendFor(contact.key, { contacts: contacts.value, send: 'request', replaced: [] });
+      }
+    },
+  };
+}
+
+export type ContactsModel = ReturnType<typeof createContactsModel>;

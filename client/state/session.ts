@@ -1,0 +1,231 @@
+/**
+ * One unlocked session: the identity, the address book, the chats, the relay connection and the messenger
+ * service that ties them together. Created at unlock, disposed at lock; nothing in it outlives that.
+ */
+import { effect, signal } from '@preact/signals';
+import { fromHex, type RandomSource, toHex } from '../../crypto/bytes.ts';
+import { contactLink, encodeContactCode, formatContactCode } from '../../crypto/contact-code.ts';
+import type { Ed25519Backend } from '../../crypto/ed25519.ts';
+import { type Identity, identityFromSeed } from '../../crypto/identity.ts';
+import type { X25519Backend } from '../../crypto/x25519.ts';
+import { isAcceptableDisplayName } from '../services/messenger/chat-protocol.ts';
+import { Messenger, type MessengerEvent } from '../services/messenger/messenger.ts';
+import { type RelayConnectionOptions, RelayUnavailableError } from '../services/relay-connection.ts';
+import type { SaveProfile, Session, SessionFactory } from './app.ts';
+import { createCallModel } from './call.ts';
+import { callTestHooks, exposeCallsForTests } from './call-test-hooks.ts';
+import { createConnectionModel } from './connection.ts';
+import { createContactsModel } from './contacts.ts';
+import { createConversationsModel } from './conversations.ts';
+import { PROFILE_VERSION, type ProfileData, profileFromBytes, profileToBytes } from './profile-data.ts';
+
+/** What a session needs from the page it runs in. */
+export interface SessionEnvironment {
+  readonly random: RandomSource;
+  readonly backend: () => Promise<Ed25519Backend>;
+  /** Native X25519 where the platform has it; tweetnacl when absent. */
+  readonly x25519?: () => Promise<X25519Backend>;
+  /** ws(s):// URL of the relay. */
+  readonly relayUrl: string;
+  /** The page's origin, for contact links (`origin/#add=CODE`). */
+  readonly origin: string;
+  readonly now?: () => number;
+  readonly events?: Pick<Window, 'addEventListener' | 'removeEventListener'> & { document?: Document };
+  readonly relayOptions?: Partial<RelayConnectionOptions>;
+  /** Period of the messenger's timers (resends, presence) and of disappearing-message checks. */
+  readonly tickMs?: number;
+}
+
+export interface SessionDeps extends Omit<SessionEnvironment, 'backend'> {
+  readonly identity: Identity;
+  readonly backend: Ed25519Backend;
+  readonly profile: ProfileData;
+  /** Stores the profile (sealed); resolves once written. */
+  readonly save: (profile: ProfileData) => Promise<void>;
+}
+
+export function createSessionFactory(env: SessionEnvironment): SessionFactory<SessionModel> {
+  const now = env.now ?? (() => Date.now());
+  const start = async (profile: ProfileData, save: SaveProfile): Promise<SessionModel> => {
+    const backend = await env.backend();
+    const identity = await identityFromSeed(backend, fromHex(profile.seed), await env.x25519?.());
+    return createSession({ ...env, backend, identity, profile, save: (next) => save(profileToBytes(next)) });
+  };
+  return {
+    displayNameProblem: (name) =>
+      isAcceptableDisplayName(name) ? undefined : 'That name has characters that are not allowed.',
+    async create(displayName, save) {
+      const profile: ProfileData = {
+        version: PROFILE_VERSION,
+        seed: toHex(env.random(32)),
+        displayName,
+        createdAt: now(),
+        contacts: [],
+      };
+      await save(profileToBytes(profile));
+      return start(profile, save);
+    },
+    open: (plaintext, save) => start(profileFromBytes(plaintext), save),
+  };
+}
+
+export function createSession(deps: SessionDeps) {
+  const now = deps.now ?? (() => Date.now());
+  const { identity } = deps;
+  const profile = signal<ProfileData>(deps.profile);
+  const keyHex = toHex(identity.publicKey);
+
+  let messenger: Messenger | undefined;
+  const contacts = createContactsModel({
+    profile,
+    commit: deps.save,
+    messenger: () => messenger!,
+    myKey: identity.publicKey,
+    now,
+  });
+  const chats = createConversationsModel({ messenger: () => messenger!, contacts, now });
+
+  const connection = createConnectionModel({
+    url: deps.relayUrl,
+    identity,
+    onEnvelope: (bytes) => {
+      void messenger?.receive(bytes).catch(() => {});
+    },
+    ...(deps.events ? { events: deps.events } : {}),
+    ...(deps.relayOptions ? { relayOptions: deps.relayOptions } : {}),
+  });
+
+  const onEvent = (event: MessengerEvent): void | Promise<void> => {
+    switch (event.type) {
+      case 'message':
+        chats.received(event.peer, event.message);
+        return;
+      case 'delivered':
+        chats.delivered(event.peer, event.ids);
+        return;
+      case 'read':
+        chats.readBy(event.peer, event.ids);
+        return;
+      case 'typing':
+        chats.theyAreTyping(event.peer, event.typing);
+        return;
+      case 'presence':
+        contacts.setOnline(event.peer, event.online);
+        return;
+      case 'contact-request':
+        return contacts.receivedRequest(event.peer, event.displayName, event.id);
+      case 'contact-response':
+        return contacts.receivedResponse(event.peer, event.accepted);
+      case 'settings':
+        return chats.timerFromThem(event.peer, event.expiresInSeconds, event.setAt);
+      case 'send-failed':
+        chats.failed(event.peer, event.id);
+        return;
+      case 'envelope':
+        // Calls (issue 5): call signalling and file offers go to the call model.
+        return calls.receive(event.peer, event.kind, event.body);
+      default:
+        // established, dropped (hostile or stale bytes): nothing to show in chat.
+        return;
+    }
+  };
+
+  messenger = new Messenger({
+    identity,
+    backend: deps.backend,
+    random: deps.random,
+    now,
+    transport: {
+      // Calls (issue 5): over a verified call's data channel when there is one, else through the relay.
+      send: (recipient, bytes) =>
+        calls.service.sendDirect(toHex(recipient), bytes) ?? connection.relay.send(recipient, bytes),
+    },
+    contacts: {
+      status: (peer) => {
+        const contact = contacts.byKey(peer);
+        return contact && contact.state !== 'incoming' ? 'contact' : 'stranger';
+      },
+      list: () => contacts.contacts.value.filter((c) => c.state === 'accepted').map((c) => c.key),
+    },
+    onEvent,
+  });
+
+  // Calls (issue 5): signalling through the messenger's sessions, TURN from the relay.
+  const calls = createCallModel({
+    myKey: identity.publicKey,
+    random: deps.random,
+    now,
+    sendEnvelope: (peer, kind, body) => messenger!.sessions.send(peer, kind, body),
+    receiveEnvelope: (bytes) => void messenger?.receive(bytes).catch(() => {}),
+    requestTurn: () => connection.relay.requestTurn(),
+    turnAvailable: () => connection.state.value.turnAvailable,
+    contact: (peer) => contacts.byKey(peer),
+    markVerified: (peer) => contacts.setVerified(peer, true),
+    ...(typeof localStorage === 'undefined' ? {} : { storage: localStorage }),
+    ...callTestHooks(),
+  });
+  exposeCallsForTests(calls);
+
+  // Every time the relay says READY: resend what was in flight, ping contacts.
+  let wasOnline = false;
+  const stopWatchingConnection = effect(() => {
+    const online = connection.online.value;
+    if (online && !wasOnline) messenger?.relayReconnected();
+    if (!online && wasOnline)
+      for (const contact of contacts.contacts.value) contacts.setOnline(contact.key, false);
+    wasOnline = online;
+  });
+
+  const ticker = setInterval(() => {
+    messenger?.tick();
+    chats.prune(now());
+  }, deps.tickMs ?? 1000);
+
+  const code = encodeContactCode({ publicKey: identity.publicKey, displayName: profile.value.displayName });
+  contacts.resendPendingRequests();
+  connection.start();
+
+  let disposed = false;
+  return {
+    me: {
+      key: keyHex,
+      displayName: profile.value.displayName,
+      code,
+      formattedCode: formatContactCode(code),
+      link: linkFor(deps.origin, code),
+    },
+    contacts,
+    chats,
+    connection,
+    calls,
+    /** For tests and diagnostics. */
+    get messenger(): Messenger {
+      return messenger!;
+    },
+    async dispose(): Promise<void> {
+      if (disposed) return;
+      disposed = true;
+      clearInterval(ticker);
+      stopWatchingConnection();
+      calls.dispose();
+      const leaving = messenger?.leave().catch(() => {});
+      chats.dispose();
+      // Give the goodbye a moment to reach the socket, then close it; the messenger goes with the session.
+      await Promise.race([leaving, new Promise((resolve) => setTimeout(resolve, 300))]);
+      messenger = undefined;
+      connection.dispose();
+    },
+  } satisfies Session & Record<string, unknown>;
+}
+
+function linkFor(origin: string, code: string): string | undefined {
+  try {
+    return contactLink(origin, code);
+  } catch {
+    // Not an https (or loopback http) origin: no link to offer, the code still works.
+    return undefined;
+  }
+}
+
+export { RelayUnavailableError };
+export type SessionModel = ReturnType<typeof createSession>;

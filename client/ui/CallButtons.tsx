@@ -1,0 +1,36 @@
+/** The audio and video call buttons of a conversation's header. */
+import type { CallModel } from '../state/call.ts';
+import type { StoredContact } from '../state/profile-data.ts';
+import { CallIcon } from './CallIcon.tsx';
+
+export function CallButtons({ calls, contact }: { calls: CallModel; contact: StoredContact }) {
+  const view = calls.view.value;
+  const busy = Boolean(view?.preparing) || (view?.call != null && view.call.phase !== 'ended');
+  const disabled = contact.state !== 'accepted' || busy;
+  const title =
+    contact.state !== 'accepted' ? 'You can call once they accept' : busy ? 'Already in a call' : undefined;
+  return (
+    <div class="row call-buttons">
+      <button
+        type="button"
+        class="icon-button"
+        aria-label={`Audio call with ${contact.name}`}
+        title={title ?? 'Audio call'}
+        disabled={disabled}
+        onClick={() => void calls.start(contact.key, 'audio')}
+      >
+        <CallIcon name="phone" />
+      </button>
+      <button
+        type="button"
+        class="icon-button"
+        aria-label={`Video call with ${contact.name}`}
+        title={title ?? 'Video call'}
+        disabled={disabled}
+        onClick={() => void calls.start(contact.key, 'video')}
+      >
+        <CallIcon name="video" />
+      </button>
+    </div>
+  );
+}

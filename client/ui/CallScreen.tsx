@@ -1,0 +1,166 @@
+/**
+ * The call overlay: ringing (incoming or outgoing), the call itself, and how it ended, including the warning
+ * that a call may be intercepted. A modal dialog over whatever screen was open; it works on phones and desktops.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+import type { CallModel } from '../state/call.ts';
+import { describeEnd } from '../state/call.ts';
+import { CallIcon } from './CallIcon.tsx';
+import { CallBar, CallInProgress } from './CallInProgress.tsx';
+import { StreamAudio } from './CallMediaView.tsx';
+import { PrivacyNote } from './CallPanels.tsx';
+import { CallWarning } from './CallWarning.tsx';
+import './call.css';
+
+export function CallScreen({ calls }: { calls: CallModel }) {
+  const view = calls.view.value;
+  const call = view?.call ?? null;
+  if (!view || (!call && !view.preparing && !view.notice)) return null;
+  if (!call && !view.preparing) return <CallProblem calls={calls} text={view.notice ?? ''} />;
+  if (calls.intercepted.value) return <CallWarning calls={calls} />;
+  const phase = call?.phase ?? 'outgoing';
+  if (phase === 'incoming') return <Ringing calls={calls} />;
+  if (phase === 'outgoing') return <Dialing calls={calls} />;
+  if (phase === 'ended') return <Ended calls={calls} />;
+  return (
+    <>
+      {/* Audio plays here in every layout, so folding the call screen never cuts the sound. */}
+      <StreamAudio stream={view.remote} />
+      {calls.minimized.value ? <CallBar calls={calls} /> : <CallInProgress calls={calls} />}
+    </>
+  );
+}
+
+function Dialog({
+  label,
+  children,
+  tone,
+}: {
+  label: string;
+  children: preact.ComponentChildren;
+  tone?: 'warning';
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // Focus the first action so keyboard and screen-reader users land in the dialog.
+    ref.current?.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+  }, [label]);
+  return (
+    <div class={`call-overlay ${tone ?? ''}`}>
+      <div
+        class="call-card"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="call-title"
+        ref={ref}
+        data-testid="call-screen"
+      >
+        {children}
+      </div>
+    </div>
+  );
+}
+
+function Ringing({ calls }: { calls: CallModel }) {
+  const call = calls.call.value!;
+  const name = calls.peerName.value;
+  return (
+    <Dialog label="incoming">
+      <div class="call-avatar ringing" aria-hidden="true">
+        <CallIcon name={call.media === 'video' ? 'video' : 'phone'} size={36} />
+      </div>
+      <h2 id="call-title">{name}</h2>
+      <p class="call-status" role="status" data-testid="call-status">
+        Incoming {call.media === 'video' ? 'video' : 'audio'} call
+      </p>
+      <PrivacyNote policy={calls.policyFor(call.peer)} name={name} incoming />
+      <div class="call-actions">
+        <button type="button" class="button danger solid round" onClick={() => calls.decline()}>
+          <CallIcon name="hangup" /> Decline
+        </button>
+        <button
+          type="button"
+          class="button primary round accept"
+          data-autofocus
+          onClick={() => void calls.accept()}
+        >
+          <CallIcon name={call.media === 'video' ? 'video' : 'phone'} /> Accept
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function Dialing({ calls }: { calls: CallModel }) {
+  const view = calls.view.value!;
+  const call = view.call;
+  const name = calls.peerName.value;
+  const media = call?.media ?? view.preparing?.media ?? 'audio';
+  const status = !call ? 'Starting…' : call.remoteRinging ? 'Ringing…' : 'Calling…';
+  return (
+    <Dialog label="outgoing">
+      <div class="call-avatar ringing" aria-hidden="true">
+        <CallIcon name={media === 'video' ? 'video' : 'phone'} size={36} />
+      </div>
+      <h2 id="call-title">{name}</h2>
+      <p class="call-status" role="status" data-testid="call-status">
+        {status}
+      </p>
+      <PrivacyNote
+        policy={view.policy ?? calls.policyFor(view.preparing?.peer ?? call?.peer ?? '')}
+        name={name}
+      />
+      <div class="call-actions">
+        <button type="button" class="button danger solid round" data-autofocus onClick={() => calls.hangup()}>
+          <CallIcon name="hangup" /> Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function Ended({ calls }: { calls: CallModel }) {
+  const call = calls.call.value!;
+  const seconds =
+    call.connectedAt && call.endedAt ? Math.round((call.endedAt - call.connectedAt) / 1000) : null;
+  const notice = calls.view.value?.notice;
+  return (
+    <Dialog label="ended">
+      <h2 id="call-title">{calls.peerName.value}</h2>
+      <p class="call-status" role="status" data-testid="call-status">
+        {describeEnd(call.endReason ?? 'hung-up')}
+        {seconds !== null && ` · ${formatDuration(seconds)}`}
+      </p>
+      {notice && <p class="hint">{notice}</p>}
+      <div class="call-actions">
+        <button type="button" class="button" data-autofocus onClick={() => calls.dismiss()}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function CallProblem({ calls, text }: { calls: CallModel; text: string }) {
+  return (
+    <Dialog label="problem">
+      <h2 id="call-title">The call did not start</h2>
+      <p class="call-status" role="alert" data-testid="call-status">
+        {text}
+      </p>
+      <div class="call-actions">
+        <button type="button" class="button" data-autofocus onClick={() => calls.dismiss()}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+export function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const mm = String(m).padStart(h > 0 ? 2 : 1, '0');
+  return `${h > 0 ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
+}

@@ -1,0 +1,220 @@
+import { useSignal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
+import { type ChatLine, describeTimer, TIMER_CHOICES } from '../state/conversations.ts';
+import type { StoredContact } from '../state/profile-data.ts';
+import { Avatar } from './Avatar.tsx';
+import { TrustBadge } from './Badges.tsx';
+import { CallButtons } from './CallButtons.tsx';
+import { formatTime, remaining } from './format.ts';
+import { Icon } from './Icon.tsx';
+import { Notice } from './Notice.tsx';
+import { PaneHeader } from './PaneHeader.tsx';
+import type { ScreenProps } from './Shell.tsx';
+
+const STATUS_TEXT = {
+  waiting: 'Waiting',
+  delivered: 'Delivered',
+  read: 'Read',
+  failed: 'Not delivered',
+} as const;
+const STATUS_MARK = { waiting: '', delivered: '✓✓', read: '✓✓ Read', failed: '⚠ Not delivered' } as const;
+
+export function ChatView({ session, navigation, contact }: ScreenProps & { contact: StoredContact }) {
+  const { chats, contacts } = session;
+  const lines = chats.threads.value.get(contact.key) ?? [];
+  const online = contacts.presence.value.has(contact.key);
+  const typing = chats.typingUntil.value.has(contact.key);
+  const draft = useSignal('');
+  const now = useSignal(Date.now());
+  const thread = useRef<HTMLOListElement>(null);
+  const composer = useRef<HTMLTextAreaElement>(null);
+  const accepted = contact.state === 'accepted';
+
+  // Messages on screen in a visible tab count as read: mark them and send the receipt.
+  useEffect(() => {
+    const markIfVisible = () => {
+      if (document.visibilityState === 'visible') chats.markSeen(contact.key);
+    };
+    markIfVisible();
+    document.addEventListener('visibilitychange', markIfVisible);
+    return () => document.removeEventListener('visibilitychange', markIfVisible);
+  }, [lines.length, contact.key]);
+
+  useEffect(() => {
+    const list = thread.current;
+    if (list) list.scrollTop = list.scrollHeight;
+  }, [lines.length, typing]);
+
+  const counting = lines.some((l) => l.kind === 'message' && l.expiresAt !== undefined);
+  useEffect(() => {
+    if (!counting) return;
+    const timer = setInterval(() => {
+      now.value = Date.now();
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [counting]);
+
+  useEffect(() => {
+    composer.current?.focus();
+  }, [contact.key]);
+
+  const send = () => {
+    if (!draft.value.trim() || !accepted) return;
+    chats.send(contact.key, draft.value);
+    draft.value = '';
+  };
+
+  return (
+    <>
+      <PaneHeader
+        navigation={navigation}
+        title={
+          <div class="chat-head">
+            <Avatar name={contact.name} online={online} />
+            <div class="chat-head-text">
+              <h2 data-testid="chat-title">{contact.name}</h2>
+              <span class="status">
+                <TrustBadge contact={contact} />
+                <span>{typing ? 'typing…' : online ? 'online' : 'offline'}</span>
+              </span>
+            </div>
+          </div>
+        }
+      >
+        <CallButtons calls={session.calls} contact={contact} />
+        <button
+          type="button"
+          class="button small"
+          onClick={() => navigation.go({ name: 'safety', contact: contact.key })}
+        >
+          Safety number
+        </button>
+      </PaneHeader>
+
+      {contact.keyChange && !contact.verified && (
+        <Notice kind="warning" title={`${contact.name}'s key changed`}>
+          Messages now go to a different key than before.{' '}
+          <button
+            type="button"
+            class="button small"
+            onClick={() => navigation.go({ name: 'safety', contact: contact.key })}
+          >
+            Compare safety numbers
+          </button>
+        </Notice>
+      )}
+      {contact.state === 'outgoing' && (
+        <Notice kind="info" title="Request sent">
+          You can write once {contact.name} accepts. If they are offline, the request goes out when they are
+          back (keep this tab open).
+        </Notice>
+      )}
+
+      <div class="row pane-toolbar">
+        <label for="timer" class="small muted">
+          Disappearing messages
+        </label>
+        <select
+          id="timer"
+          class="timer-select"
+          value={String(contact.disappearSeconds)}
+          disabled={!accepted}
+          onChange={(e) => void chats.setTimer(contact.key, Number(e.currentTarget.value))}
+        >
+          {TIMER_CHOICES.some((c) => c.seconds === contact.disappearSeconds) ? null : (
+            <option value={String(contact.disappearSeconds)}>
+              {describeTimer(contact.disappearSeconds)}
+            </option>
+          )}
+          {TIMER_CHOICES.map((choice) => (
+            <option key={choice.seconds} value={String(choice.seconds)}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
+      </div>
+
+      <ol class="thread" ref={thread} aria-live="polite" aria-label={`Messages with ${contact.name}`}>
+        {lines.length === 0 && (
+          <li class="empty">
+            {accepted
+              ? `No messages yet. Messages are end-to-end encrypted and kept only in this tab's memory.`
+              : 'No messages yet.'}
+          </li>
+        )}
+        {lines.map((line) => (
+          <Line key={line.id} line={line} now={now.value} name={contact.name} />
+        ))}
+      </ol>
+      <div class="typing" aria-live="polite">
+        {typing ? `${contact.name} is typing…` : ''}
+      </div>
+
+      <form
+        class="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          send();
+        }}
+      >
+        <label for="composer" class="visually-hidden">
+          Message to {contact.name}
+        </label>
+        <textarea
+          id="composer"
+          ref={composer}
+          class="input"
+          rows={1}
+          placeholder={accepted ? `Message ${contact.name}` : 'Waiting for them to accept'}
+          disabled={!accepted}
+          value={draft.value}
+          onInput={(e) => {
+            draft.value = e.currentTarget.value;
+            if (draft.value) chats.iAmTyping(contact.key);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              send();
+            }
+          }}
+        />
+        <button type="submit" class="button primary" disabled={!accepted || !draft.value.trim()}>
+          Send
+        </button>
+      </form>
+    </>
+  );
+}
+
+function Line({ line, now, name }: { line: ChatLine; now: number; name: string }) {
+  if (line.kind === 'system') {
+    return <li class="system-line">{line.text}</li>;
+  }
+  const who = line.mine ? 'You' : name;
+  return (
+    <li class={`bubble-row ${line.mine ? 'mine' : 'theirs'}`} data-message-id={line.id}>
+      <div class="bubble">
+        <span class="visually-hidden">{who}: </span>
+        <span class="text">{line.text}</span>
+        <span class="meta">
+          {line.expiresAt !== undefined && (
+            <span class="expires" title="Disappears">
+              <Icon name="timer" size={12} /> {remaining(line.expiresAt, now)}
+              <span class="visually-hidden"> left</span>
+            </span>
+          )}
+          <time dateTime={new Date(line.at).toISOString()}>{formatTime(line.at)}</time>
+          {line.mine && (
+            <span class="receipt" data-status={line.status} title={STATUS_TEXT[line.status]}>
+              <span aria-hidden="true">
+                {line.status === 'waiting' ? <Icon name="clock" size={12} /> : STATUS_MARK[line.status]}
+              </span>
+              <span class="visually-hidden">{STATUS_TEXT[line.status]}</span>
+            </span>
+          )}
+        </span>
+      </div>
+    </li>
+  );
+}

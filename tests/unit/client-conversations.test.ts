@@ -1,0 +1,200 @@
+import { signal } from '@preact/signals';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { createContactsModel } from '../../client/state/contacts.ts';
+import {
+  type ChatLine,
+  type ChatMessenger,
+  createConversationsModel,
+  TYPING_IDLE_MS,
+  TYPING_SHOWN_MS,
+} from '../../client/state/conversations.ts';
+import type { ProfileData } from '../../client/state/profile-data.ts';
+import { toHex } from '../../crypto/bytes.ts';
+import { testIdentity } from '../support/identities.ts';
+
+const THEM = 'b'.repeat(64);
+
+function fakeMessenger() {
+  let n = 0;
+  const calls: { method: string; args: unknown[] }[] = [];
+  const messenger: ChatMessenger & { requestContact(): string; acceptContact(): string; forgetPeer(): void } =
+    {
+      sendText: (peer, text, options) => {
+        calls.push({ method: 'sendText', args: [peer, text, options] });
+        const id = (++n).toString(16).padStart(32, '0');
+        return {
+          id,
+          sentAt: Date.now(),
+          text,
+          ...(options?.expiresInSeconds ? { expiresInSeconds: options.expiresInSeconds } : {}),
+        };
+      },
+      markRead: (peer, ids) => {
+        calls.push({ method: 'markRead', args: [peer, ids] });
+        return 'r'.repeat(32);
+      },
+      setDisappearing: (peer, seconds) => {
+        calls.push({ method: 'setDisappearing', args: [peer, seconds] });
+        return 's'.repeat(32);
+      },
+      setTyping: (peer, typing) => {
+        calls.push({ method: 'setTyping', args: [peer, typing] });
+      },
+      requestContact: () => 'q'.repeat(32),
+      acceptContact: () => 'a'.repeat(32),
+      forgetPeer: () => {},
+    };
+  return { messenger, calls };
+}
+
+async function setup() {
+  const me = await testIdentity('me');
+  const profile = signal<ProfileData>({
+    version: 1,
+    seed: toHex(me.seed),
+    displayName: 'Me',
+    createdAt: 0,
+    contacts: [
+      {
+        key: THEM,
+        name: 'Them',
+        state: 'accepted',
+        requestId: '0'.repeat(32),
+        verified: false,
+        addedAt: 0,
+        disappearSeconds: 0,
+        timerSetAt: 0,
+      },
+    ],
+  });
+  const { messenger, calls } = fakeMessenger();
+  const saved: ProfileData[] = [];
+  const contacts = createContactsModel({
+    profile,
+    commit: async (p) => {
+      saved.push(p);
+    },
+    messenger: () => messenger,
+    myKey: me.publicKey,
+    now: () => Date.now(),
+  });
+  const chats = createConversationsModel({ messenger: () => messenger, contacts, now: () => Date.now() });
+  const lines = () => chats.threads.value.get(THEM) ?? [];
+  const messages = () =>
+    lines().filter((l): l is Extract<ChatLine, { kind: 'message' }> => l.kind === 'message');
+  return { chats, contacts, calls, lines, messages, saved };
+}
+
+describe('conversations model', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test('sending adds a waiting line; delivered and read move it forward, never back', async () => {
+    const { chats, messages } = await setup();
+    chats.send(THEM, '  hello  ');
+    expect(messages()).toEqual([expect.objectContaining({ mine: true, text: 'hello', status: 'waiting' })]);
+    const id = messages()[0]!.id;
+    chats.readBy(THEM, [id]);
+    chats.delivered(THEM, [id]);
+    expect(messages()[0]!.status).toBe('read');
+    chats.send(THEM, '   ');
+    expect(messages()).toHaveLength(1);
+  });
+
+  test('received messages count as unread until seen; seeing sends receipts of at most 64 ids', async () => {
+    const { chats, calls } = await setup();
+    for (let i = 0; i < 70; i++) {
+      chats.received(THEM, { id: i.toString(16).padStart(32, '0'), sentAt: Date.now(), text: `m${i}` });
+    }
+    expect(chats.unreadCounts.value.get(THEM)).toBe(70);
+    expect(chats.totalUnread.value).toBe(70);
+    chats.markSeen(THEM);
+    expect(chats.unreadCounts.value.get(THEM)).toBeUndefined();
+    const receipts = calls.filter((c) => c.method === 'markRead').map((c) => (c.args[1] as string[]).length);
+    expect(receipts).toEqual([64, 6]);
+    chats.markSeen(THEM);
+    expect(calls.filter((c) => c.method === 'markRead')).toHaveLength(2);
+  });
+
+  test('a timer set here is stored, sent, shown as a line, and carried by later messages', async () => {
+    const { chats, calls, lines, messages, saved } = await setup();
+    await chats.setTimer(THEM, 10);
+    expect(saved.at(-1)!.contacts[0]!.disappearSeconds).toBe(10);
+    expect(calls.some((c) => c.method === 'setDisappearing' && c.args[1] === 10)).toBe(true);
+    expect(lines().at(-1)).toEqual(
+      expect.objectContaining({ kind: 'system', text: 'You set disappearing messages to 10 seconds.' }),
+    );
+    chats.send(THEM, 'short-lived');
+    expect(calls.find((c) => c.method === 'sendText')!.args[2]).toEqual({ expiresInSeconds: 10 });
+    expect(messages()[0]!.expiresAt).toBe(Date.now() + 10_000);
+    chats.prune(Date.now() + 9_999);
+    expect(messages()).toHaveLength(1);
+    chats.prune(Date.now() + 10_000);
+    expect(messages()).toHaveLength(0);
+  });
+
+  test('their timer: applied if newer, with their name in the line; an older one is ignored', async () => {
+    const { chats, lines, contacts } = await setup();
+    await chats.timerFromThem(THEM, 60, 500);
+    expect(contacts.byKey(THEM)!.disappearSeconds).toBe(60);
+    expect(lines().at(-1)).toEqual(
+      expect.objectContaining({ text: 'Them set disappearing messages to 1 minute.' }),
+    );
+    await chats.timerFromThem(THEM, 0, 400);
+    expect(contacts.byKey(THEM)!.disappearSeconds).toBe(60);
+    expect(lines()).toHaveLength(1);
+  });
+
+  test('a received disappearing message expires from the earlier of its send time and its arrival', async () => {
+    const { chats, messages } = await setup();
+    const now = Date.now();
+    chats.received(THEM, { id: '1'.repeat(32), sentAt: now - 4_000, text: 'late', expiresInSeconds: 10 });
+    chats.received(THEM, {
+      id: '2'.repeat(32),
+      sentAt: now + 60_000,
+      text: 'clock ahead',
+      expiresInSeconds: 10,
+    });
+    chats.received(THEM, {
+      id: '3'.repeat(32),
+      sentAt: now - 20_000,
+      text: 'already gone',
+      expiresInSeconds: 10,
+    });
+    expect(messages().map((m) => [m.text, m.expiresAt! - now])).toEqual([
+      ['late', 6_000],
+      ['clock ahead', 10_000],
+    ]);
+  });
+
+  test('typing: theirs shows until it times out or a message comes; ours is throttled and stops when idle', async () => {
+    const { chats, calls } = await setup();
+    chats.theyAreTyping(THEM, true);
+    expect(chats.typingUntil.value.has(THEM)).toBe(true);
+    chats.prune(Date.now() + TYPING_SHOWN_MS);
+    expect(chats.typingUntil.value.has(THEM)).toBe(false);
+    chats.theyAreTyping(THEM, true);
+    chats.received(THEM, { id: '1'.repeat(32), sentAt: Date.now(), text: 'x' });
+    expect(chats.typingUntil.value.has(THEM)).toBe(false);
+
+    chats.iAmTyping(THEM);
+    chats.iAmTyping(THEM);
+    vi.advanceTimersByTime(1000);
+    chats.iAmTyping(THEM);
+    const typing = () => calls.filter((c) => c.method === 'setTyping').map((c) => c.args[1]);
+    expect(typing()).toEqual([true]);
+    vi.advanceTimersByTime(TYPING_IDLE_MS);
+    expect(typing()).toEqual([true, false]);
+  });
+
+  test('dispose empties history', async () => {
+    const { chats, lines } = await setup();
+    chats.send(THEM, 'x');
+    chats.dispose();
+    expect(lines()).toEqual([]);
+  });
+});

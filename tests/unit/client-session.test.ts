@@ -1,0 +1,197 @@
+/**
+ * Two unlocked sessions (the state models the UI renders) talking through the real relay, in Node: the
+ * contact request flow, receipts, timers, an offline contact's outbox. No browser, no Preact.
+ */
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import type { WebSocketLike } from '../../client/services/relay-connection.ts';
+import type { ProfileData } from '../../client/state/profile-data.ts';
+import { createSession, type SessionModel } from '../../client/state/session.ts';
+import { toHex } from '../../crypto/bytes.ts';
+import { webCryptoEd25519 } from '../../crypto/ed25519.ts';
+import type { Identity } from '../../crypto/identity.ts';
+import { createRelay, type Relay } from '../../relay/server.ts';
+import { testIdentity, testRandom } from '../support/identities.ts';
+
+const backend = webCryptoEd25519(globalThis.crypto.subtle);
+
+interface Person {
+  identity: Identity;
+  profile: ProfileData;
+  session: SessionModel;
+}
+
+const until = async (check: () => boolean, what: string, timeoutMs = 10_000) => {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+describe('two sessions through the real relay', () => {
+  let relay: Relay;
+  const live: SessionModel[] = [];
+
+  beforeEach(async () => {
+    relay = await createRelay({ port: 0, staticDir: '/nonexistent' });
+  });
+  afterEach(async () => {
+    await Promise.all(live.splice(0).map((s) => s.dispose()));
+    await relay.close();
+  });
+
+  const start = (person: Omit<Person, 'session'> & { session?: SessionModel }): Person => {
+    const session = createSession({
+      identity: person.identity,
+      backend,
+      profile: person.profile,
+      save: async (next) => {
+        person.profile = next;
+      },
+      random: testRandom(`session:${person.profile.displayName}:${live.length}`),
+      relayUrl: relay.url,
+      origin: relay.httpUrl,
+      relayOptions: { createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike },
+      tickMs: 50,
+    });
+    live.push(session);
+    return Object.assign(person, { session });
+  };
+
+  const newPerson = async (name: string): Promise<Person> => {
+    const identity = await testIdentity(name, backend);
+    return start({
+      identity,
+      profile: { version: 1, seed: toHex(identity.seed), displayName: name, createdAt: 0, contacts: [] },
+    });
+  };
+
+  const online = (...people: Person[]) =>
+    until(() => people.every((p) => p.session.connection.online.value), 'online');
+
+  const messages = (p: Person, key: string) =>
+    (p.session.chats.threads.value.get(key) ?? []).filter((l) => l.kind === 'message');
+
+  async function befriend(a: Person, b: Person) {
+    const preview = a.session.contacts.preview(b.session.me.link!);
+    if (!preview.ok) throw new Error(preview.error);
+    expect(preview.name).toBe(b.profile.displayName);
+    await a.session.contacts.add(preview.key, preview.name, { scannedInPerson: false });
+    const aKey = a.session.me.key;
+    await until(() => b.session.contacts.requests.value.some((c) => c.key === aKey), 'request');
+    const request = b.session.contacts.byKey(aKey)!;
+    expect(request.name).toBe(a.profile.displayName);
+    expect(b.session.contacts.safetyNumber(aKey).digits).toBe(preview.safety.digits);
+    await b.session.contacts.acceptRequest(aKey);
+    await until(() => a.session.contacts.byKey(b.session.me.key)?.state === 'accepted', 'acceptance');
+  }
+
+  test('request, accept, chat both ways with delivered and read receipts', async () => {
+    const [ann, bo] = await Promise.all([newPerson('Ann'), newPerson('Bo')]);
+    await online(ann, bo);
+    await befriend(ann, bo);
+    expect(bo.profile.contacts[0]!.state).toBe('accepted');
+    expect(ann.profile.contacts[0]!.state).toBe('accepted');
+
+    ann.session.chats.send(bo.session.me.key, 'hello');
+    await until(() => messages(bo, ann.session.me.key).length === 1, 'message');
+    await until(
+      () =>
+        messages(ann, bo.session.me.key)[0]?.kind === 'message' &&
+        (messages(ann, bo.session.me.key)[0] as { status: string }).status === 'delivered',
+      'delivered',
+    );
+    bo.session.chats.markSeen(ann.session.me.key);
+    await until(() => (messages(ann, bo.session.me.key)[0] as { status: string }).status === 'read', 'read');
+    bo.session.chats.send(ann.session.me.key, 'hi back');
+    await until(() => messages(ann, bo.session.me.key).length === 2, 'reply');
+    await until(() => ann.session.contacts.presence.value.has(bo.session.me.key), 'presence');
+  });
+
+  test('a disappearing timer set by one side applies on both and removes messages on both', async () => {
+    const [ann, bo] = await Promise.all([newPerson('Ann'), newPerson('Bo')]);
+    await online(ann, bo);
+    await befriend(ann, bo);
+    const annKey = ann.session.me.key;
+    const boKey = bo.session.me.key;
+    await ann.session.chats.setTimer(boKey, 1);
+    await until(() => bo.session.contacts.byKey(annKey)?.disappearSeconds === 1, 'timer at Bo');
+    bo.session.chats.send(annKey, 'brief');
+    await until(() => messages(ann, boKey).length === 1, 'brief message');
+    await until(
+      () => messages(ann, boKey).length === 0 && messages(bo, annKey).length === 0,
+      'disappeared',
+      4_000,
+    );
+  });
+
+  test('a request to someone offline waits; a message to an offline contact arrives once when it is back', {
+    timeout: 40_000,
+  }, async () => {
+    const ann = await newPerson('Ann');
+    const boIdentity = await testIdentity('Bo', backend);
+    const boProfile: ProfileData = {
+      version: 1,
+      seed: toHex(boIdentity.seed),
+      displayName: 'Bo',
+      createdAt: 0,
+      contacts: [],
+    };
+    const boCode = `${relay.httpUrl}/#add=${(await import('../../crypto/contact-code.ts')).encodeContactCode({ publicKey: boIdentity.publicKey, displayName: 'Bo' })}`;
+    await online(ann);
+    const preview = ann.session.contacts.preview(boCode);
+    if (!preview.ok) throw new Error(preview.error);
+    await ann.session.contacts.add(preview.key, 'Bo', { scannedInPerson: true });
+    expect(ann.session.contacts.byKey(preview.key)!.verified).toBe(true);
+
+    // Bo comes online later. Nobody can tell Ann (Bo does not know her yet): the request goes out at the
+    // outbox's next retry, 10 s after the first undeliverable attempt.
+    const bo = start({ identity: boIdentity, profile: boProfile });
+    await until(() => bo.session.contacts.requests.value.length === 1, 'late request', 25_000);
+    await bo.session.contacts.acceptRequest(ann.session.me.key);
+    await until(() => ann.session.contacts.byKey(preview.key)!.state === 'accepted', 'accepted');
+
+    // Bo goes away; Ann writes; Bo returns (a new session from the stored profile).
+    await bo.session.dispose();
+    await until(() => !ann.session.contacts.presence.value.has(preview.key), 'offline');
+    ann.session.chats.send(preview.key, 'while you were away');
+    const waiting = messages(ann, preview.key)[0] as { status: string };
+    expect(waiting.status).toBe('waiting');
+    const back = start({ identity: boIdentity, profile: bo.profile });
+    await until(() => messages(back, ann.session.me.key).length === 1, 'delivery after return');
+    await until(
+      () => (messages(ann, preview.key)[0] as { status: string }).status === 'delivered',
+      'delivered',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(messages(back, ann.session.me.key)).toHaveLength(1);
+  });
+
+  test('declining sends nothing back and forgets the request', async () => {
+    const [ann, bo] = await Promise.all([newPerson('Ann'), newPerson('Bo')]);
+    await online(ann, bo);
+    const preview = ann.session.contacts.preview(bo.session.me.code);
+    if (!preview.ok) throw new Error(preview.error);
+    await ann.session.contacts.add(preview.key, preview.name, { scannedInPerson: false });
+    await until(() => bo.session.contacts.requests.value.length === 1, 'request');
+    await bo.session.contacts.declineRequest(ann.session.me.key);
+    expect(bo.profile.contacts).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ann.session.contacts.byKey(preview.key)!.state).toBe('outgoing');
+  });
+
+  test('preview: own code, bad codes and links are refused with a message', async () => {
+    const ann = await newPerson('Ann');
+    const own = ann.session.contacts.preview(ann.session.me.code);
+    expect(own).toEqual({ ok: false, error: expect.stringContaining('your own code') });
+    const code = ann.session.me.code;
+    const typo = code.slice(0, 10) + (code[10] === 'A' ? 'B' : 'A') + code.slice(11);
+    expect(ann.session.contacts.preview(typo)).toEqual({ ok: false, error: expect.stringContaining('typo') });
+    expect(ann.session.contacts.preview('https://x.example/#nothing')).toEqual({
+      ok: false,
+      error: expect.stringContaining('not a Tincan'),
+    });
+    expect(ann.session.contacts.preview('')).toEqual({ ok: false, error: expect.stringContaining('Paste') });
+  });
+});
