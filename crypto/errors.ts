@@ -36,6 +36,8 @@ export const PROTOCOL_ERROR_CODES = [
   'bad-fingerprint',
   // relay
   'bad-frame',
+  // calls (crypto/call-signaling.ts, crypto/sas.ts)
+  'bad-commitment',
 ] as const;
 
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];

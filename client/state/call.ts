@@ -213,6 +213,16 @@ export function createCallModel(deps: CallModelDeps) {
   };
 }
 
+/** localStorage where the browser allows it (reading it throws where storage is blocked). */
+export function settingsStorage(): { storage: Pick<Storage, 'getItem' | 'setItem'> } | Record<string, never> {
+  try {
+    const storage = globalThis.localStorage;
+    return storage ? { storage } : {};
+  } catch {
+    return {};
+  }
+}
+
 function readSetting(storage: CallModelDeps['storage']): HideIpSetting {
   try {
     const stored = storage?.getItem(HIDE_IP_STORAGE_KEY);

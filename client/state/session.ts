@@ -12,7 +12,7 @@ import { isAcceptableDisplayName } from '../services/messenger/chat-protocol.ts'
 import { Messenger, type MessengerEvent } from '../services/messenger/messenger.ts';
 import { type RelayConnectionOptions, RelayUnavailableError } from '../services/relay-connection.ts';
 import type { SaveProfile, Session, SessionFactory } from './app.ts';
-import { createCallModel } from './call.ts';
+import { createCallModel, settingsStorage } from './call.ts';
 import { callTestHooks, exposeCallsForTests } from './call-test-hooks.ts';
 import { createConnectionModel } from './connection.ts';
 import { createContactsModel } from './contacts.ts';
@@ -122,7 +122,7 @@ export function createSession(deps: SessionDeps) {
         chats.failed(event.peer, event.id);
         return;
       case 'envelope':
-        // Calls (issue 5): call signalling and file offers go to the call model.
+        // Calls (issue 5): call signalling goes to the call model (it ignores other kinds).
         return calls.receive(event.peer, event.kind, event.body);
       default:
         // established, dropped (hostile or stale bytes): nothing to show in chat.
@@ -161,7 +161,7 @@ export function createSession(deps: SessionDeps) {
     turnAvailable: () => connection.state.value.turnAvailable,
     contact: (peer) => contacts.byKey(peer),
     markVerified: (peer) => contacts.setVerified(peer, true),
-    ...(typeof localStorage === 'undefined' ? {} : { storage: localStorage }),
+    ...settingsStorage(),
     ...callTestHooks(),
   });
   exposeCallsForTests(calls);

@@ -63,11 +63,9 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
               />
             </>
           ) : (
-            <>
-              <div class="call-avatar big" aria-hidden="true">
-                <CallIcon name="phone" size={48} />
-              </div>
-            </>
+            <div class="call-avatar big" aria-hidden="true">
+              <CallIcon name="phone" size={48} />
+            </div>
           )}
         </div>
         <div class="call-side">

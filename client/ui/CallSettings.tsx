@@ -7,7 +7,7 @@ const CHOICES: { value: HideIpSetting; label: string; hint: string }[] = [
   {
     value: 'unverified',
     label: 'For contacts I have not verified',
-    hint: 'The default. Verified contacts connect directly (better quality); others see only the relay’s address.',
+    hint: 'The default. Verified contacts connect directly (better quality); others see only the address of the relay’s TURN server.',
   },
   { value: 'always', label: 'Always', hint: 'Every call goes through the relay’s TURN server.' },
   {

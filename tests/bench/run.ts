@@ -50,8 +50,12 @@ const SUITES: readonly Suite[] = [
     about: 'client first-load JS (gzip) and safety-number time in Chromium',
     run: async () => (await import('./client.ts')).runClientBench(),
   },
-  // Later suites go here, in the order they should run:
-  //   { name: 'calls', about: 'call setup time and media', run: ... },
+  {
+    name: 'calls',
+    about: 'call setup and accept → first frame vs plain WebRTC in Chromium; the media gate’s cost',
+    run: async () => (await importSuite<() => Promise<unknown>>('./calls.ts', 'runCallsBench'))(),
+  },
+  // Later suites go here, in the order they should run.
 ];
 
 type Selection = { readonly suites: readonly Suite[] } | { readonly exit: number; readonly text: string };

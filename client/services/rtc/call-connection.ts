@@ -4,8 +4,9 @@
  * it reports what the browser says (candidates, connection state, the gate's verdict) through callbacks.
  *
  * Order of work on each side (no renegotiation is ever needed to start sending):
- *   caller  addTrack + replaceTrack(null) for each track, data channel, createOffer, setLocalDescription
- *   callee  setRemoteDescription(offer), addTrack + replaceTrack(null), data channel, createAnswer, setLocal...
+ *   caller  a sendrecv transceiver per kind, sender muted, data channel, createOffer, setLocalDescription
+ *   callee  setRemoteDescription(offer), the offer's transceivers made sendrecv, senders muted, createAnswer...
+ *   (the tracks come later through the MediaGate, so the connection can be made before the camera is open)
  *   both    after DTLS connects: getStats() -> remote certificate == signed fingerprint ? gate.open() : hang up
  */
 import type { CallMedia, IceCandidateBody } from '../../../crypto/call-signaling.ts';
@@ -20,16 +21,19 @@ const GATE_POLL_MS = 100;
 export interface CallConnectionOptions {
   readonly config: RTCConfiguration;
   readonly media: CallMedia;
-  readonly stream: MediaStream;
   readonly createPeerConnection: (config: RTCConfiguration) => RTCPeerConnection;
   /** Test hook: the fingerprint to sign and put in the SDP we send, instead of our certificate's. */
   readonly claimedFingerprint?: DtlsFingerprint;
   readonly onCandidate: (candidate: Omit<IceCandidateBody, 'type' | 'callId'>) => void;
   readonly onGate: (verdict: 'verified' | 'mismatch' | 'dtls-failed') => void;
+  /** DTLS has connected (the certificate check starts now). */
+  readonly onDtlsConnected?: () => void;
   readonly onConnection: (state: 'connected' | 'disconnected' | 'failed') => void;
   readonly onRemoteStream: (stream: MediaStream) => void;
   readonly onEnvelope: (bytes: Uint8Array) => void;
   readonly onFileChannel: (channel: RTCDataChannel) => void;
+  /** The TURN server refused our credentials (401/403): relay-only calls cannot connect. */
+  readonly onTurnRefused?: () => void;
 }
 
 export interface LocalDescription {
@@ -48,6 +52,7 @@ export class CallConnection {
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private poll: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  private dtlsSeen = false;
   /** Gate checks run one at a time; at most one more waits behind the running one. */
   private gateQueued: Promise<void> | null = null;
   private gateRunning: Promise<void> = Promise.resolve();
@@ -90,6 +95,9 @@ export class CallConnection {
           if (!this.closed && this.verdict !== 'failed') options.onConnection(state);
         });
       }
+    };
+    pc.onicecandidateerror = (event) => {
+      if (event.errorCode === 401 || event.errorCode === 403) options.onTurnRefused?.();
     };
     // The peer connection does not negotiate by itself: the caller drives every offer explicitly.
     pc.onnegotiationneeded = null;
@@ -185,20 +193,12 @@ export class CallConnection {
     this.pc.close();
   }
 
+  /** One muted sender per kind of the call, without a track: the call service attaches the tracks later. */
   private async attachTracks(): Promise<void> {
-    const { stream, media } = this.options;
-    const kinds: TrackKind[] = media === 'video' ? ['audio', 'video'] : ['audio'];
-    for (const kind of kinds) {
-      const track = (kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks())[0] ?? null;
-      await this.gate.attach(
-        kind,
-        track ? this.pc.addTrack(track, stream) : this.senderWithoutTrack(kind),
-        track,
-      );
-    }
+    const kinds: TrackKind[] = this.options.media === 'video' ? ['audio', 'video'] : ['audio'];
+    for (const kind of kinds) await this.gate.attach(kind, this.senderWithoutTrack(kind), null);
   }
 
-  /** A sender exists for every kind of the call even without a track (a camera may come later). */
   private senderWithoutTrack(kind: TrackKind): RTCRtpSender {
     // The callee reuses the transceiver the offer created; the caller makes one.
     const offered = this.pc
@@ -260,6 +260,10 @@ export class CallConnection {
     const transport = this.dtlsTransport();
     if (!transport) return;
     const dtlsState = transport.state;
+    if (dtlsState === 'connected' && !this.dtlsSeen) {
+      this.dtlsSeen = true;
+      this.options.onDtlsConnected?.();
+    }
     // No getStats() before DTLS has connected: see gate.ts on Chromium's certificate-stats cache.
     const report = dtlsState === 'connected' ? await this.pc.getStats() : null;
     const remoteCertificates =

@@ -3,9 +3,14 @@
  * RTCPeerConnection, timer or socket; the call service feeds it events (what the user did, signed bodies from
  * the peer, what the browser reported, the clock) and performs its effects.
  *
- *   caller:  dial ──▶ outgoing ──answer──▶ connecting ──gate verified──▶ active ⇄ reconnecting
- *   callee:  offer ─▶ incoming ──accept──▶ connecting ──gate verified──▶ active ⇄ reconnecting
+ *   caller:  dial ──▶ outgoing ──── accept (control) ──▶ connecting ──gate verified──▶ active ⇄ reconnecting
+ *   callee:  offer ─▶ incoming ──── accept (user) ─────▶ connecting ──gate verified──▶ active ⇄ reconnecting
  *   any phase ──▶ ended (hang-up, reject, cancel, busy, no answer, timeout, failure, security)
+ *
+ * The answer and the accept are separate: an answer sets up ICE and DTLS, and may be sent while the phone still
+ * rings (when that reveals nothing new, see the call service); only the callee's accept, together with a
+ * verified certificate, opens the gates. The gate opens exactly once, when `accepted && verified` first holds;
+ * before that every sender is muted, whatever the phase.
  *
  * Security endings ('security') come from a certificate that is not the signed one, a SAS reveal that does not
  * open the caller's commitment, or a renegotiation that changes the signed fingerprint: the call is hung up at
@@ -22,6 +27,7 @@ import {
   type HangupReason,
   type IceCandidateBody,
   type MediaFlags,
+  type SimpleAction,
   sameFingerprint,
 } from '../../../crypto/call-signaling.ts';
 import type { DtlsFingerprint } from '../../../crypto/dtls-fingerprint.ts';
@@ -62,6 +68,12 @@ export interface CallState {
   readonly phase: CallPhase;
   /** Caller: the callee's page said it is ringing. */
   readonly remoteRinging: boolean;
+  /** The answer was sent (callee) or applied (caller): ICE and DTLS may run, media may not. */
+  readonly answered: boolean;
+  /** The callee accepted (the callee's own click, or the caller's 'accept' control). */
+  readonly accepted: boolean;
+  /** Our gate saw the peer's signed certificate. The gate opens once accepted && verified. */
+  readonly verified: boolean;
   readonly createdAt: number;
   /** When the current phase times out (ms), or null. */
   readonly deadline: number | null;
@@ -110,8 +122,10 @@ export type CallEvent =
   | { type: 'received'; peer: string; body: CallBody }
   /** A call body from `peer` that failed to decode (a tampered or inconsistent signed body). */
   | { type: 'bad-body'; peer: string; code: string }
-  /** The user accepted; the service made the answer. */
-  | { type: 'accepted'; answer: CallAnswer }
+  /** Callee: the service made the answer (while ringing, or on accept). */
+  | { type: 'answered'; answer: CallAnswer }
+  /** Callee: the user accepted, after the answer was made, with the camera and microphone ready. */
+  | { type: 'accepted' }
   | { type: 'decline' }
   | { type: 'hangup' }
   /** The service could not go on locally (no camera, peer connection error). */
@@ -179,21 +193,28 @@ export function step(state: CallState | null, event: CallEvent, context: StepCon
         },
         effects: [],
       };
-    case 'accepted': {
-      if (!isLive(state) || state.phase !== 'incoming') return { state, effects: [] };
+    case 'answered': {
+      if (!isLive(state) || state.phase !== 'incoming' || state.answered) return { state, effects: [] };
       const { answer } = event;
       return {
         state: {
           ...state,
-          phase: 'connecting',
-          deadline: now + timeouts.connectMs,
+          answered: true,
           localFingerprint: answer.fingerprint,
           localNonce: answer.sasNonce,
-          offer: null,
         },
+        effects: [{ type: 'send', peer: state.peer, body: answer }],
+      };
+    }
+    case 'accepted': {
+      if (!isLive(state) || state.phase !== 'incoming' || !state.answered) return { state, effects: [] };
+      const accepted = phaseAfterAccept({ ...state, accepted: true, offer: null }, now, timeouts);
+      return {
+        state: accepted,
         effects: [
           { type: 'ring', on: false },
-          { type: 'send', peer: state.peer, body: answer },
+          control(state, 'accept'),
+          ...(accepted.phase === 'active' ? [{ type: 'open-gate' } as const] : []),
         ],
       };
     }
@@ -211,14 +232,19 @@ export function step(state: CallState | null, event: CallEvent, context: StepCon
         state,
         event.reason,
         now,
-        state.phase === 'incoming' ? control(state, 'reject') : hangup(state, 'failed'),
+        state.phase === 'incoming'
+          ? control(state, 'reject')
+          : state.phase === 'outgoing'
+            ? control(state, 'cancel')
+            : hangup(state, 'failed'),
       );
     case 'gate':
-      if (!isLive(state) || !LIVE.includes(state.phase)) return { state, effects: [] };
+      if (!isLive(state) || !state.answered) return { state, effects: [] };
       if (event.verdict !== 'verified') return securityEnd(state, now);
-      if (state.connectedAt !== null) return { state, effects: [] };
+      if (state.verified) return { state, effects: [] };
+      if (!state.accepted) return { state: { ...state, verified: true }, effects: [] };
       return {
-        state: { ...state, phase: 'active', connectedAt: now, deadline: null },
+        state: { ...state, verified: true, phase: 'active', connectedAt: now, deadline: null },
         effects: [{ type: 'open-gate' }],
       };
     case 'sas-mismatch':
@@ -238,6 +264,9 @@ function fresh(callId: string, peer: string, role: CallRole, media: CallMedia, n
     media,
     phase: 'outgoing',
     remoteRinging: false,
+    answered: false,
+    accepted: false,
+    verified: false,
     createdAt: now,
     deadline: null,
     connectedAt: null,
@@ -255,10 +284,7 @@ function fresh(callId: string, peer: string, role: CallRole, media: CallMedia, n
 
 const callIdOf = (state: CallState): Uint8Array => fromHex(state.callId);
 
-function control(
-  state: CallState,
-  action: 'ringing' | 'reject' | 'cancel' | 'busy' | 'no-answer' | 'ice-restart',
-): CallEffect {
+function control(state: CallState, action: SimpleAction): CallEffect {
   return { type: 'send', peer: state.peer, body: { type: 'control', callId: callIdOf(state), action } };
 }
 
@@ -296,11 +322,11 @@ function received(
   switch (body.type) {
     case 'offer':
     case 'answer':
-      return signedDescription(state, body, now, timeouts);
+      return signedDescription(state, body, now);
     case 'ice':
       return { state, effects: [{ type: 'apply', body }] };
     case 'control':
-      return controlReceived(state, body, now);
+      return controlReceived(state, body, now, timeouts);
   }
 }
 
@@ -354,12 +380,7 @@ function incoming(
   return { state, effects: [busy] };
 }
 
-function signedDescription(
-  state: CallState,
-  body: CallOffer | CallAnswer,
-  now: number,
-  timeouts: Timeouts,
-): StepResult {
+function signedDescription(state: CallState, body: CallOffer | CallAnswer, now: number): StepResult {
   if (body.purpose === 'renegotiate') {
     // Only the caller offers renegotiations, only the callee answers them, and neither may change the
     // certificate or the commitment the call began with.
@@ -376,16 +397,17 @@ function signedDescription(
     }
     return { state, effects: [{ type: 'apply', body }] };
   }
-  if (body.type !== 'answer' || state.role !== 'caller' || state.phase !== 'outgoing')
+  if (body.type !== 'answer' || state.role !== 'caller' || state.phase !== 'outgoing' || state.answered) {
     return { state, effects: [] };
+  }
   if (state.localFingerprint && sameFingerprint(body.fingerprint, state.localFingerprint)) {
     // Our own certificate reflected back: whatever answers here is not the callee.
     return securityEnd(state, now);
   }
+  // Still ringing over there: the answer only sets up the connection, and the ring timeout still runs.
   const next: CallState = {
     ...state,
-    phase: 'connecting',
-    deadline: now + timeouts.connectMs,
+    answered: true,
     remoteFingerprint: body.fingerprint,
     remoteNonce: body.sasNonce,
   };
@@ -397,7 +419,7 @@ function signedDescription(
   return { state: next, effects: [{ type: 'apply', body }, reveal] };
 }
 
-function controlReceived(state: CallState, body: CallControl, now: number): StepResult {
+function controlReceived(state: CallState, body: CallControl, now: number, timeouts: Timeouts): StepResult {
   const { phase, role } = state;
   switch (body.action) {
     case 'ringing':
@@ -424,6 +446,11 @@ function controlReceived(state: CallState, body: CallControl, now: number): Step
             : 'remote-hung-up',
         now,
       );
+    case 'accept': {
+      if (role !== 'caller' || phase !== 'outgoing' || !state.answered) return { state, effects: [] };
+      const accepted = phaseAfterAccept({ ...state, accepted: true }, now, timeouts);
+      return { state: accepted, effects: accepted.phase === 'active' ? [{ type: 'open-gate' }] : [] };
+    }
     case 'media':
       return { state: { ...state, remoteMedia: body.flags }, effects: [] };
     case 'ice-restart':
@@ -431,7 +458,7 @@ function controlReceived(state: CallState, body: CallControl, now: number): Step
         ? { state, effects: [{ type: 'restart-ice' }] }
         : { state, effects: [] };
     case 'sas-reveal': {
-      if (role !== 'callee' || !LIVE.includes(phase) || state.remoteNonce !== null || !state.commitment) {
+      if (role !== 'callee' || !state.answered || state.remoteNonce !== null || !state.commitment) {
         return { state, effects: [] };
       }
       try {
@@ -443,6 +470,13 @@ function controlReceived(state: CallState, body: CallControl, now: number): Step
       return { state: { ...state, remoteNonce: body.nonce }, effects: [] };
     }
   }
+}
+
+/** Accepted: active at once if the certificate was already verified (while ringing), else connecting. */
+function phaseAfterAccept(state: CallState, now: number, timeouts: Timeouts): CallState {
+  return state.verified
+    ? { ...state, phase: 'active', connectedAt: now, deadline: null }
+    : { ...state, phase: 'connecting', deadline: now + timeouts.connectMs };
 }
 
 function connection(

@@ -6,7 +6,7 @@
  * Signalling goes out through `sendEnvelope` (the messenger's session: signed by our identity, sealed end to
  * end, through the relay or, once a call is verified, the call's own data channel).
  */
-import { fromHex, type RandomSource, toHex } from '../../../crypto/bytes.ts';
+import { fromHex, toHex } from '../../../crypto/bytes.ts';
 import {
   type CallAnswer,
   type CallBody,
@@ -15,122 +15,31 @@ import {
   decodeCallBody,
   encodeCallBody,
   type IceCandidateBody,
+  isCallKind,
   type MediaFlags,
   newCallId,
 } from '../../../crypto/call-signaling.ts';
-import { fingerprintFromDigest } from '../../../crypto/dtls-fingerprint.ts';
-import type { MessageKind } from '../../../crypto/envelope.ts';
 import { isProtocolError } from '../../../crypto/errors.ts';
-import type { TurnCredentialsBody } from '../../../crypto/relay-turn-credentials.ts';
 import { SAS_NONCE_BYTES, sasCommitment } from '../../../crypto/sas.ts';
 import { padBody, unpadBody } from '../messenger/body-frame.ts';
 import { CallConnection, type LocalDescription } from './call-connection.ts';
-import {
-  type CallEffect,
-  type CallEvent,
-  type CallState,
-  isLive,
-  sasOf,
-  step,
-  type Timeouts,
-} from './call-machine.ts';
-import {
-  type DeviceInfo,
-  describeMediaError,
-  listDevices,
-  type MediaDevicesLike,
-  openMedia,
-  openScreen,
-} from './devices.ts';
+import { type CallEffect, type CallEvent, type CallState, isLive, sasOf, step } from './call-machine.ts';
+import { type CallServiceDeps, type CallView, EMPTY, type GateRecord } from './call-types.ts';
+import { describeMediaError, listDevices, type MediaDevicesLike, openMedia } from './devices.ts';
 import { type FileSource, receiveFile, sendFile, type Transfer, type TransferView } from './file-transfer.ts';
-import { type HideIpSetting, type IpPolicy, ipPolicy, rtcConfiguration } from './ice-policy.ts';
+import { connectsWhileRinging, type IpPolicy, ipPolicy, rtcConfiguration } from './ice-policy.ts';
+import { LocalMedia } from './local-media.ts';
 import { type CallNotifier, silentNotifier } from './notifier.ts';
-import { type Quality, type QualitySample, qualityBetween, sampleOf } from './quality.ts';
+import { type QualitySample, qualityBetween, sampleOf } from './quality.ts';
 import { type Ringer, silentRinger } from './ringtone.ts';
+import { certificateFingerprintOf, tamperFingerprint } from './test-hooks.ts';
 
-/** Only honoured when the app was built with test hooks (see client/state/call.ts). */
-export interface CallTestHooks {
-  /** Sign (and announce in the SDP) the fingerprint of one certificate, present another in DTLS. */
-  readonly presentOtherCertificate?: boolean;
-  /** Change the SDP's fingerprint after the body was encoded: the receiver must refuse the signed body. */
-  readonly tamperSdp?: boolean;
-  /** Keep the gate shut this long after verification, so a test can look at the stats before media flows. */
-  readonly gateDelayMs?: number;
-  readonly timeouts?: Partial<Timeouts>;
-}
-
-export interface GateRecord {
-  /** now() when the answer was made (callee) or applied (caller): the certificate check starts. */
-  readonly startedAt: number;
-  /** now() when getStats() showed the signed certificate, and when the real tracks went on. */
-  readonly verifiedAt: number;
-  readonly openedAt: number;
-  /** inbound-rtp packets and outbound-rtp bytes summed over the report taken when the gate was verified. */
-  readonly inboundPacketsAtVerify: number;
-  readonly outboundBytesAtVerify: number;
-}
-
-export interface CallView {
-  readonly call: CallState | null;
-  /** Between the user's click and the offer leaving (media, TURN, certificate). */
-  readonly preparing: { readonly peer: string; readonly media: CallMedia } | null;
-  readonly policy: IpPolicy | null;
-  readonly sas: readonly string[] | null;
-  readonly quality: Quality | null;
-  readonly local: MediaStream | null;
-  readonly remote: MediaStream | null;
-  readonly muted: boolean;
-  readonly cameraOff: boolean;
-  readonly sharing: boolean;
-  readonly devices: readonly DeviceInfo[];
-  readonly transfers: readonly TransferView[];
-  /** A plain-language problem to show (camera refused, screen sharing failed...). */
-  readonly notice: string | null;
-}
-
-export interface CallServiceDeps {
-  readonly myKey: Uint8Array;
-  readonly random: RandomSource;
-  readonly now?: () => number;
-  /** Signs and seals `body` for `peer` in its session and sends it. */
-  readonly sendEnvelope: (peer: string, kind: MessageKind, body: Uint8Array) => Promise<unknown>;
-  /** Envelopes that arrived on a verified call's data channel, for the messenger. */
-  readonly receiveEnvelope: (bytes: Uint8Array) => void;
-  /** TURN credentials minted by the relay for our socket, null when it has none. */
-  readonly requestTurn: () => Promise<TurnCredentialsBody | null>;
-  readonly turnAvailable: () => boolean;
-  readonly isVerified: (peer: string) => boolean;
-  readonly hideIp: () => HideIpSetting;
-  readonly devices?: MediaDevicesLike;
-  readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
-  readonly generateCertificate?: () => Promise<RTCCertificate>;
-  readonly ringer?: Ringer;
-  readonly notifier?: CallNotifier;
-  readonly nameOf?: (peer: string) => string;
-  readonly hooks?: CallTestHooks;
-  readonly onChange: (view: CallView) => void;
-}
+export type { CallServiceDeps, CallTestHooks, CallView, GateRecord } from './call-types.ts';
 
 const TICK_MS = 500;
 const QUALITY_MS = 2000;
 /** An ended call's screen stays up this long unless dismissed (warnings stay until dismissed). */
 const ENDED_LINGER_MS = 4000;
-
-const EMPTY: CallView = {
-  call: null,
-  preparing: null,
-  policy: null,
-  sas: null,
-  quality: null,
-  local: null,
-  remote: null,
-  muted: false,
-  cameraOff: false,
-  sharing: false,
-  devices: [],
-  transfers: [],
-  notice: null,
-};
 
 const ecdsaCertificate = () =>
   RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
@@ -139,20 +48,24 @@ export class CallService {
   private view: CallView = EMPTY;
   private state: CallState | null = null;
   private connection: CallConnection | null = null;
-  private stream: MediaStream | null = null;
-  private camera: MediaStreamTrack | null = null;
-  private screen: MediaStreamTrack | null = null;
+  private readonly media = new LocalMedia(() => this.devices());
   /** Remote bodies are handled one at a time, in arrival order. */
   private inbound: Promise<void> = Promise.resolve();
   private readonly candidatesBeforeConnection: IceCandidateBody[] = [];
-  private readonly localCandidatesBeforeDial: Omit<IceCandidateBody, 'type' | 'callId'>[] = [];
+  /** Our own candidates wait while the offer or answer they belong to is not sent yet. */
+  private readonly heldCandidates: Omit<IceCandidateBody, 'type' | 'callId'>[] = [];
+  private holdCandidates = false;
   private dialing: string | null = null;
+  /** An answer being made while the phone rings; accept() waits for it. */
+  private answering: Promise<void> = Promise.resolve();
+  private accepting = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastSample: QualitySample | null = null;
   private sampledAt = 0;
   private readonly transfers = new Map<string, { view: TransferView; control: Transfer }>();
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private gateStarted = 0;
+  private dtlsConnectedAt = 0;
   /** For tests and the benchmark: when the gate verified and opened, and what had flowed by then. */
   gateRecord: GateRecord | null = null;
   private readonly now: () => number;
@@ -184,9 +97,21 @@ export class CallService {
     const callId = newCallId(this.deps.random);
     const hex = toHex(callId);
     this.dialing = hex;
+    this.holdCandidates = true;
     try {
-      const description = await this.connect(media, policy);
-      if (this.dialing !== hex) return; // cancelled while preparing
+      // The peer connection and the camera start together; the offer leaves once both are ready, so that a
+      // refused camera never rings anyone.
+      const [description, stream] = await Promise.all([
+        this.connect(media, policy),
+        openMedia(this.devices(), { audio: true, video: media === 'video' }),
+      ]);
+      if (this.dialing !== hex || !this.connection) {
+        // Cancelled while preparing: release what was made for it.
+        for (const track of stream.getTracks()) track.stop();
+        if (!isLive(this.state)) this.teardown();
+        return;
+      }
+      await this.attachMedia(this.connection, stream);
       const nonce = this.deps.random(SAS_NONCE_BYTES);
       const offer: CallOffer = {
         type: 'offer',
@@ -201,7 +126,7 @@ export class CallService {
       this.update({ preparing: null });
       this.dispatch({ type: 'dialed', peer, offer, nonce });
       this.dialing = null;
-      for (const candidate of this.localCandidatesBeforeDial.splice(0)) this.sendCandidate(candidate);
+      this.releaseCandidates();
       this.ringer.start('outgoing');
     } catch (error) {
       this.dialing = null;
@@ -212,28 +137,37 @@ export class CallService {
 
   async accept(): Promise<void> {
     const state = this.state;
-    if (!isLive(state) || state.phase !== 'incoming' || !state.offer || this.connection) return;
-    const { offer } = state;
+    if (!isLive(state) || state.phase !== 'incoming' || !state.offer || this.accepting) return;
+    const stillRinging = () => this.state?.callId === state.callId && this.state.phase === 'incoming';
+    this.accepting = true;
     this.ringer.stop();
     this.notifier.clear();
+    // The camera opens while the connection is made (or finished, if it was made while ringing).
+    const opening = openMedia(this.devices(), { audio: true, video: state.media === 'video' });
     try {
-      const policy = this.policyFor(state.peer);
-      this.update({ policy });
-      const description = await this.connect(offer.media, policy, offer);
-      if (this.state?.callId !== state.callId || this.state.phase !== 'incoming') return;
-      const answer: CallAnswer = {
-        type: 'answer',
-        callId: offer.callId,
-        purpose: 'call',
-        sasNonce: this.deps.random(SAS_NONCE_BYTES),
-        fingerprint: description.fingerprint,
-        sdp: description.sdp,
-      };
-      this.gateStarted = this.now();
-      this.dispatch({ type: 'accepted', answer });
+      await this.answering;
+      if (!this.state?.answered && stillRinging()) {
+        this.answering = this.answerEarly(state, true);
+        await this.answering;
+      }
+      const stream = await opening;
+      if (!stillRinging() || !this.connection || !this.state?.answered) {
+        for (const track of stream.getTracks()) track.stop();
+        if (stillRinging()) this.dispatch({ type: 'local-failure', reason: 'failed' });
+        return;
+      }
+      await this.attachMedia(this.connection, stream);
+      this.dispatch({ type: 'accepted' });
     } catch (error) {
+      void opening
+        .then((stream) => {
+          for (const track of stream.getTracks()) track.stop();
+        })
+        .catch(() => {});
       this.update({ notice: describeStartError(error) });
       this.dispatch({ type: 'local-failure', reason: 'media-error' });
+    } finally {
+      this.accepting = false;
     }
   }
 
@@ -263,74 +197,37 @@ export class CallService {
   }
 
   setMuted(muted: boolean): void {
-    for (const track of this.stream?.getAudioTracks() ?? []) track.enabled = !muted;
-    this.update({ muted });
-    this.sendFlags();
+    this.media.setMuted(muted);
+    this.mediaChanged();
   }
 
   async setCameraOff(off: boolean): Promise<void> {
     const connection = this.connection;
-    this.update({ cameraOff: off });
-    if (this.camera) this.camera.enabled = !off;
-    if (connection && !this.screen) await connection.gate.setTrack('video', off ? null : this.camera);
-    this.sendFlags();
+    if (!connection) return;
+    await this.media.setCameraOff(connection.gate, off);
+    this.mediaChanged();
   }
 
   async shareScreen(on: boolean): Promise<void> {
     const connection = this.connection;
-    if (!connection?.gate.hasSender('video')) return;
-    if (!on) {
-      this.screen?.stop();
-      this.screen = null;
-      await connection.gate.setTrack('video', this.view.cameraOff ? null : this.camera);
-      this.update({ sharing: false, local: this.localPreview() });
-      this.sendFlags();
-      return;
-    }
+    if (!connection) return;
     try {
-      const track = await openScreen(this.devices());
-      this.screen = track;
-      track.onended = () => void this.shareScreen(false);
-      await connection.gate.setTrack('video', track);
-      this.update({ sharing: true, notice: null, local: this.localPreview() });
-      this.sendFlags();
+      await this.media.shareScreen(connection.gate, on, () => void this.shareScreen(false));
+      this.update({ notice: null });
     } catch (error) {
-      this.update({
-        notice:
-          error instanceof Error && error.name !== 'NotAllowedError'
-            ? error.message
-            : 'Screen sharing was not started.',
-      });
+      const refused = !(error instanceof Error) || error.name === 'NotAllowedError';
+      this.update({ notice: refused ? 'Screen sharing was not started.' : error.message });
     }
+    this.mediaChanged();
   }
 
   async selectDevice(kind: 'audioinput' | 'videoinput', id: string): Promise<void> {
     const connection = this.connection;
-    const stream = this.stream;
-    if (!connection || !stream) return;
-    const audio = kind === 'audioinput';
+    if (!connection) return;
     try {
-      const fresh = await openMedia(
-        this.devices(),
-        audio ? { audio: true, video: false, audioId: id } : { audio: false, video: true, videoId: id },
-      );
-      const track = (audio ? fresh.getAudioTracks() : fresh.getVideoTracks())[0];
-      if (!track) return;
-      const old = audio ? stream.getAudioTracks()[0] : this.camera;
-      if (old) {
-        stream.removeTrack(old);
-        old.stop();
-      }
-      stream.addTrack(track);
-      if (audio) {
-        track.enabled = !this.view.muted;
-        await connection.gate.setTrack('audio', track);
-      } else {
-        this.camera = track;
-        track.enabled = !this.view.cameraOff;
-        if (!this.screen && !this.view.cameraOff) await connection.gate.setTrack('video', track);
-      }
-      this.update({ local: this.localPreview(), notice: null });
+      await this.media.selectDevice(connection.gate, kind, id);
+      this.update({ notice: null });
+      this.mediaChanged();
     } catch (error) {
       this.update({ notice: describeMediaError(error) });
     }
@@ -382,6 +279,8 @@ export class CallService {
 
   /** A call-kind envelope body from the messenger (the peer is a contact; the envelope verified). */
   receive(peer: string, kind: number, padded: Uint8Array): Promise<void> {
+    // Other kinds the messenger passes on (file offers, key rotation) belong to other services.
+    if (!isCallKind(kind)) return Promise.resolve();
     this.inbound = this.inbound.then(() => this.handleBody(peer, kind, padded)).catch(() => {});
     return this.inbound;
   }
@@ -414,44 +313,40 @@ export class CallService {
   }
 
   /** Media, TURN, certificate(s), peer connection, and the local description (offer, or answer to `offer`). */
+  /** TURN, certificate(s), peer connection with muted senders and no tracks yet, and the offer or answer. */
   private async connect(media: CallMedia, policy: IpPolicy, offer?: CallOffer): Promise<LocalDescription> {
+    this.gateRecord = null;
+    this.dtlsConnectedAt = 0;
     const generate = this.deps.generateCertificate ?? ecdsaCertificate;
     const hooks = this.deps.hooks ?? {};
-    const [stream, turn, certificate, claimed] = await Promise.all([
-      openMedia(this.devices(), { audio: true, video: media === 'video' }),
+    const [turn, certificate, claimed] = await Promise.all([
       this.deps.turnAvailable() ? this.deps.requestTurn().catch(() => null) : Promise.resolve(null),
       generate(),
       hooks.presentOtherCertificate ? generate() : Promise.resolve(undefined),
     ]);
-    this.stream = stream;
-    this.camera = stream.getVideoTracks()[0] ?? null;
     const effective = policy.mode === 'hidden' && !turn ? ({ mode: 'cannot-hide' } as const) : policy;
-    const claimedFingerprint = claimed
-      ? fingerprintFromDigest('sha-256', hexDigest(claimed.getFingerprints()[0]?.value ?? ''))
-      : undefined;
+    const claimedFingerprint = claimed ? certificateFingerprintOf(claimed) : undefined;
     const connection = await CallConnection.create({
       config: rtcConfiguration(turn, effective, certificate),
       media,
-      stream,
       createPeerConnection: this.deps.createPeerConnection ?? ((config) => new RTCPeerConnection(config)),
       ...(claimedFingerprint ? { claimedFingerprint } : {}),
       onCandidate: (candidate) => this.localCandidate(candidate),
       onGate: (verdict) => void this.gateVerdict(verdict),
+      onDtlsConnected: () => {
+        this.dtlsConnectedAt = this.now();
+      },
       onConnection: (state) => this.dispatch({ type: 'connection', state }),
       onRemoteStream: (remote) => this.update({ remote }),
+      onTurnRefused: () =>
+        this.update({ notice: 'The relay’s TURN server refused this call’s credentials.' }),
       onEnvelope: (bytes) => this.deps.receiveEnvelope(bytes),
       onFileChannel: (channel) => {
         const control = receiveFile(channel, (view) => this.transferChanged(view, control));
       },
     });
     this.connection = connection;
-    this.update({
-      policy: effective,
-      local: this.localPreview(),
-      cameraOff: false,
-      muted: false,
-      sharing: false,
-    });
+    this.update({ policy: effective });
     void this.refreshDevices();
     this.startTimer();
     if (!offer) return connection.makeOffer();
@@ -461,14 +356,69 @@ export class CallService {
     return description;
   }
 
-  private localPreview(): MediaStream | null {
-    const video = this.screen ?? this.camera;
-    return video ? new MediaStream([video]) : null;
+  private localCandidate(candidate: Omit<IceCandidateBody, 'type' | 'callId'>): void {
+    if (this.holdCandidates) this.heldCandidates.push(candidate);
+    else this.sendCandidate(candidate);
   }
 
-  private localCandidate(candidate: Omit<IceCandidateBody, 'type' | 'callId'>): void {
-    if (this.dialing !== null) this.localCandidatesBeforeDial.push(candidate);
-    else this.sendCandidate(candidate);
+  private releaseCandidates(): void {
+    this.holdCandidates = false;
+    for (const candidate of this.heldCandidates.splice(0)) this.sendCandidate(candidate);
+  }
+
+  private answerTo(offer: CallOffer, description: LocalDescription): CallAnswer {
+    return {
+      type: 'answer',
+      callId: offer.callId,
+      purpose: 'call',
+      sasNonce: this.deps.random(SAS_NONCE_BYTES),
+      fingerprint: description.fingerprint,
+      sdp: description.sdp,
+    };
+  }
+
+  /**
+   * Callee: the peer connection and the answer, without camera or microphone (the senders get their tracks on
+   * accept, and the gate opens only then). While it rings this runs only when it shows the caller nothing new
+   * about us (relay-only ICE, or a verified contact); `accepted` runs it on accept, beside the camera.
+   */
+  private async answerEarly(state: CallState, accepted = false): Promise<void> {
+    const offer = state.offer;
+    const policy = this.policyFor(state.peer);
+    if (!offer || !(accepted || connectsWhileRinging(policy, this.deps.isVerified(state.peer)))) return;
+    this.update({ policy });
+    const stillRinging = () => this.state?.callId === state.callId && this.state.phase === 'incoming';
+    this.holdCandidates = true;
+    try {
+      const description = await this.connect(offer.media, policy, offer);
+      if (!stillRinging()) {
+        // The call ended while its connection was being made: nothing may outlive it.
+        if (!isLive(this.state)) this.teardown();
+        return;
+      }
+      this.gateStarted = this.now();
+      this.dispatch({ type: 'answered', answer: this.answerTo(offer, description) });
+      this.releaseCandidates();
+    } catch (error) {
+      if (accepted) throw error;
+      // Accepting will try again from the start.
+      this.holdCandidates = false;
+      this.heldCandidates.length = 0;
+      this.connection?.close();
+      this.connection = null;
+    }
+  }
+
+  private async attachMedia(connection: CallConnection, stream: MediaStream): Promise<void> {
+    await this.media.attach(connection.gate, stream);
+    this.mediaChanged(false);
+  }
+
+  /** The view follows the local media; the peer hears of mute, camera and screen once the call is up. */
+  private mediaChanged(tellPeer = true): void {
+    const { muted, cameraOff, sharing, preview } = this.media.state;
+    this.update({ muted, cameraOff, sharing, local: preview });
+    if (tellPeer) this.sendFlags();
   }
 
   private sendCandidate(candidate: Omit<IceCandidateBody, 'type' | 'callId'>): void {
@@ -502,6 +452,9 @@ export class CallService {
     }
     for (const effect of effects) this.perform(effect);
     if (state?.phase === 'ended' && before?.phase !== 'ended') this.ended(state);
+    if (before?.phase === 'outgoing' && state?.phase !== 'outgoing') this.ringer.stop();
+    if (state?.phase === 'incoming' && state.callId !== before?.callId)
+      this.answering = this.answerEarly(state);
   }
 
   private perform(effect: CallEffect): void {
@@ -545,7 +498,6 @@ export class CallService {
     }
     if (!connection) return;
     if (body.type === 'answer') {
-      this.ringer.stop();
       this.gateStarted = this.now();
       await connection.applyAnswer(body.sdp, body.fingerprint);
       return;
@@ -593,6 +545,7 @@ export class CallService {
       const verifiedAt = this.now();
       this.gateRecord = {
         startedAt: this.gateStarted,
+        dtlsConnectedAt: this.dtlsConnectedAt,
         verifiedAt,
         openedAt: verifiedAt,
         inboundPacketsAtVerify: inbound,
@@ -694,14 +647,11 @@ export class CallService {
     for (const { control } of this.transfers.values()) control.cancel();
     this.connection?.close();
     this.connection = null;
-    for (const track of this.stream?.getTracks() ?? []) track.stop();
-    this.screen?.stop();
-    this.stream = null;
-    this.camera = null;
-    this.screen = null;
+    this.media.stop();
     this.lastSample = null;
     this.candidatesBeforeConnection.length = 0;
-    this.localCandidatesBeforeDial.length = 0;
+    this.heldCandidates.length = 0;
+    this.holdCandidates = false;
     this.update({ local: null, remote: null, quality: null, sharing: false });
   }
 
@@ -712,23 +662,6 @@ export class CallService {
 }
 
 const fromCallId = (hex: string): Uint8Array => fromHex(hex);
-
-const hexDigest = (value: string): Uint8Array => fromHex(value.replace(/:/g, ''));
-
-/**
- * Test hook: flips one hex digit of every a=fingerprint line in an encoded, padded offer or answer, leaving
- * the committed fingerprint and every length as they were. The peer must refuse the (validly signed) body.
- */
-function tamperFingerprint(padded: Uint8Array): Uint8Array {
-  const text = Array.from(padded, (b) => String.fromCharCode(b)).join('');
-  const out = padded.slice();
-  const marker = /a=fingerprint:\S+ /g;
-  for (let match = marker.exec(text); match; match = marker.exec(text)) {
-    const at = match.index + match[0].length;
-    out[at] = out[at] === 0x30 ? 0x31 : 0x30; // '0' <-> '1' (any other digit becomes '0')
-  }
-  return out;
-}
 
 const MEDIA_ERRORS = ['NotAllowedError', 'NotFoundError', 'OverconstrainedError', 'NotReadableError'];
 

@@ -29,6 +29,15 @@ export function ipPolicy(setting: HideIpSetting, contactVerified: boolean, turnA
   return turnAvailable ? { mode: 'hidden' } : { mode: 'cannot-hide' };
 }
 
+/**
+ * Whether the callee's page may connect ICE and DTLS (and check the certificate) while it still rings, so that
+ * accepting only has to open the gates. Only when that tells the caller nothing it would not learn anyway:
+ * relay-only ICE (the caller sees the TURN server), or a verified contact under direct ICE. Media never flows
+ * before the accept either way.
+ */
+export const connectsWhileRinging = (policy: IpPolicy, contactVerified: boolean): boolean =>
+  policy.mode === 'hidden' || (policy.mode === 'direct' && contactVerified);
+
 export const isHideIpSetting = (value: unknown): value is HideIpSetting =>
   typeof value === 'string' && (HIDE_IP_SETTINGS as readonly string[]).includes(value);
 

@@ -1,71 +1,20 @@
 /**
- * Call tests' shared setup: a client built with test hooks (VITE_TINCAN_TEST_HOOKS=1, see
- * client/state/call-test-hooks.ts), Chromium with real loopback WebRTC, people who are contacts, and probes
- * that read the call model and RTCPeerConnection stats inside a page.
+ * Call tests' probes: they read the call model and RTCPeerConnection stats inside a page. The setup (client
+ * with test hooks, Chromium flags, people who are contacts) is in call-setup.ts and re-exported here.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { CallTestHooks } from '../../../client/services/rtc/call-service.ts';
-import { type BuiltClient, buildClient } from './build-client.ts';
-import { launchChromium } from './chromium.ts';
-import { Person } from './person.ts';
+import type { Person } from './person.ts';
 
-/** Host candidates on 127.0.0.1, not mDNS names, and loopback allowed (the recipes). */
-export const WEBRTC_ARGS = [
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
-
-export async function buildClientWithHooks(): Promise<BuiltClient> {
-  const previous = process.env.VITE_TINCAN_TEST_HOOKS;
-  process.env.VITE_TINCAN_TEST_HOOKS = '1';
-  try {
-    return await buildClient();
-  } finally {
-    if (previous === undefined) delete process.env.VITE_TINCAN_TEST_HOOKS;
-    else process.env.VITE_TINCAN_TEST_HOOKS = previous;
-  }
-}
-
-export const launchForCalls = (): Promise<Browser> => launchChromium(WEBRTC_ARGS);
-
-/** Opens a person and installs an (empty, mutable) hooks object before their session starts. */
-export async function caller(
-  browser: Browser,
-  url: string,
-  name: string,
-  options: { mobile?: boolean } = {},
-): Promise<Person> {
-  const person = await Person.open(browser, url, name, options);
-  await person.page.evaluate(() => {
-    (globalThis as { tincanCallHooks?: object }).tincanCallHooks = {};
-  });
-  return person;
-}
-
-export async function setHooks(person: Person, hooks: CallTestHooks): Promise<void> {
-  await person.page.evaluate(
-    (next) => {
-      const target = (globalThis as { tincanCallHooks?: Record<string, unknown> }).tincanCallHooks!;
-      for (const key of Object.keys(target)) delete target[key];
-      Object.assign(target, next);
-    },
-    hooks as Record<string, unknown>,
-  );
-}
-
-/** Both create identities, then `a` adds `b` and `b` accepts: contacts, neither verified. */
-export async function makeContacts(a: Person, b: Person): Promise<void> {
-  await a.checkCode(await b.myCode());
-  await a.sendRequest();
-  await b.openRequest(a.name);
-  await b.page.getByRole('button', { name: 'Accept' }).click();
-  await b.page.getByTestId('chat-title').filter({ hasText: a.name }).waitFor();
-  await a.page.getByPlaceholder(`Message ${b.name}`).waitFor({ timeout: 30_000 });
-}
-
-export const callButton = (person: Person, media: 'audio' | 'video', name: string) =>
-  person.page.getByRole('button', { name: `${media === 'video' ? 'Video' : 'Audio'} call with ${name}` });
+export {
+  buildClientWithHooks,
+  callButton,
+  caller,
+  launchForCalls,
+  makeContacts,
+  setHooks,
+  WEBRTC_ARGS,
+} from './call-setup.ts';
 
 /** What a page's call model says: phase, end reason, SAS words. */
 export async function callState(

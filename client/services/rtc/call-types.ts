@@ -1,0 +1,84 @@
+/** What the call service shows (CallView), needs (CallServiceDeps) and records for tests (GateRecord). */
+import type { RandomSource } from '../../../crypto/bytes.ts';
+import type { CallMedia } from '../../../crypto/call-signaling.ts';
+import type { MessageKind } from '../../../crypto/envelope.ts';
+import type { TurnCredentialsBody } from '../../../crypto/relay-turn-credentials.ts';
+import type { CallState } from './call-machine.ts';
+import type { DeviceInfo, MediaDevicesLike } from './devices.ts';
+import type { TransferView } from './file-transfer.ts';
+import type { HideIpSetting, IpPolicy } from './ice-policy.ts';
+import type { CallNotifier } from './notifier.ts';
+import type { Quality } from './quality.ts';
+import type { Ringer } from './ringtone.ts';
+import type { CallTestHooks } from './test-hooks.ts';
+
+export type { CallTestHooks };
+
+export interface GateRecord {
+  /** now() when the answer was made (callee) or applied (caller): the certificate check starts. */
+  readonly startedAt: number;
+  /** now() when DTLS had connected, when the sources showed the signed certificate, when the tracks went on. */
+  readonly dtlsConnectedAt: number;
+  readonly verifiedAt: number;
+  readonly openedAt: number;
+  /** inbound-rtp packets and outbound-rtp bytes summed over the report taken when the gate was verified. */
+  readonly inboundPacketsAtVerify: number;
+  readonly outboundBytesAtVerify: number;
+}
+
+export interface CallView {
+  readonly call: CallState | null;
+  /** Between the user's click and the offer leaving (media, TURN, certificate). */
+  readonly preparing: { readonly peer: string; readonly media: CallMedia } | null;
+  readonly policy: IpPolicy | null;
+  readonly sas: readonly string[] | null;
+  readonly quality: Quality | null;
+  readonly local: MediaStream | null;
+  readonly remote: MediaStream | null;
+  readonly muted: boolean;
+  readonly cameraOff: boolean;
+  readonly sharing: boolean;
+  readonly devices: readonly DeviceInfo[];
+  readonly transfers: readonly TransferView[];
+  /** A plain-language problem to show (camera refused, screen sharing failed...). */
+  readonly notice: string | null;
+}
+
+export interface CallServiceDeps {
+  readonly myKey: Uint8Array;
+  readonly random: RandomSource;
+  readonly now?: () => number;
+  /** Signs and seals `body` for `peer` in its session and sends it. */
+  readonly sendEnvelope: (peer: string, kind: MessageKind, body: Uint8Array) => Promise<unknown>;
+  /** Envelopes that arrived on a verified call's data channel, for the messenger. */
+  readonly receiveEnvelope: (bytes: Uint8Array) => void;
+  /** TURN credentials minted by the relay for our socket, null when it has none. */
+  readonly requestTurn: () => Promise<TurnCredentialsBody | null>;
+  readonly turnAvailable: () => boolean;
+  readonly isVerified: (peer: string) => boolean;
+  readonly hideIp: () => HideIpSetting;
+  readonly devices?: MediaDevicesLike;
+  readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  readonly generateCertificate?: () => Promise<RTCCertificate>;
+  readonly ringer?: Ringer;
+  readonly notifier?: CallNotifier;
+  readonly nameOf?: (peer: string) => string;
+  readonly hooks?: CallTestHooks;
+  readonly onChange: (view: CallView) => void;
+}
+
+export const EMPTY: CallView = {
+  call: null,
+  preparing: null,
+  policy: null,
+  sas: null,
+  quality: null,
+  local: null,
+  remote: null,
+  muted: false,
+  cameraOff: false,
+  sharing: false,
+  devices: [],
+  transfers: [],
+  notice: null,
+};

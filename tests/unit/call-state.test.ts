@@ -1,0 +1,167 @@
+/**
+ * The call model (client/state/call.ts) over the real CallService, in Node: no RTCPeerConnection is ever made
+ * here (nobody accepts), so everything up to ringing, declining and refusing is real; the in-call parts are
+ * covered by tests/e2e/call*.e2e.test.ts in Chromium.
+ */
+import { describe, expect, it } from 'vitest';
+import { padBody, unpadBody } from '../../client/services/messenger/body-frame.ts';
+import {
+  type CallModelDeps,
+  createCallModel,
+  describeEnd,
+  HIDE_IP_STORAGE_KEY,
+} from '../../client/state/call.ts';
+import { toHex } from '../../crypto/bytes.ts';
+import {
+  type CallBody,
+  type CallOffer,
+  decodeCallBody,
+  encodeCallBody,
+} from '../../crypto/call-signaling.ts';
+import { fingerprintFromDigest } from '../../crypto/dtls-fingerprint.ts';
+import { MESSAGE_KIND } from '../../crypto/envelope.ts';
+import { sasCommitment } from '../../crypto/sas.ts';
+import { testRandom } from '../support/identities.ts';
+
+const ME = new Uint8Array(32).fill(1);
+const BOB = 'b0'.repeat(32);
+const fp = fingerprintFromDigest('sha-256', new Uint8Array(32).fill(2));
+const sdp = `v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=fingerprint:sha-256 ${fp.value}\r\n`;
+
+function setup(overrides: Partial<CallModelDeps> = {}) {
+  const sent: { peer: string; body: CallBody }[] = [];
+  const verified = new Set<string>();
+  const store = new Map<string, string>();
+  let now = 1_767_225_600_000;
+  const model = createCallModel({
+    myKey: ME,
+    random: testRandom('call-state'),
+    now: () => now,
+    sendEnvelope: async (peer, kind, body) => {
+      sent.push({ peer, body: decodeCallBody(kind, unpadBody(body)) });
+    },
+    receiveEnvelope: () => {},
+    requestTurn: async () => null,
+    turnAvailable: () => false,
+    contact: (peer) => (peer === BOB ? { name: 'Bob', verified: verified.has(peer) } : undefined),
+    markVerified: async (peer) => {
+      verified.add(peer);
+    },
+    storage: { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => void store.set(k, v) },
+    ...overrides,
+  });
+  const offer = (createdAt = now): CallOffer => {
+    const callId = new Uint8Array(16).fill(9);
+    return {
+      type: 'offer',
+      callId,
+      media: 'video',
+      purpose: 'call',
+      createdAt,
+      sasCommitment: sasCommitment(callId, new Uint8Array(32)),
+      fingerprint: fp,
+      sdp,
+    };
+  };
+  const deliver = (body: CallBody, tamper?: (padded: Uint8Array) => void) => {
+    const { kind, payload } = encodeCallBody(body);
+    const padded = padBody(payload);
+    tamper?.(padded);
+    return model.receive(BOB, kind, padded);
+  };
+  return { model, sent, verified, store, offer, deliver, advance: (ms: number) => (now += ms) };
+}
+
+describe('the call model', () => {
+  it('an incoming call rings with the contact’s name and the IP note, and declining sends a reject', async () => {
+    const { model, sent, offer, deliver } = setup();
+    await deliver(offer());
+    expect(model.call.value).toMatchObject({ phase: 'incoming', peer: BOB, media: 'video' });
+    expect(model.peerName.value).toBe('Bob');
+    expect(model.policyFor(BOB)).toEqual({ mode: 'cannot-hide' });
+    expect(sent.map((s) => s.body)).toEqual([
+      expect.objectContaining({ type: 'control', action: 'ringing' }),
+    ]);
+    model.decline();
+    expect(model.call.value).toMatchObject({ phase: 'ended', endReason: 'declined' });
+    expect(sent.at(-1)?.body).toMatchObject({ action: 'reject', callId: new Uint8Array(16).fill(9) });
+    expect(describeEnd('declined')).toBe('Call declined');
+  });
+
+  it('a signed offer whose SDP names another certificate is refused with the interception warning', async () => {
+    const { model, sent, offer, deliver } = setup();
+    const text = new TextDecoder();
+    await deliver(offer(), (padded) => {
+      // One hex digit of the SDP's fingerprint, after the body was encoded: the committed one no longer matches.
+      const at = text.decode(padded).indexOf('a=fingerprint:sha-256 ') + 'a=fingerprint:sha-256 '.length;
+      padded[at] = padded[at] === 0x30 ? 0x31 : 0x30;
+    });
+    expect(model.call.value).toMatchObject({ phase: 'ended', endReason: 'security', callId: '' });
+    expect(model.intercepted.value).toBe(true);
+    expect(sent).toEqual([]);
+    model.dismiss();
+    expect(model.call.value).toBeNull();
+  });
+
+  it('kinds that are not call bodies are left alone (no warning, nothing sent)', async () => {
+    const { model, sent } = setup();
+    for (const kind of [MESSAGE_KIND.fileTransfer, MESSAGE_KIND.keyRotation]) {
+      await model.receive(BOB, kind, padBody(new Uint8Array(10)));
+    }
+    expect(model.call.value).toBeNull();
+    expect(sent).toEqual([]);
+  });
+
+  it('a second call while one rings gets busy', async () => {
+    const { model, sent, offer, deliver } = setup();
+    await deliver(offer());
+    const other = { ...offer(), callId: new Uint8Array(16).fill(3) };
+    await deliver(other);
+    expect(model.call.value?.callId).toBe(toHex(new Uint8Array(16).fill(9)));
+    expect(sent.at(-1)?.body).toMatchObject({ action: 'busy', callId: other.callId });
+  });
+
+  it('the hide-my-IP choice is stored, read back, and checked', () => {
+    const first = setup();
+    expect(first.model.hideIp.value).toBe('unverified');
+    first.model.setHideIp('always');
+    expect(first.store.get(HIDE_IP_STORAGE_KEY)).toBe('always');
+    const again = setup({ storage: { getItem: () => 'always', setItem: () => {} } });
+    expect(again.model.hideIp.value).toBe('always');
+    const junk = setup({ storage: { getItem: () => 'sometimes', setItem: () => {} } });
+    expect(junk.model.hideIp.value).toBe('unverified');
+    expect(() => first.model.setHideIp('sometimes' as never)).toThrow(RangeError);
+    expect(
+      setup({
+        turnAvailable: () => true,
+        storage: { getItem: () => 'always', setItem: () => {} },
+      }).model.policyFor(BOB),
+    ).toEqual({ mode: 'hidden' });
+  });
+
+  it('no words, no verification: confirmSas does nothing before the words exist', async () => {
+    const { model, verified, offer, deliver } = setup();
+    await deliver(offer());
+    await model.confirmSas();
+    expect(verified.size).toBe(0);
+    expect(model.sasConfirmed.value).toBe(false);
+  });
+
+  it('a stale offer (held back by the relay) does not ring', async () => {
+    const { model, sent, offer, deliver, advance } = setup();
+    const old = offer();
+    advance(120_000);
+    await deliver(old);
+    expect(model.call.value).toBeNull();
+    expect(sent).toEqual([]);
+  });
+
+  it('minimising is per call and undone when the call ends', async () => {
+    const { model, offer, deliver } = setup();
+    await deliver(offer());
+    model.setMinimized(true);
+    expect(model.minimized.value).toBe(true);
+    model.decline();
+    expect(model.minimized.value).toBe(false);
+  });
+});

@@ -1,0 +1,427 @@
+/**
+ * The call machine on its own: two machines exchange every body they send through the real encoder and
+ * decoder, the clock is a number, and the browser's reports are events.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  type CallEffect,
+  type CallEvent,
+  type CallState,
+  DEFAULT_TIMEOUTS,
+  sasOf,
+  step,
+} from '../../client/services/rtc/call-machine.ts';
+import { toHex } from '../../crypto/bytes.ts';
+import {
+  type CallAnswer,
+  type CallBody,
+  type CallOffer,
+  decodeCallBody,
+  encodeCallBody,
+  OFFER_MAX_AGE_MS,
+} from '../../crypto/call-signaling.ts';
+import { fingerprintFromDigest } from '../../crypto/dtls-fingerprint.ts';
+import { sasCommitment } from '../../crypto/sas.ts';
+import { testIdentity, testRandom } from '../support/identities.ts';
+
+const [alice, bob, carol] = await Promise.all(
+  ['alice', 'bob', 'carol'].map((n) => testIdentity(`machine-${n}`)),
+);
+const ALICE = toHex(alice!.publicKey);
+const BOB = toHex(bob!.publicKey);
+const CAROL = toHex(carol!.publicKey);
+const T0 = 1_767_225_600_000;
+
+const fp = (n: number) => fingerprintFromDigest('sha-256', new Uint8Array(32).fill(n));
+const sdp = (n: number) =>
+  `v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=fingerprint:sha-256 ${fp(n).value}\r\n`;
+
+/** One side: its machine state and everything it was told to do. */
+class Side {
+  state: CallState | null = null;
+  effects: CallEffect[] = [];
+  now = T0;
+  constructor(
+    readonly key: string,
+    readonly identity: Uint8Array,
+  ) {}
+
+  on(event: CallEvent): CallEffect[] {
+    const result = step(this.state, event, { now: this.now });
+    this.state = result.state;
+    this.effects.push(...result.effects);
+    return result.effects;
+  }
+
+  /** Bodies this side sent (to anyone) since the last call, through the real codec. */
+  sent(): { peer: string; body: CallBody }[] {
+    const out = this.effects
+      .filter((e): e is Extract<CallEffect, { type: 'send' }> => e.type === 'send')
+      .map((e) => {
+        const { kind, payload } = encodeCallBody(e.body);
+        return { peer: e.peer, body: decodeCallBody(kind, payload) };
+      });
+    this.effects = this.effects.filter((e) => e.type !== 'send');
+    return out;
+  }
+
+  has(type: CallEffect['type']): boolean {
+    return this.effects.some((e) => e.type === type);
+  }
+}
+
+/** Delivers everything `from` sent to `to` (and nothing meant for someone else). */
+function deliver(from: Side, to: Side): CallBody[] {
+  const bodies = from.sent().filter((s) => s.peer === to.key);
+  for (const { body } of bodies) to.on({ type: 'received', peer: from.key, body });
+  return bodies.map((b) => b.body);
+}
+
+function offer(callId: number, nonce: Uint8Array, media: 'audio' | 'video' = 'video', at = T0): CallOffer {
+  const id = new Uint8Array(16).fill(callId);
+  return {
+    type: 'offer',
+    callId: id,
+    media,
+    purpose: 'call',
+    createdAt: at,
+    sasCommitment: sasCommitment(id, nonce),
+    fingerprint: fp(1),
+    sdp: sdp(1),
+  };
+}
+
+const answerTo = (o: CallOffer, nonce: Uint8Array): CallAnswer => ({
+  type: 'answer',
+  callId: o.callId,
+  purpose: 'call',
+  sasNonce: nonce,
+  fingerprint: fp(2),
+  sdp: sdp(2),
+});
+
+/** The callee answers and accepts at once (the answer made on accept). */
+function accept(side: Side, o: CallOffer, random: (n: number) => Uint8Array): void {
+  side.on({ type: 'answered', answer: answerTo(o, random(32)) });
+  side.on({ type: 'accepted' });
+}
+
+function ringing(callId = 7) {
+  const random = testRandom(`machine-${callId}`);
+  const a = new Side(ALICE, alice!.publicKey);
+  const b = new Side(BOB, bob!.publicKey);
+  const callerNonce = random(32);
+  const o = offer(callId, callerNonce);
+  a.on({ type: 'dialed', peer: BOB, offer: o, nonce: callerNonce });
+  deliver(a, b);
+  return { a, b, o, random };
+}
+
+function connected(callId = 7) {
+  const setup = ringing(callId);
+  const { a, b, o, random } = setup;
+  deliver(b, a); // ringing
+  accept(b, o, random);
+  deliver(b, a); // answer
+  deliver(a, b); // sas-reveal
+  a.on({ type: 'gate', verdict: 'verified' });
+  b.on({ type: 'gate', verdict: 'verified' });
+  return setup;
+}
+
+describe('a call from dial to hang-up', () => {
+  it('rings, connects only when the gate verifies, shows equal words on both sides, ends on hang-up', () => {
+    const { a, b, o, random } = ringing();
+    expect(a.state?.phase).toBe('outgoing');
+    expect(b.state).toMatchObject({ phase: 'incoming', role: 'callee', media: 'video', peer: ALICE });
+    expect(b.has('ring') && b.has('notify-incoming')).toBe(true);
+    expect(deliver(b, a)).toEqual([expect.objectContaining({ action: 'ringing' })]);
+    expect(a.state?.remoteRinging).toBe(true);
+
+    accept(b, o, random);
+    expect(b.state?.phase).toBe('connecting');
+    deliver(b, a);
+    expect(a.state?.phase).toBe('connecting');
+    expect(a.effects).toContainEqual({ type: 'apply', body: expect.objectContaining({ type: 'answer' }) });
+    // The caller reveals its nonce only now, after the callee's answer fixed the callee's nonce.
+    expect(deliver(a, b)).toEqual([expect.objectContaining({ action: 'sas-reveal' })]);
+
+    expect(a.has('open-gate')).toBe(false);
+    a.on({ type: 'gate', verdict: 'verified' });
+    b.on({ type: 'gate', verdict: 'verified' });
+    expect(a.state?.phase).toBe('active');
+    expect(a.has('open-gate') && b.has('open-gate')).toBe(true);
+
+    const wordsA = sasOf(a.state!, a.identity)!.words;
+    const wordsB = sasOf(b.state!, b.identity)!.words;
+    expect(wordsA).toHaveLength(4);
+    expect(wordsB).toEqual(wordsA);
+
+    a.on({ type: 'hangup' });
+    expect(a.state).toMatchObject({ phase: 'ended', endReason: 'hung-up' });
+    expect(a.has('teardown')).toBe(true);
+    deliver(a, b);
+    expect(b.state).toMatchObject({ phase: 'ended', endReason: 'remote-hung-up' });
+  });
+
+  it('the callee has no words until the reveal; a third identity in the middle gets other words', () => {
+    const { a, b, o, random } = ringing();
+    accept(b, o, random);
+    deliver(b, a);
+    expect(sasOf(b.state!, b.identity)).toBeNull();
+    deliver(a, b);
+    const words = sasOf(b.state!, b.identity)!.words;
+    // The same call seen by a page holding Carol's key as the caller's: other words.
+    expect(sasOf({ ...b.state!, peer: CAROL }, b.identity)!.words).not.toEqual(words);
+  });
+
+  it('a reveal that does not open the commitment ends the call as a security failure', () => {
+    const { a, b, o, random } = ringing();
+    accept(b, o, random);
+    a.sent();
+    b.on({
+      type: 'received',
+      peer: ALICE,
+      body: { type: 'control', callId: o.callId, action: 'sas-reveal', nonce: random(32) },
+    });
+    expect(b.state).toMatchObject({ phase: 'ended', endReason: 'security' });
+    expect(b.sent()).toContainEqual({
+      peer: ALICE,
+      body: expect.objectContaining({ action: 'hangup', reason: 'security' }),
+    });
+  });
+});
+
+describe('connected while it rings (the answer before the accept)', () => {
+  it('DTLS and the certificate check while ringing; the gates open only with the accept, on both sides', () => {
+    const { a, b, o, random } = ringing();
+    b.on({ type: 'answered', answer: answerTo(o, random(32)) });
+    expect(b.state).toMatchObject({ phase: 'incoming', answered: true, accepted: false });
+    deliver(b, a); // ringing, answer
+    expect(a.state).toMatchObject({ phase: 'outgoing', answered: true, accepted: false });
+    deliver(a, b); // sas-reveal
+    a.on({ type: 'gate', verdict: 'verified' });
+    b.on({ type: 'gate', verdict: 'verified' });
+    expect(a.has('open-gate') || b.has('open-gate')).toBe(false);
+    expect([a.state?.phase, b.state?.phase]).toEqual(['outgoing', 'incoming']);
+    expect(a.state?.verified && b.state?.verified).toBe(true);
+
+    b.on({ type: 'accepted' });
+    expect(b.state).toMatchObject({ phase: 'active', accepted: true });
+    expect(b.has('open-gate')).toBe(true);
+    expect(deliver(b, a)).toEqual([expect.objectContaining({ action: 'accept' })]);
+    expect(a.state).toMatchObject({ phase: 'active', accepted: true });
+    expect(a.has('open-gate')).toBe(true);
+    expect(sasOf(a.state!, a.identity)!.words).toEqual(sasOf(b.state!, b.identity)!.words);
+  });
+
+  it('a certificate mismatch found while ringing ends the call before anyone accepts', () => {
+    const { a, b, o, random } = ringing();
+    b.on({ type: 'answered', answer: answerTo(o, random(32)) });
+    deliver(b, a);
+    b.on({ type: 'gate', verdict: 'dtls-failed' });
+    expect(b.state).toMatchObject({ phase: 'ended', endReason: 'security' });
+    expect(b.effects).toContainEqual({ type: 'ring', on: false });
+    deliver(b, a);
+    expect(a.state).toMatchObject({ phase: 'ended', endReason: 'remote-security' });
+    expect(a.has('open-gate') || b.has('open-gate')).toBe(false);
+  });
+
+  it('an accept without an answer, or a second answer, changes nothing; the ring timeout still runs', () => {
+    const { a, b, o, random } = ringing();
+    b.on({ type: 'accepted' });
+    expect(b.state?.phase).toBe('incoming');
+    a.on({ type: 'received', peer: BOB, body: { type: 'control', callId: o.callId, action: 'accept' } });
+    expect(a.state?.phase).toBe('outgoing');
+    b.on({ type: 'answered', answer: answerTo(o, random(32)) });
+    deliver(b, a);
+    const answered = a.state;
+    a.on({ type: 'received', peer: BOB, body: answerTo(o, random(32)) });
+    expect(a.state).toBe(answered);
+    a.now = T0 + DEFAULT_TIMEOUTS.ringMs;
+    a.on({ type: 'tick' });
+    expect(a.state?.endReason).toBe('no-answer');
+  });
+});
+
+describe('endings before an answer', () => {
+  it('reject', () => {
+    const { a, b } = ringing();
+    b.on({ type: 'decline' });
+    deliver(b, a);
+    expect(b.state?.endReason).toBe('declined');
+    expect(a.state?.endReason).toBe('rejected');
+  });
+
+  it('caller cancels: the callee sees a missed call and stops ringing', () => {
+    const { a, b } = ringing();
+    a.on({ type: 'hangup' });
+    deliver(a, b);
+    expect(a.state?.endReason).toBe('hung-up');
+    expect(b.state?.endReason).toBe('missed');
+    expect(b.effects).toContainEqual({ type: 'ring', on: false });
+  });
+
+  it('no answer: the caller times out and tells the callee; the callee also gives up on its own', () => {
+    const { a, b } = ringing();
+    a.now = T0 + DEFAULT_TIMEOUTS.ringMs - 1;
+    a.on({ type: 'tick' });
+    expect(a.state?.phase).toBe('outgoing');
+    a.now = T0 + DEFAULT_TIMEOUTS.ringMs;
+    a.on({ type: 'tick' });
+    expect(a.state?.endReason).toBe('no-answer');
+    deliver(a, b);
+    expect(b.state?.endReason).toBe('missed');
+
+    const lonely = ringing(9).b;
+    lonely.now = T0 + DEFAULT_TIMEOUTS.incomingMs;
+    lonely.on({ type: 'tick' });
+    expect(lonely.state?.endReason).toBe('missed');
+  });
+
+  it('busy: a second offer while a call is up is answered busy and changes nothing', () => {
+    const { a, b } = connected();
+    const c = new Side(CAROL, carol!.publicKey);
+    const nonce = new Uint8Array(32).fill(3);
+    c.on({ type: 'dialed', peer: BOB, offer: offer(8, nonce, 'audio'), nonce });
+    deliver(c, b);
+    expect(b.state?.phase).toBe('active');
+    expect(b.state?.peer).toBe(ALICE);
+    deliver(b, c);
+    expect(c.state?.endReason).toBe('busy');
+    expect(a.state?.phase).toBe('active');
+  });
+
+  it('an offer older than OFFER_MAX_AGE_MS does not ring', () => {
+    const b = new Side(BOB, bob!.publicKey);
+    b.now = T0 + OFFER_MAX_AGE_MS + 1;
+    b.on({ type: 'received', peer: ALICE, body: offer(5, new Uint8Array(32)) });
+    expect(b.state).toBeNull();
+    expect(b.effects).toEqual([]);
+  });
+
+  it('both call each other at once: both pages keep the call with the lower id', () => {
+    const random = testRandom('glare');
+    const a = new Side(ALICE, alice!.publicKey);
+    const b = new Side(BOB, bob!.publicKey);
+    const [na, nb] = [random(32), random(32)];
+    a.on({ type: 'dialed', peer: BOB, offer: offer(3, na), nonce: na });
+    b.on({ type: 'dialed', peer: ALICE, offer: offer(4, nb), nonce: nb });
+    const toB = a.sent();
+    const toA = b.sent();
+    for (const { body } of toB) b.on({ type: 'received', peer: ALICE, body });
+    for (const { body } of toA) a.on({ type: 'received', peer: BOB, body });
+    // Alice's call (id 3...) wins on both pages: Bob now rings, Alice still calls.
+    expect(a.state).toMatchObject({ phase: 'outgoing', callId: toHex(new Uint8Array(16).fill(3)) });
+    expect(b.state).toMatchObject({ phase: 'incoming', callId: toHex(new Uint8Array(16).fill(3)) });
+    expect(b.has('teardown')).toBe(true);
+  });
+});
+
+describe('security and connection failures', () => {
+  it('a gate mismatch or DTLS failure ends the call with a security hang-up; no gate ever opens', () => {
+    for (const verdict of ['mismatch', 'dtls-failed'] as const) {
+      const { a, b, o, random } = ringing();
+      accept(b, o, random);
+      deliver(b, a);
+      a.on({ type: 'gate', verdict });
+      expect(a.state).toMatchObject({ phase: 'ended', endReason: 'security' });
+      expect(a.has('open-gate')).toBe(false);
+      deliver(a, b);
+      expect(b.state).toMatchObject({ phase: 'ended', endReason: 'remote-security' });
+    }
+  });
+
+  it('an answer reflecting the caller’s own certificate is refused as a security failure', () => {
+    const { a, o, random } = ringing();
+    a.on({
+      type: 'received',
+      peer: BOB,
+      body: { ...answerTo(o, random(32)), fingerprint: fp(1), sdp: sdp(1) },
+    });
+    expect(a.state?.endReason).toBe('security');
+  });
+
+  it('a bad body from the peer in a call ends it; from a contact not in a call, shows a refused call', () => {
+    const { a, b } = connected();
+    b.on({ type: 'bad-body', peer: ALICE, code: 'fingerprint-mismatch' });
+    expect(b.state?.endReason).toBe('security');
+    deliver(b, a);
+    expect(a.state?.endReason).toBe('remote-security');
+
+    const c = new Side(CAROL, carol!.publicKey);
+    c.on({ type: 'bad-body', peer: ALICE, code: 'fingerprint-mismatch' });
+    expect(c.state).toMatchObject({ phase: 'ended', endReason: 'security', callId: '', peer: ALICE });
+  });
+
+  it('renegotiation may not change the certificate or the commitment', () => {
+    const { b, o } = connected();
+    b.on({
+      type: 'received',
+      peer: ALICE,
+      body: { ...o, purpose: 'renegotiate', sasCommitment: new Uint8Array(32) },
+    });
+    expect(b.state?.endReason).toBe('security');
+    const again = connected(11);
+    again.b.on({
+      type: 'received',
+      peer: ALICE,
+      body: { ...again.o, purpose: 'renegotiate', fingerprint: fp(9), sdp: sdp(9) },
+    });
+    expect(again.b.state?.endReason).toBe('security');
+  });
+
+  it('a lost connection: the caller restarts ICE, the callee asks for it; back to active when it recovers', () => {
+    const { a, b, o } = connected();
+    a.on({ type: 'connection', state: 'failed' });
+    expect(a.state?.phase).toBe('reconnecting');
+    expect(a.has('restart-ice')).toBe(true);
+    b.on({ type: 'connection', state: 'failed' });
+    expect(deliver(b, a)).toEqual([expect.objectContaining({ action: 'ice-restart' })]);
+    // The caller's renegotiation offer reaches the callee as an 'apply'.
+    b.on({ type: 'received', peer: ALICE, body: { ...o, purpose: 'renegotiate' } });
+    expect(b.effects).toContainEqual({
+      type: 'apply',
+      body: expect.objectContaining({ purpose: 'renegotiate' }),
+    });
+    a.on({ type: 'connection', state: 'connected' });
+    expect(a.state?.phase).toBe('active');
+  });
+
+  it('reconnecting too long, or connecting too long, ends the call as failed', () => {
+    const { a } = connected();
+    a.on({ type: 'connection', state: 'disconnected' });
+    a.now += DEFAULT_TIMEOUTS.reconnectMs;
+    a.on({ type: 'tick' });
+    expect(a.state?.endReason).toBe('failed');
+
+    const { b, o, random } = ringing(12);
+    accept(b, o, random);
+    b.now += DEFAULT_TIMEOUTS.connectMs;
+    b.on({ type: 'tick' });
+    expect(b.state?.endReason).toBe('failed');
+  });
+
+  it('media flags from the peer are shown; bodies for another call are ignored', () => {
+    const { a, o } = connected();
+    const flags = { audioMuted: true, videoOff: false, screenSharing: true };
+    a.on({
+      type: 'received',
+      peer: BOB,
+      body: { type: 'control', callId: o.callId, action: 'media', flags },
+    });
+    expect(a.state?.remoteMedia).toEqual(flags);
+    const before = a.state;
+    a.on({
+      type: 'received',
+      peer: BOB,
+      body: { type: 'control', callId: new Uint8Array(16), action: 'reject' },
+    });
+    a.on({
+      type: 'received',
+      peer: CAROL,
+      body: { type: 'control', callId: o.callId, action: 'hangup', reason: 'normal' },
+    });
+    expect(a.state).toBe(before);
+  });
+});
