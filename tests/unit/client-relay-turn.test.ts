@@ -1,0 +1,72 @@
+/** Calls (issue 5): the browser's relay connection asks for TURN credentials on its authenticated socket. */
+import { afterEach, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import {
+  createRelayConnection,
+  RelayUnavailableError,
+  type WebSocketLike,
+} from '../../client/services/relay-connection.ts';
+import { createRelay, type Relay } from '../../relay/server.ts';
+import { turnPassword } from '../../relay/turn.ts';
+import { testIdentity } from '../support/identities.ts';
+
+const SECRET = 'tincan-unit-turn-secret-0123456789';
+const URLS = ['turn:127.0.0.1:3478?transport=udp'];
+const relays: Relay[] = [];
+const stops: (() => void)[] = [];
+
+afterEach(async () => {
+  for (const stop of stops.splice(0)) stop();
+  await Promise.all(relays.splice(0).map((r) => r.close()));
+});
+
+async function online(withTurn: boolean) {
+  const relay = await createRelay({
+    port: 0,
+    staticDir: '/nonexistent',
+    ...(withTurn ? { turn: { secret: SECRET, urls: URLS, ttlSeconds: 600 } } : {}),
+  });
+  relays.push(relay);
+  let ready: () => void = () => {};
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const connection = createRelayConnection({
+    url: relay.url,
+    identity: await testIdentity(`turn-client-${withTurn}`),
+    createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    onEnvelope: () => {},
+    onStateChange: (state) => state.status === 'online' && ready(),
+  });
+  stops.push(() => connection.stop());
+  connection.start();
+  await isReady;
+  return { relay, connection };
+}
+
+describe('requestTurn', () => {
+  test('READY says TURN is there; credentials are minted for this socket, one answer per request', async () => {
+    const { relay, connection } = await online(true);
+    expect(connection.state.turnAvailable).toBe(true);
+    const [first, second] = await Promise.all([connection.requestTurn(), connection.requestTurn()]);
+    for (const credentials of [first, second]) {
+      expect(credentials?.urls).toEqual(URLS);
+      expect(credentials?.credential).toBe(turnPassword(SECRET, credentials!.username));
+    }
+    expect(first?.username).not.toBe(second?.username);
+    expect(relay.metrics.counts.turnCredentials).toBe(2);
+  });
+
+  test('a relay without TURN: null, and nothing is asked', async () => {
+    const { relay, connection } = await online(false);
+    expect(connection.state.turnAvailable).toBe(false);
+    expect(await connection.requestTurn()).toBeNull();
+    expect(relay.metrics.counts.turnCredentials).toBe(0);
+  });
+
+  test('offline: rejects with RelayUnavailableError; a request in flight is rejected when the socket goes', async () => {
+    const { connection } = await online(true);
+    const pending = connection.requestTurn();
+    connection.stop();
+    await expect(pending).rejects.toBeInstanceOf(RelayUnavailableError);
+    await expect(connection.requestTurn()).rejects.toBeInstanceOf(RelayUnavailableError);
+  });
+});
