@@ -21,7 +21,6 @@ export const PROTOCOL_ERROR_CODES = [
   'fingerprint-mismatch',
   // handshake and envelopes
   'unexpected-message',
-  'wrong-recipient',
   'wrong-peer',
   'decrypt-failed',
   'replayed',

@@ -12,7 +12,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export async function generateAll(): Promise<Map<string, VectorFile>> {
   const out = new Map<string, VectorFile>();
-  for (const file of readdirSync(join(here, 'gen')).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const file of readdirSync(join(here, 'gen'))
+    .filter((f) => f.endsWith('.ts'))
+    .sort()) {
     const module = (await import(join(here, 'gen', file))) as { default: () => Promise<VectorFile> };
     out.set(basename(file, '.ts'), await module.default());
   }

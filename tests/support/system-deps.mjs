@@ -4,8 +4,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const onPath = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-const chromiumPaths = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
+const onPath = (command) =>
+  spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+const chromiumPaths = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+  Boolean,
+);
 
 const needs = [
   { what: 'Chromium', pkg: 'chromium', present: () => chromiumPaths.some((p) => existsSync(p)) },
@@ -21,7 +24,9 @@ const packages = missing.map((need) => need.pkg).join(' ');
 const command = `apt-get update && apt-get install -y ${packages}`;
 const canInstall = process.getuid?.() === 0 && onPath('apt-get');
 if (!canInstall) {
-  console.error(`The tests need ${missing.map((n) => n.what).join(', ')}. Install with:\n  sudo sh -c '${command}'`);
+  console.error(
+    `The tests need ${missing.map((n) => n.what).join(', ')}. Install with:\n  sudo sh -c '${command}'`,
+  );
   process.exit(1);
 }
 console.log(`Installing ${packages} (needed by the tests) ...`);

@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateAll, serialize } from '../../spec/vectors/generate.ts';
 import { VECTOR_LABELS, type VectorCase, type VectorFile } from '../../spec/vectors/format.ts';
+import { generateAll, serialize } from '../../spec/vectors/generate.ts';
 
 const dir = join(import.meta.dirname, '../../spec/vectors');
 const files = readdirSync(dir)

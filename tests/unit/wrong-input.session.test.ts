@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { MESSAGE_KIND, newSessionState, openEnvelope, sealEnvelope } from '../../crypto/envelope.ts';
 import { isProtocolError, ProtocolError } from '../../crypto/errors.ts';
 import { createAccept, createInit, openAccept, openInit } from '../../crypto/handshake.ts';
-import { createIdentity, ed25519PublicToX25519, ed25519SeedToX25519, identityFromSeed } from '../../crypto/identity.ts';
+import {
+  createIdentity,
+  ed25519PublicToX25519,
+  ed25519SeedToX25519,
+  identityFromSeed,
+} from '../../crypto/identity.ts';
 import { newPeerState, step } from '../../crypto/session.ts';
 import { classifyEnvelope, MAX_ENVELOPE_BYTES } from '../../crypto/wire.ts';
 import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
@@ -19,9 +24,24 @@ const accept = await createAccept(bob, opened, testRandom('w2'));
 const keys = await openAccept(alice, init.pending, accept.bytes, backend);
 const session = newSessionState(keys);
 
-const notBytes: unknown[] = [undefined, null, 'abc', 42, [1, 2, 3], {}, new Uint16Array(32), new ArrayBuffer(32)];
+const notBytes: unknown[] = [
+  undefined,
+  null,
+  'abc',
+  42,
+  [1, 2, 3],
+  {},
+  new Uint16Array(32),
+  new ArrayBuffer(32),
+];
 const wrongLengths = [new Uint8Array(0), new Uint8Array(31), new Uint8Array(33), new Uint8Array(64)];
-const garbage = [new Uint8Array(0), new Uint8Array(1), new Uint8Array(2), new Uint8Array(170), new Uint8Array(MAX_ENVELOPE_BYTES + 1)];
+const garbage = [
+  new Uint8Array(0),
+  new Uint8Array(1),
+  new Uint8Array(2),
+  new Uint8Array(170),
+  new Uint8Array(MAX_ENVELOPE_BYTES + 1),
+];
 // Untrusted bytes must only ever raise the typed error.
 const expectProtocolError = async (promise: Promise<unknown>) => {
   const error = await promise.then(
@@ -76,11 +96,15 @@ describe('wrong input', () => {
 
   it('envelope functions', async () => {
     for (const value of notBytes) {
-      await expect(sealEnvelope(session, alice.signer, MESSAGE_KIND.chat, value as Uint8Array)).rejects.toThrow(TypeError);
+      await expect(
+        sealEnvelope(session, alice.signer, MESSAGE_KIND.chat, value as Uint8Array),
+      ).rejects.toThrow(TypeError);
       await expect(openEnvelope(session, value as Uint8Array, backend)).rejects.toThrow(TypeError);
     }
     for (const kind of [0, 99, 1.5, -1, '1']) {
-      await expect(sealEnvelope(session, alice.signer, kind as 1, new Uint8Array(1))).rejects.toThrow(RangeError);
+      await expect(sealEnvelope(session, alice.signer, kind as 1, new Uint8Array(1))).rejects.toThrow(
+        RangeError,
+      );
     }
     for (const bytes of garbage) await expectProtocolError(openEnvelope(session, bytes, backend));
   });

@@ -4,7 +4,7 @@
  * client and in the Node CLI; time, randomness and the transport are injected, and timers are the
  * caller's (call tick() every second or so).
  *
- * Policy for peers that are not contacts (spec/drafts/messenger.md §Contact requests): a stranger's
+ * Policy for peers that are not contacts (spec/protocol.md §6 §Contact requests): a stranger's
  * session may carry one thing, a contact request, which is acknowledged and shown as a request. Anything
  * else from a stranger is dropped unread and unacknowledged; nothing but acks is ever sent to one.
  */
