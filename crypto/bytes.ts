@@ -80,6 +80,20 @@ export function readU32be(bytes: Uint8Array, offset: number): number {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset, false);
 }
 
+/**
+ * readU32be without allocating a DataView, for per-frame paths. Same result; an offset that is not an
+ * integer, or leaves fewer than 4 bytes, is a RangeError.
+ */
+export function u32beAt(bytes: Uint8Array, offset: number): number {
+  assertBytes(bytes, 'bytes');
+  if (!Number.isInteger(offset) || offset < 0 || offset + 4 > bytes.length)
+    throw new RangeError(`offset ${offset} leaves no u32 in ${bytes.length} bytes`);
+  return (
+    ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>>
+    0
+  );
+}
+
 /** u64 big-endian for safe integers (timestamps in ms). */
 export function u64be(value: number): Uint8Array {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`u64 out of range: ${value}`);

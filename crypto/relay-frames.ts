@@ -1,5 +1,5 @@
 /**
- * Relay wire frames (spec/drafts/relay.md §Frames): one binary WebSocket message per frame, integers
+ * Relay wire frames (spec/protocol.md §9 §Frames): one binary WebSocket message per frame, integers
  * big-endian, every length exact. The relay reads only what it needs to route; envelopes stay opaque.
  *
  *   0        1        2
@@ -22,7 +22,7 @@
  * Decoders are directional: a frame type the other side never sends is a bad frame. Decoded byte fields
  * are views into the input, not copies.
  */
-import { assertBytes, concatBytes, readU32be, u32be } from './bytes.ts';
+import { assertBytes, concatBytes, readU32be, u32be, u32beAt } from './bytes.ts';
 import { PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './ed25519.ts';
 import { ProtocolError } from './errors.ts';
 import { assertRelayOrigin, CHALLENGE_LENGTH, isRelayOrigin } from './relay-auth.ts';
@@ -51,6 +51,12 @@ export const RELAY_FRAME_TYPE = {
 
 /** version, type, flags, recipient, frame id: everything before the envelope of a SEND. */
 export const SEND_HEADER_LENGTH = 39;
+/** Where a SEND's fields start, for the relay's per-frame path (see checkSendFrame). */
+export const SEND_OFFSETS = Object.freeze({ flags: 2, recipient: 3, frameId: 35 });
+/** SEND flags bit 0: the sender wants FORWARDED on success. */
+export const SEND_FLAG_RECEIPT = 0x01;
+/** Where the nonce sits in a CHALLENGE: a relay encodes its CHALLENGE once and writes each socket's nonce here. */
+export const CHALLENGE_NONCE_OFFSET = 2;
 const DELIVER_HEADER_LENGTH = 2;
 
 export interface AnnouncedLimits {
@@ -82,14 +88,12 @@ const head = (type: RelayFrame['type']): Uint8Array =>
 export function decodeClientFrame(bytes: Uint8Array): ClientFrame {
   const type = frameType(bytes);
   if (type === RELAY_FRAME_TYPE.send) {
-    if (bytes.length <= SEND_HEADER_LENGTH) throw bad('SEND without envelope');
-    const flags = bytes[2]!;
-    if ((flags & 0xfe) !== 0) throw bad('unknown SEND flags');
+    const flags = checkSendFrame(bytes);
     return {
       type: 'send',
-      receipt: flags === 1,
-      recipient: bytes.subarray(3, 35),
-      frameId: readU32be(bytes, 35),
+      receipt: flags === SEND_FLAG_RECEIPT,
+      recipient: bytes.subarray(SEND_OFFSETS.recipient, SEND_OFFSETS.frameId),
+      frameId: u32beAt(bytes, SEND_OFFSETS.frameId),
       envelope: bytes.subarray(SEND_HEADER_LENGTH),
     };
   }
@@ -107,6 +111,19 @@ export function decodeClientFrame(bytes: Uint8Array): ClientFrame {
     return { type: 'turn-request' };
   }
   throw bad(`type 0x${type.toString(16)} is not a client frame`);
+}
+
+/**
+ * Exactly the checks decodeClientFrame makes on a SEND, without building an object or views: for the
+ * relay's per-frame path, which then reads the fields at SEND_OFFSETS itself. Returns the flags byte;
+ * throws ProtocolError('bad-frame') for anything decodeClientFrame would refuse.
+ */
+export function checkSendFrame(bytes: Uint8Array): number {
+  if (frameType(bytes) !== RELAY_FRAME_TYPE.send) throw bad('not a SEND');
+  if (bytes.length <= SEND_HEADER_LENGTH) throw bad('SEND without envelope');
+  const flags = bytes[SEND_OFFSETS.flags]!;
+  if ((flags & ~SEND_FLAG_RECEIPT) !== 0) throw bad('unknown SEND flags');
+  return flags;
 }
 
 export function decodeServerFrame(bytes: Uint8Array): ServerFrame {

@@ -1,5 +1,5 @@
 /**
- * One client socket: challenge, authentication, then routing (spec/drafts/relay.md §Session).
+ * One client socket: challenge, authentication, then routing (spec/protocol.md §9 §Session).
  *
  *   awaiting-auth --AUTH ok--> verifying --signature ok, address attached--> authenticated
  *        |                        |                                               |
@@ -7,24 +7,37 @@
  *
  * Nothing is routed before `authenticated`; the only frame accepted before it is one AUTH, so each
  * challenge is answered at most once. Every frame, ping and pong first takes a rate-limit token.
+ *
+ * Cost per socket is kept small on purpose (spec/protocol.md §9 §Limits): the socket's listeners are
+ * module functions shared by every connection (the connection is found through a symbol on the socket),
+ * the only timer is the auth timeout, cleared on READY, and after READY the connection holds its address
+ * as one 32-character string, a token bucket and a few flags. A SEND from an authenticated socket takes a
+ * path that builds no object but two views (the recipient, the DELIVER it forwards) and the recipient's
+ * map key, and no promise when the recipient is local.
  */
 import type { RawData, WebSocket } from 'ws';
-import type { RandomSource } from '../crypto/bytes.ts';
+import { type RandomSource, u32beAt } from '../crypto/bytes.ts';
 import type { Ed25519Backend } from '../crypto/ed25519.ts';
 import { isProtocolError } from '../crypto/errors.ts';
 import { CHALLENGE_LENGTH, verifyRelayAuth } from '../crypto/relay-auth.ts';
 import { RELAY_CLOSE_CODES, type RelayCloseReason } from '../crypto/relay-close-codes.ts';
 import {
+  CHALLENGE_NONCE_OFFSET,
   type ClientFrame,
+  checkSendFrame,
   decodeClientFrame,
   encodeFrame,
+  RELAY_FRAME_TYPE,
   reframeSendAsDeliver,
+  SEND_FLAG_RECEIPT,
+  SEND_OFFSETS,
 } from '../crypto/relay-frames.ts';
 import type { RelayLimits } from './limits.ts';
 import type { CloseLabel, RelayMetrics } from './metrics.ts';
-import type { Endpoint, Router } from './router.ts';
+import { type AddressKey, addressBytes, addressKey, type Endpoint, type Router } from './router.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { mintTurnCredentials, type TurnConfig } from './turn.ts';
+import type { Corkable, WriteBatch } from './write-batch.ts';
 
 export interface RelayContext {
   readonly limits: RelayLimits;
@@ -34,30 +47,82 @@ export interface RelayContext {
   readonly random: RandomSource;
   readonly turn: TurnConfig | undefined;
   readonly metrics: RelayMetrics;
-  /** Monotonic milliseconds, for rate limits. */
+  /** Monotonic milliseconds, for rate limits (may be coarse: see coarse-clock.ts). */
   readonly monotonicNow: () => number;
   /** Wall-clock milliseconds, for TURN expiry. */
   readonly wallNow: () => number;
+  /** Coalesces each turn's writes per socket (write-batch.ts); without it every frame is its own write. */
+  readonly writes?: WriteBatch;
 }
 
 type State = 'awaiting-auth' | 'verifying' | 'authenticated' | 'closed';
 
-const READY_FRAME = (turn: boolean) => encodeFrame({ type: 'ready', turnAvailable: turn });
+const READY_WITH_TURN = encodeFrame({ type: 'ready', turnAvailable: true });
+const READY_WITHOUT_TURN = encodeFrame({ type: 'ready', turnAvailable: false });
 const TURN_UNAVAILABLE = encodeFrame({ type: 'turn-unavailable' });
+
+/** One CHALLENGE per limits object (a relay's limits are frozen): each socket copies it and writes its nonce. */
+const challengeTemplates = new WeakMap<RelayLimits, Uint8Array>();
+function challengeFrame(limits: RelayLimits, random: RandomSource): Uint8Array {
+  let template = challengeTemplates.get(limits);
+  if (template === undefined) {
+    const { maxFrameBytes, messagesPerSecond, messageBurst } = limits;
+    template = encodeFrame({
+      type: 'challenge',
+      nonce: new Uint8Array(CHALLENGE_LENGTH),
+      limits: { maxFrameBytes, messagesPerSecond, messageBurst },
+    });
+    challengeTemplates.set(limits, template);
+  }
+  const frame = template.slice();
+  frame.set(random(CHALLENGE_LENGTH), CHALLENGE_NONCE_OFFSET);
+  return frame;
+}
+
+const CONNECTION = Symbol('tincan relay connection');
+type Carrier = WebSocket & { [CONNECTION]: RelayConnection };
+
+// Listeners shared by every socket: `this` is the socket, which carries its connection.
+const connectionOf = (socket: WebSocket): RelayConnection => (socket as Carrier)[CONNECTION];
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  connectionOf(this).receive(data, isBinary);
+}
+function onPing(this: WebSocket): void {
+  connectionOf(this).control();
+}
+function onPong(this: WebSocket): void {
+  connectionOf(this).pong();
+}
+function onError(this: WebSocket, error: Error & { code?: string }): void {
+  connectionOf(this).failed(error);
+}
+function onClose(this: WebSocket, code: number): void {
+  connectionOf(this).ended(code);
+}
+function onAuthTimeout(connection: RelayConnection): void {
+  connection.close('auth-timeout');
+}
 
 export class RelayConnection implements Endpoint {
   private state: State = 'awaiting-auth';
+  /** The CHALLENGE frame sent (the nonce at CHALLENGE_NONCE_OFFSET) until AUTH consumes it. */
   private challenge: Uint8Array | undefined;
-  private address: Uint8Array | undefined;
+  /** The authenticated address, as one small string rather than a buffer of its own. */
+  private address: AddressKey | undefined;
   private closeLabel: CloseLabel | undefined;
   private alive = true;
   private readonly bucket: TokenBucket;
   private authTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * @param stream the socket's underlying TCP/TLS stream, corked by `context.writes` to batch this turn's
+   *   frames; without it, frames are written one by one.
+   */
   constructor(
     private readonly socket: WebSocket,
     private readonly context: RelayContext,
     private readonly onClosed: (connection: RelayConnection) => void,
+    private readonly stream?: Corkable,
   ) {
     const { limits } = context;
     this.bucket = TokenBucket.perSecond(
@@ -65,21 +130,15 @@ export class RelayConnection implements Endpoint {
       limits.messageBurst,
       context.monotonicNow(),
     );
-    this.authTimer = setTimeout(() => this.close('auth-timeout'), limits.authTimeoutMs);
-    socket.on('message', this.onMessage);
-    socket.on('ping', this.onControl);
-    socket.on('pong', this.onPong);
-    socket.on('error', this.onError);
-    socket.on('close', this.onClose);
-    this.challenge = context.random(CHALLENGE_LENGTH);
-    const { maxFrameBytes, messagesPerSecond, messageBurst } = limits;
-    this.push(
-      encodeFrame({
-        type: 'challenge',
-        nonce: this.challenge,
-        limits: { maxFrameBytes, messagesPerSecond, messageBurst },
-      }),
-    );
+    this.authTimer = setTimeout(onAuthTimeout, limits.authTimeoutMs, this);
+    (socket as Carrier)[CONNECTION] = this;
+    socket.on('message', onMessage);
+    socket.on('ping', onPing);
+    socket.on('pong', onPong);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    this.challenge = challengeFrame(limits, context.random);
+    this.push(this.challenge);
   }
 
   /** Router delivery: never blocks; a receiver whose queue passes the cap is closed, keeping memory bounded. */
@@ -99,6 +158,7 @@ export class RelayConnection implements Endpoint {
     if (this.closing) return;
     this.closeLabel = reason;
     clearTimeout(this.authTimer);
+    this.authTimer = undefined;
     this.socket.close(RELAY_CLOSE_CODES[reason], reason);
   }
 
@@ -122,12 +182,17 @@ export class RelayConnection implements Endpoint {
   }
 
   private push(frame: Uint8Array): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(frame);
-    if (this.socket.bufferedAmount > this.context.limits.maxBufferedBytes) this.close('slow-consumer');
+    const { socket } = this;
+    if (socket.readyState !== socket.OPEN) return;
+    if (this.stream !== undefined) this.context.writes?.hold(this.stream);
+    socket.send(frame);
+    if (socket.bufferedAmount > this.context.limits.maxBufferedBytes) this.close('slow-consumer');
   }
 
-  private readonly onMessage = (data: RawData, isBinary: boolean): void => {
+  // Socket events, called by the shared listeners above.
+
+  /** A message from the socket. */
+  receive(data: RawData, isBinary: boolean): void {
     if (this.closing) return;
     let problem: RelayCloseReason | undefined;
     try {
@@ -138,13 +203,25 @@ export class RelayConnection implements Endpoint {
       problem = 'internal-error';
     }
     if (problem !== undefined) this.close(problem);
-  };
+  }
 
   /** Acts on one incoming message; returns the reason to close the socket, if any. */
   private handle(data: RawData, isBinary: boolean): RelayCloseReason | undefined {
     if (!this.bucket.take(this.context.monotonicNow())) return 'rate-limited';
     if (!isBinary || !(data instanceof Uint8Array)) return 'bad-frame';
-    // A plain Uint8Array view of ws's Buffer: crypto/ relies on Uint8Array semantics (Buffer#slice is a view).
+    if (this.state === 'authenticated' && data[1] === RELAY_FRAME_TYPE.send) {
+      let flags: number;
+      try {
+        flags = checkSendFrame(data);
+      } catch (error) {
+        if (!isProtocolError(error)) this.context.metrics.error('decode');
+        return 'bad-frame';
+      }
+      this.forward(data, flags);
+      return undefined;
+    }
+    // Everything but SEND is rare: decoded in full, from a plain Uint8Array view of ws's Buffer, since
+    // crypto/ relies on Uint8Array semantics (Buffer#slice is a view, Uint8Array#slice a copy).
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     let frame: ClientFrame;
     try {
@@ -159,10 +236,8 @@ export class RelayConnection implements Endpoint {
         this.context.metrics.error('auth');
         this.close('internal-error');
       });
-    } else if (this.state !== 'authenticated') {
-      return 'bad-frame';
-    } else if (frame.type === 'send') {
-      this.forward(bytes, frame.recipient, frame.frameId, frame.receipt);
+    } else if (this.state !== 'authenticated' || frame.type === 'send') {
+      return 'bad-frame'; // an authenticated SEND never gets here
     } else {
       this.sendTurnCredentials();
     }
@@ -171,26 +246,26 @@ export class RelayConnection implements Endpoint {
 
   private async authenticate(frame: Extract<ClientFrame, { type: 'auth' }>): Promise<void> {
     this.state = 'verifying';
-    const challenge = this.challenge!;
+    const nonce = this.challenge!.subarray(CHALLENGE_NONCE_OFFSET, CHALLENGE_NONCE_OFFSET + CHALLENGE_LENGTH);
     this.challenge = undefined;
     const { context } = this;
     const valid =
       context.origins.has(frame.origin) &&
-      (await verifyRelayAuth(context.backend, challenge, frame.origin, frame.publicKey, frame.signature));
+      (await verifyRelayAuth(context.backend, nonce, frame.origin, frame.publicKey, frame.signature));
     if (this.closing) return;
     if (!valid) {
       this.close('auth-failed');
       return;
     }
-    const address = frame.publicKey.slice();
     try {
-      await context.router.attach(address, this);
+      const attached = context.router.attach(frame.publicKey, this);
+      if (attached !== undefined) await attached;
     } catch {
       context.metrics.error('router-attach');
       this.close('internal-error');
       return;
     }
-    this.address = address;
+    this.address = addressKey(frame.publicKey);
     // Closing while attaching: give the address back so a dead socket never holds it.
     if (this.closing) {
       this.detach();
@@ -200,30 +275,45 @@ export class RelayConnection implements Endpoint {
     this.authTimer = undefined;
     this.state = 'authenticated';
     context.metrics.counts.authenticated++;
-    this.push(READY_FRAME(context.turn !== undefined));
+    this.push(context.turn === undefined ? READY_WITHOUT_TURN : READY_WITH_TURN);
   }
 
-  private forward(send: Uint8Array, recipient: Uint8Array, frameId: number, receipt: boolean): void {
-    const { counts } = this.context.metrics;
-    this.context.router
-      .route(recipient, reframeSendAsDeliver(send))
+  /** Forwards a SEND that checkSendFrame accepted, reusing its bytes for the DELIVER. */
+  private forward(send: Uint8Array, flags: number): void {
+    const frameId = u32beAt(send, SEND_OFFSETS.frameId);
+    const recipient = send.subarray(SEND_OFFSETS.recipient, SEND_OFFSETS.frameId);
+    let taken: boolean | Promise<boolean>;
+    try {
+      taken = this.context.router.route(recipient, reframeSendAsDeliver(send));
+    } catch {
+      this.context.metrics.error('router-route');
+      taken = false;
+    }
+    if (typeof taken === 'boolean') {
+      this.answer(taken, frameId, flags);
+      return;
+    }
+    // Another node's answer: the only per-frame promise, and only for recipients not held here.
+    taken
       .then(
-        (taken) => {
-          if (taken) {
-            counts.forwarded++;
-            if (receipt) this.push(encodeFrame({ type: 'forwarded', frameId }));
-          } else {
-            counts.undeliverable++;
-            this.push(encodeFrame({ type: 'undeliverable', frameId }));
-          }
-        },
+        (remote) => this.answer(remote, frameId, flags),
         () => {
           this.context.metrics.error('router-route');
-          counts.undeliverable++;
-          this.push(encodeFrame({ type: 'undeliverable', frameId }));
+          this.answer(false, frameId, flags);
         },
       )
       .catch(() => this.context.metrics.error('forward'));
+  }
+
+  private answer(taken: boolean, frameId: number, flags: number): void {
+    const { counts } = this.context.metrics;
+    if (taken) {
+      counts.forwarded++;
+      if ((flags & SEND_FLAG_RECEIPT) !== 0) this.push(encodeFrame({ type: 'forwarded', frameId }));
+    } else {
+      counts.undeliverable++;
+      this.push(encodeFrame({ type: 'undeliverable', frameId }));
+    }
   }
 
   private sendTurnCredentials(): void {
@@ -238,30 +328,42 @@ export class RelayConnection implements Endpoint {
 
   private detach(): void {
     if (this.address === undefined) return;
-    this.context.router.detach(this.address, this).catch(() => this.context.metrics.error('router-detach'));
+    const { router, metrics } = this.context;
+    try {
+      const detached = router.detach(addressBytes(this.address), this);
+      if (detached !== undefined) detached.catch(() => metrics.error('router-detach'));
+    } catch {
+      metrics.error('router-detach');
+    }
   }
 
-  private readonly onControl = (): void => {
+  /** A ping from the client: it takes a token like any frame. */
+  control(): void {
     if (!this.bucket.take(this.context.monotonicNow())) this.close('rate-limited');
-  };
+  }
 
-  private readonly onPong = (): void => {
+  /** The answer to our heartbeat ping; it takes a token too. */
+  pong(): void {
     this.alive = true;
-    this.onControl();
-  };
+    this.control();
+  }
 
-  private readonly onError = (error: Error & { code?: string }): void => {
+  /** ws reports a protocol error; the close that follows is labelled with it. */
+  failed(error: Error & { code?: string }): void {
     this.closeLabel ??=
       error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'frame-too-large' : 'ws-protocol-error';
-  };
+  }
 
-  private readonly onClose = (code: number): void => {
+  /** The socket is closed: release the address and every count it held. */
+  ended(code: number): void {
     const wasAuthenticated = this.state === 'authenticated';
     this.state = 'closed';
+    this.challenge = undefined;
     clearTimeout(this.authTimer);
+    this.authTimer = undefined;
     if (wasAuthenticated) this.context.metrics.counts.authenticated--;
     this.detach();
     this.context.metrics.closed(this.closeLabel ?? (code === 1006 ? 'connection-lost' : 'client-closed'));
     this.onClosed(this);
-  };
+  }
 }

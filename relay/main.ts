@@ -15,8 +15,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { configureRelayHeap } from './platform/v8-heap.ts';
 import type { Router } from './router.ts';
 import { createRelay, type RelayOptions } from './server.ts';
+
+configureRelayHeap();
 
 const { values } = parseArgs({
   options: {

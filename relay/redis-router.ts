@@ -27,7 +27,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { assertBytes, equalBytes, readU32be, u32be } from '../crypto/bytes.ts';
-import type { Endpoint, Router } from './router.ts';
+import { type AddressKey, addressKey, type Endpoint, type Router } from './router.ts';
 
 const CHANNEL_PREFIX = 'tc:a:';
 const CHANNEL_HASH_BYTES = 16;
@@ -51,6 +51,8 @@ export interface RedisRouterOptions {
 }
 
 interface Holder {
+  readonly address: AddressKey;
+  readonly channel: string;
   readonly endpoint: Endpoint;
   /** Nonce of this holder's latest kick; 0 before the first is sent. */
   nonce: number;
@@ -103,13 +105,20 @@ function _wireRouter(
   onError: (kind: RedisRouterErrorKind) => void,
 ): Router {
   const nodeId = randomBytes(NODE_ID_BYTES);
+  /** By channel, for what Redis delivers; by address, for what this node routes (no HMAC per local frame). */
   const holders = new Map<string, Holder>();
+  const local = new Map<AddressKey, Holder>();
   let lastNonce = 0;
   let closed = false;
 
   const channelFor = (address: Uint8Array): string =>
     CHANNEL_PREFIX +
     createHmac('sha256', channelKey).update(address).digest().subarray(0, CHANNEL_HASH_BYTES).toString('hex');
+  const forget = (holder: Holder): void => {
+    holders.delete(holder.channel);
+    if (local.get(holder.address) === holder) local.delete(holder.address);
+    unsubscribe(holder.channel);
+  };
   const publish = (channel: string, message: Buffer): Promise<number> =>
     (sharded ? pub.spublish(channel, message) : pub.publish(channel, message)) as Promise<number>;
   const subscribe = (channel: string) => (sharded ? sub.ssubscribe(channel) : sub.subscribe(channel));
@@ -154,8 +163,7 @@ function _wireRouter(
       return;
     }
     if (!holder.sequenced) return; // ordered before our own kick: ours is the newer one
-    holders.delete(channel);
-    unsubscribe(channel);
+    forget(holder);
     guard(() => holder.endpoint.kick());
   }
   sub.on(sharded ? 'smessageBuffer' : 'messageBuffer', onMessage);
@@ -173,47 +181,50 @@ function _wireRouter(
 
   return {
     async attach(address, endpoint) {
-      assertBytes(address, 'address', 32);
+      const key = addressKey(address);
       const channel = channelFor(address);
       const previous = holders.get(channel);
-      const holder: Holder = { endpoint, nonce: 0, sequenced: false };
+      const holder: Holder = { address: key, channel, endpoint, nonce: 0, sequenced: false };
       holders.set(channel, holder);
+      local.set(key, holder);
       if (previous !== undefined && previous.endpoint !== endpoint) guard(() => previous.endpoint.kick());
       await announce(channel, holder);
     },
 
-    async detach(address, endpoint) {
-      assertBytes(address, 'address', 32);
-      const channel = channelFor(address);
-      if (holders.get(channel)?.endpoint !== endpoint) return; // already replaced: not ours to remove
-      holders.delete(channel);
-      unsubscribe(channel);
+    detach(address, endpoint) {
+      const holder = local.get(addressKey(address));
+      if (holder?.endpoint !== endpoint) return; // already replaced: not ours to remove
+      forget(holder);
     },
 
-    async route(recipient, frame) {
+    route(recipient, frame) {
       assertBytes(recipient, 'recipient', 32);
       assertBytes(frame, 'frame');
-      const channel = channelFor(recipient);
-      const local = holders.get(channel);
-      if (local !== undefined) {
-        guard(() => local.endpoint.deliver(frame));
+      const held = local.get(addressKey(recipient));
+      if (held !== undefined) {
+        // Held by this node: answered synchronously, like the local router, with no Redis round trip.
+        guard(() => held.endpoint.deliver(frame));
         return true;
       }
+      const channel = channelFor(recipient);
+      // Copied now: the caller's buffer may be reused once route returns.
       const message = Buffer.allocUnsafe(1 + frame.length);
       message[0] = MESSAGE_FRAME;
       message.set(frame, 1);
-      try {
-        return (await publish(channel, message)) > 0;
-      } catch {
-        onError('publish');
-        return false;
-      }
+      return publish(channel, message).then(
+        (receivers) => receivers > 0,
+        () => {
+          onError('publish');
+          return false;
+        },
+      );
     },
 
     async close() {
       if (closed) return;
       closed = true;
       holders.clear();
+      local.clear();
       await Promise.all(
         [pub, sub].map((connection) => connection.quit().catch(() => connection.disconnect())),
       );

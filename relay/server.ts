@@ -2,7 +2,7 @@
  * createRelay: one HTTP(S) server carrying the static client, /healthz, /metrics and the WebSocket relay at
  * /relay. Holds sockets and the router's in-memory map; writes nothing anywhere.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -13,17 +13,29 @@ import type { RandomSource } from '../crypto/bytes.ts';
 import type { Ed25519Backend } from '../crypto/ed25519.ts';
 import { isRelayOrigin } from '../crypto/relay-auth.ts';
 import { RELAY_CLOSE_CODES, type RelayCloseReason } from '../crypto/relay-close-codes.ts';
+import { startCoarseClock } from './coarse-clock.ts';
 import { RelayConnection } from './connection.ts';
 import { createHttpApp } from './http-app.ts';
 import { type RelayLimits, resolveLimits } from './limits.ts';
 import { createLocalRouter } from './local-router.ts';
 import { createRelayMetrics, type RelayMetrics } from './metrics.ts';
 import { nodeEd25519 } from './platform/node-ed25519.ts';
+import { pooledRandom } from './pooled-random.ts';
 import type { Router } from './router.ts';
 import { resolveTurnConfig, type TurnConfig } from './turn.ts';
+import { createWriteBatch } from './write-batch.ts';
 
 export const RELAY_PATH = '/relay';
 const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../dist/client', import.meta.url));
+/** Resolution of the clock behind the rate limits: a bucket refills at most this late. */
+const RATE_CLOCK_MS = 10;
+/** Kept on every raw socket until ws owns it; one function for all, not a closure per socket. */
+const ignoreError = (): void => {};
+
+interface IpCount {
+  readonly ip: string;
+  open: number;
+}
 
 export interface RelayOptions {
   host?: string;
@@ -71,19 +83,24 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     origins: () => origins,
   });
   const server: Server = secure ? createHttpsServer({ ...options.tls }, app) : createHttpServer(app);
+  const clock = startCoarseClock(RATE_CLOCK_MS);
   const context = {
     limits,
     origins: new Set<string>(),
     router: options.router ?? createLocalRouter(),
-    backend: options.backend ?? nodeEd25519(),
-    random: options.random ?? ((n: number) => new Uint8Array(randomBytes(n))),
+    // No key cache: nearly every login brings a key not seen lately, and a JWK import costs ~10 µs.
+    backend: options.backend ?? nodeEd25519(0),
+    // Challenges and TURN labels are public once sent: one CSPRNG call serves 256 of them.
+    random: options.random ?? pooledRandom((target) => randomFillSync(target)),
     turn,
     metrics,
-    monotonicNow: () => performance.now(),
+    monotonicNow: clock.now,
     wallNow: () => Date.now(),
+    writes: createWriteBatch(),
   };
-  const connections = new Set<RelayConnection>();
-  const perIp = new Map<string, number>();
+  /** Open connections, each with the count of its remote address (one shared record per address). */
+  const connections = new Map<RelayConnection, IpCount>();
+  const perIp = new Map<string, IpCount>();
   // closeTimeout (ws >= 8.19) is missing from @types/ws.
   const serverOptions: ServerOptions & { closeTimeout: number } = {
     noServer: true,
@@ -97,47 +114,66 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   wss.on('error', () => metrics.error('wss'));
 
   const refuse = (socket: WebSocket, reason: RelayCloseReason) => {
-    socket.on('error', () => {});
+    socket.on('error', ignoreError);
     socket.close(RELAY_CLOSE_CODES[reason], reason);
     metrics.closed(reason);
   };
-  const accept = (socket: WebSocket, ip: string) => {
+  const accept = (socket: WebSocket, stream: Duplex, ip: string) => {
     if (connections.size >= limits.maxConnections) return refuse(socket, 'server-full');
-    const fromIp = perIp.get(ip) ?? 0;
-    if (fromIp >= limits.maxConnectionsPerIp) return refuse(socket, 'too-many-connections');
-    perIp.set(ip, fromIp + 1);
+    let fromIp = perIp.get(ip);
+    if (fromIp === undefined) {
+      fromIp = { ip, open: 0 };
+      perIp.set(ip, fromIp);
+    }
+    if (fromIp.open >= limits.maxConnectionsPerIp) return refuse(socket, 'too-many-connections');
+    fromIp.open++;
     metrics.counts.accepted++;
     metrics.counts.open++;
-    const connection = new RelayConnection(socket, context, () => {
-      connections.delete(connection);
-      metrics.counts.open--;
-      const left = (perIp.get(ip) ?? 1) - 1;
-      if (left > 0) perIp.set(ip, left);
-      else perIp.delete(ip);
-    });
-    connections.add(connection);
+    connections.set(new RelayConnection(socket, context, onConnectionClosed, stream), fromIp);
+  };
+  const onConnectionClosed = (connection: RelayConnection) => {
+    const fromIp = connections.get(connection);
+    if (fromIp === undefined) return;
+    connections.delete(connection);
+    metrics.counts.open--;
+    if (--fromIp.open === 0) perIp.delete(fromIp.ip);
+  };
+  const onUpgraded = (ws: WebSocket, req: IncomingMessage) => {
+    // ws has put its own error listener on the raw socket: ours would only cost a listener array per socket.
+    req.socket.off('error', ignoreError);
+    accept(ws, req.socket, req.socket.remoteAddress ?? 'unknown');
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => {});
+    socket.on('error', ignoreError);
     const status = upgradeRefusal(req, origins);
     if (status !== undefined) {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    const ip = req.socket.remoteAddress ?? 'unknown';
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, ip));
+    // ws answers 101 and the connection sends CHALLENGE synchronously: corked, both leave in one write.
+    socket.cork();
+    try {
+      wss.handleUpgrade(req, socket, head, onUpgraded);
+    } finally {
+      socket.uncork();
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: Error) => {
+      clock.stop();
+      reject(error);
+    };
+    server.once('error', failed);
     server.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
   server.on('error', () => metrics.error('http-server'));
+  // One timer for every socket: a socket costs no timer of its own once authenticated.
   const heartbeat = setInterval(() => {
-    for (const connection of connections) connection.heartbeat();
+    for (const connection of connections.keys()) connection.heartbeat();
   }, limits.heartbeatIntervalMs);
   heartbeat.unref();
   const { port } = server.address() as AddressInfo;
@@ -152,16 +188,17 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   let closing: Promise<void> | undefined;
   const close = async () => {
     clearInterval(heartbeat);
-    for (const connection of connections) connection.close('going-away');
+    for (const connection of connections.keys()) connection.close('going-away');
     const deadline = performance.now() + limits.closeTimeoutMs;
     while (connections.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    for (const connection of connections) connection.terminate();
+    for (const connection of connections.keys()) connection.terminate();
     wss.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
     await context.router.close();
+    clock.stop();
   };
   return {
     url: `${secure ? 'wss' : 'ws'}://${urlHost}:${port}${RELAY_PATH}`,

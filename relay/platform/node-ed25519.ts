@@ -1,6 +1,6 @@
 /** Node's built-in Ed25519 (OpenSSL): synchronous and the fastest path on a server. */
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { assertBytes, concatBytes, toBase64Url } from '../../crypto/bytes.ts';
+import { assertBytes, concatBytes } from '../../crypto/bytes.ts';
 import {
   ED25519_PKCS8_PREFIX,
   ED25519_SPKI_PREFIX,
@@ -8,17 +8,29 @@ import {
   SEED_LENGTH,
 } from '../../crypto/ed25519.ts';
 
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/**
+ * `cacheSize` imported verification keys are kept (0: none). A cache pays off where the same few keys verify
+ * again and again (a client checking its contacts); a relay sees a new key at nearly every login and
+ * imports it in about 10 µs, so it keeps none.
+ */
 export function nodeEd25519(cacheSize = 1024): Ed25519Backend {
+  if (!Number.isInteger(cacheSize) || cacheSize < 0)
+    throw new RangeError(`cacheSize must be a non-negative integer, got ${cacheSize}`);
   const keys = new Map<string, KeyObject>();
-  const publicKeyObject = (publicKey: Uint8Array): KeyObject => {
-    const id = Buffer.from(publicKey).toString('latin1');
+  // JWK, not SPKI DER: OpenSSL 3's DER decoder is about 10× slower, and the relay imports a key per login.
+  const jwk = (publicKey: Uint8Array) => ({
+    key: { kty: 'OKP', crv: 'Ed25519', x: asBuffer(publicKey).toString('base64url') },
+    format: 'jwk' as const,
+  });
+  const publicKeyObject = (publicKey: Uint8Array): KeyObject | ReturnType<typeof jwk> => {
+    // Uncached, the key goes to verify() as JWK directly: no KeyObject is built around it.
+    if (cacheSize === 0) return jwk(publicKey);
+    const id = asBuffer(publicKey).toString('latin1');
     let key = keys.get(id);
     if (!key) {
-      // JWK, not SPKI DER: OpenSSL 3's DER decoder is about 5× slower, and the relay imports a key per login.
-      key = createPublicKey({
-        key: { kty: 'OKP', crv: 'Ed25519', x: toBase64Url(publicKey) },
-        format: 'jwk',
-      });
+      key = createPublicKey(jwk(publicKey));
       if (keys.size >= cacheSize) keys.delete(keys.keys().next().value!);
       keys.set(id, key);
     }

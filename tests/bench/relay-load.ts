@@ -17,7 +17,9 @@ export type LoadCommand =
   | { op: 'throughput'; pairs: number; durationMs: number; window: number; payloadBytes: number }
   | { op: 'latency'; pairs: number; ratePerSecond: number; durationMs: number; payloadBytes: number }
   | { op: 'hold'; ms: number }
-  | { op: 'probe' }
+  | { op: 'expect' }
+  | { op: 'send-to'; to: string }
+  | { op: 'expected'; timeoutMs: number }
   | { op: 'close' };
 
 export interface LoadReply {
@@ -117,18 +119,32 @@ async function latency(pairs: number, ratePerSecond: number, durationMs: number,
   samples.sort((a, b) => a - b);
   const at = (q: number) =>
     samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
-  return { sent, received: samples.length, p50: at(0.5), p99: at(0.99) };
+  // Every round trip too, so that runs in several slices can be pooled before taking percentiles.
+  return { sent, received: samples.length, p50: at(0.5), p99: at(0.99), samples };
 }
 
-/** One message from the first client to the second, proving routing still works under the held load. */
-async function probe() {
-  const [from, to] = [clients[0]!, clients[1]!];
-  const arrived = new Promise<boolean>((resolve) => {
-    to.onPayload = () => resolve(true);
-    setTimeout(() => resolve(false), 5000);
+/**
+ * A probe across processes (and relay nodes): `expect` arms this process's first client and names it,
+ * another process's `send-to` sends it one message, and `expected` says whether it arrived.
+ */
+let armed: Promise<void> | undefined;
+function expect() {
+  const client = clients[0]!;
+  armed = new Promise((resolve) => {
+    client.onPayload = () => resolve();
   });
-  from.send(to.id, payload(64, 0));
-  return { delivered: await arrived };
+  return { id: Buffer.from(client.id).toString('hex') };
+}
+
+async function expected(timeoutMs: number) {
+  if (armed === undefined) return { delivered: false };
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const delivered = await Promise.race([armed.then(() => true), timedOut]);
+  clearTimeout(timer);
+  return { delivered };
 }
 
 async function run(command: LoadCommand): Promise<Record<string, unknown>> {
@@ -142,8 +158,13 @@ async function run(command: LoadCommand): Promise<Record<string, unknown>> {
     case 'hold':
       await sleep(command.ms);
       return {};
-    case 'probe':
-      return probe();
+    case 'expect':
+      return expect();
+    case 'send-to':
+      clients[0]!.send(new Uint8Array(Buffer.from(command.to, 'hex')), payload(64, 0));
+      return {};
+    case 'expected':
+      return expected(command.timeoutMs);
     case 'close':
       for (const client of clients.splice(0)) client.close();
       return {};

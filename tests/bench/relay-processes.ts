@@ -13,6 +13,8 @@ import type { LoadCommand, LoadReply } from './relay-load.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const START_TIMEOUT_MS = 15_000;
+/** What relay-server-hooks.ts prints after a requested GC. */
+const MEMORY_LINE = /^bench-memory heapUsed=(\d+)$/;
 
 export interface ServerProcess {
   readonly target: Target;
@@ -20,8 +22,11 @@ export interface ServerProcess {
   /** User + system CPU time of the server process so far, in milliseconds (resolution 1 / CLK_TCK). */
   cpuMs(): number;
   rssBytes(): number;
-  /** Asks the server for a full garbage collection (see relay-server-hooks.ts); settle before reading RSS. */
-  collectGarbage(): void;
+  /**
+   * Asks the server for a full garbage collection (see relay-server-hooks.ts) and resolves to the JS heap
+   * it then uses; settle before reading RSS.
+   */
+  collectGarbage(): Promise<number>;
   openFiles(): number;
   /** The soft RLIMIT_NOFILE of the server process. */
   maxOpenFiles(): number;
@@ -52,6 +57,16 @@ export async function startServer(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  const memoryReports: ((heapUsed: number) => void)[] = [];
+  let partialLine = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const lines = (partialLine + chunk.toString()).split('\n');
+    partialLine = lines.pop() ?? '';
+    for (const line of lines) {
+      const match = MEMORY_LINE.exec(line);
+      if (match) memoryReports.shift()?.(Number(match[1]));
+    }
+  });
   await waitUntilListening(child, port, () => output);
   const pid = child.pid!;
   return {
@@ -62,7 +77,15 @@ export async function startServer(
       return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
     },
     rssBytes: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024,
-    collectGarbage: () => process.kill(pid, 'SIGUSR2'),
+    collectGarbage: () =>
+      new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${kind}: no memory report after GC`)), 10_000);
+        memoryReports.push((heapUsed) => {
+          clearTimeout(timer);
+          resolve(heapUsed);
+        });
+        process.kill(pid, 'SIGUSR2');
+      }),
     openFiles: () =>
       Number(
         execFileSync('ls', [`/proc/${pid}/fd`])

@@ -1,17 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { concatBytes, toHex, utf8 } from '../../crypto/bytes.ts';
+import { concatBytes, readU32be, toHex, u32beAt, utf8 } from '../../crypto/bytes.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { originOfRelayUrl, RELAY_AUTH_CONTEXT, relayAuthMessage } from '../../crypto/relay-auth.ts';
 import { RELAY_CLOSE_ADVICE, RELAY_CLOSE_CODES, relayCloseReason } from '../../crypto/relay-close-codes.ts';
 import {
+  CHALLENGE_NONCE_OFFSET,
   type ClientFrame,
+  checkSendFrame,
   decodeClientFrame,
   decodeServerFrame,
   encodeFrame,
   RELAY_FRAME_TYPE,
   reframeSendAsDeliver,
+  SEND_FLAG_RECEIPT,
   SEND_HEADER_LENGTH,
+  SEND_OFFSETS,
   type ServerFrame,
 } from '../../crypto/relay-frames.ts';
 
@@ -156,6 +160,50 @@ describe('relay frames', () => {
         },
       ),
     );
+  });
+
+  it('checkSendFrame accepts exactly the SENDs decodeClientFrame accepts, and its offsets read the same fields', () => {
+    const sendish = fc
+      .tuple(fc.uint8Array({ minLength: 0, maxLength: 80 }), fc.integer({ min: 0, max: 3 }))
+      .map(([body, flags]) => concatBytes(Uint8Array.of(1, RELAY_FRAME_TYPE.send, flags), body));
+    fc.assert(
+      fc.property(fc.oneof(sendish, fc.uint8Array({ maxLength: 80 })), (b) => {
+        let decoded: ClientFrame | undefined;
+        try {
+          decoded = decodeClientFrame(b);
+        } catch {}
+        if (decoded?.type !== 'send') {
+          expect(() => checkSendFrame(b)).toThrow(expect.objectContaining({ code: 'bad-frame' }));
+          return;
+        }
+        const flags = checkSendFrame(b);
+        expect(flags === SEND_FLAG_RECEIPT).toBe(decoded.receipt);
+        expect(toHex(b.subarray(SEND_OFFSETS.recipient, SEND_OFFSETS.recipient + 32))).toBe(
+          toHex(decoded.recipient),
+        );
+        expect(u32beAt(b, SEND_OFFSETS.frameId)).toBe(decoded.frameId);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('u32beAt reads what readU32be reads, and refuses offsets without 4 bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 4, maxLength: 40 }), fc.nat(), (b, at) => {
+        const offset = at % (b.length - 3);
+        expect(u32beAt(b, offset)).toBe(readU32be(b, offset));
+      }),
+    );
+    for (const offset of [-1, 1.5, 7, 8, Number.NaN])
+      expect(() => u32beAt(new Uint8Array(10), offset)).toThrow(RangeError);
+    expect(() => u32beAt([1, 2, 3, 4] as unknown as Uint8Array, 0)).toThrow(TypeError);
+  });
+
+  it('puts the CHALLENGE nonce at CHALLENGE_NONCE_OFFSET', () => {
+    const nonce = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+    const limits = { maxFrameBytes: 65536, messagesPerSecond: 200, messageBurst: 400 };
+    const frame = encodeFrame({ type: 'challenge', nonce, limits });
+    expect(toHex(frame.subarray(CHALLENGE_NONCE_OFFSET, CHALLENGE_NONCE_OFFSET + 32))).toBe(toHex(nonce));
   });
 
   it('lays out SEND as documented', () => {

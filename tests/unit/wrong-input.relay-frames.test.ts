@@ -1,5 +1,6 @@
 /** Wrong input to every public function of crypto/relay-frames.ts, crypto/relay-auth.ts and the relay's config. */
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../../crypto/bytes.ts';
 import { nobleEd25519 } from '../../crypto/ed25519.ts';
 import { identityFromSeed } from '../../crypto/identity.ts';
 import {
@@ -11,6 +12,7 @@ import {
   verifyRelayAuth,
 } from '../../crypto/relay-auth.ts';
 import {
+  checkSendFrame,
   decodeClientFrame,
   decodeServerFrame,
   encodeFrame,
@@ -37,6 +39,26 @@ describe('decoders', () => {
       expect(() => decodeClientFrame(input)).toThrow(expect.objectContaining({ code: 'bad-frame' }));
       expect(() => decodeServerFrame(input)).toThrow(expect.objectContaining({ code: 'bad-frame' }));
     }
+  });
+});
+
+describe('checkSendFrame', () => {
+  it('throws TypeError for anything that is not a Uint8Array', () => {
+    for (const value of notBytes) expect(() => checkSendFrame(value as Uint8Array)).toThrow(TypeError);
+  });
+
+  it('throws bad-frame for empty, short, header-only and non-SEND input', () => {
+    const send = encodeFrame({ type: 'send', recipient: key, frameId: 1, receipt: false, envelope });
+    for (const input of [
+      new Uint8Array(0),
+      Uint8Array.of(1),
+      send.subarray(0, 39),
+      encodeFrame({ type: 'turn-request' }),
+      Uint8Array.of(2, ...send.subarray(1)),
+    ]) {
+      expect(() => checkSendFrame(input)).toThrow(expect.objectContaining({ code: 'bad-frame' }));
+    }
+    expect(checkSendFrame(concatBytes(send, new Uint8Array(70_000)))).toBe(0);
   });
 });
 
