@@ -4,7 +4,7 @@
  * only), each holding half of the target. One process cannot hold all of them here: a socket is a file
  * descriptor, and RLIMIT_NOFILE (soft and hard) caps each process, relays and load generators alike, so
  * the clients come from several load processes on several loopback source addresses (127.0.0.x) too.
- * Heartbeats every 2 s. At the end one message goes from a client on node 1 to a client on node 2 and one
+ * Heartbeats every 4 s. At the end one message goes from a client on node 1 to a client on node 2 and one
  * back, through Redis, proving cross-node routing under the held load.
  */
 import { randomBytes } from 'node:crypto';
@@ -14,8 +14,9 @@ import { type LoadProcess, type ServerProcess, startLoad, startServer } from './
 const RELAY_PROCESSES = 2;
 const CLIENT_PROCESSES = 4;
 const CONCURRENCY_PER_PROCESS = 48;
-const HOLD_MS = 6000;
-const HEARTBEAT_MS = 2000;
+const HOLD_MS = 10_000;
+/** Pings every 4 s: two rounds during the hold, 7× the production rate, yet slack for a busy 2-core machine. */
+const HEARTBEAT_MS = 4000;
 const PROBE_TIMEOUT_MS = 5000;
 /** File descriptors a relay needs besides its sockets (listener, epoll, pipes, Redis) and some slack. */
 const FD_RESERVE = 32;
