@@ -1,7 +1,7 @@
 /** The audio and video call buttons of a conversation's header. */
 import type { CallModel } from '../state/call.ts';
 import type { StoredContact } from '../state/profile-data.ts';
-import { CallIcon } from './CallIcon.tsx';
+import { Icon } from './Icon.tsx';
 
 export function CallButtons({ calls, contact }: { calls: CallModel; contact: StoredContact }) {
   const view = calls.view.value;
@@ -19,7 +19,7 @@ export function CallButtons({ calls, contact }: { calls: CallModel; contact: Sto
         disabled={disabled}
         onClick={() => void calls.start(contact.key, 'audio')}
       >
-        <CallIcon name="phone" />
+        <Icon size={22} name="phone" />
       </button>
       <button
         type="button"
@@ -29,7 +29,7 @@ export function CallButtons({ calls, contact }: { calls: CallModel; contact: Sto
         disabled={disabled}
         onClick={() => void calls.start(contact.key, 'video')}
       >
-        <CallIcon name="video" />
+        <Icon size={22} name="video" />
       </button>
     </div>
   );

@@ -2,10 +2,10 @@
 import { useSignal } from '@preact/signals';
 import { fileSource } from '../services/rtc/file-transfer.ts';
 import type { CallModel } from '../state/call.ts';
-import { CallIcon } from './CallIcon.tsx';
 import { StreamVideo } from './CallMediaView.tsx';
 import { PrivacyNote, QualityIndicator, SasPanel, Transfers } from './CallPanels.tsx';
 import { formatDuration } from './CallScreen.tsx';
+import { Icon } from './Icon.tsx';
 
 export function CallInProgress({ calls }: { calls: CallModel }) {
   const view = calls.view.value!;
@@ -64,7 +64,7 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
             </>
           ) : (
             <div class="call-avatar big" aria-hidden="true">
-              <CallIcon name="phone" size={48} />
+              <Icon name="phone" size={48} />
             </div>
           )}
         </div>
@@ -87,7 +87,7 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
             aria-label={view.muted ? 'Unmute microphone' : 'Mute microphone'}
             onClick={() => calls.toggleMute()}
           >
-            <CallIcon name={view.muted ? 'mic-off' : 'mic'} />
+            <Icon name={view.muted ? 'mic-off' : 'mic'} size={22} />
           </button>
           {video && (
             <button
@@ -97,7 +97,7 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
               aria-label={view.cameraOff ? 'Turn camera on' : 'Turn camera off'}
               onClick={() => void calls.toggleCamera()}
             >
-              <CallIcon name={view.cameraOff ? 'video-off' : 'video'} />
+              <Icon name={view.cameraOff ? 'video-off' : 'video'} size={22} />
             </button>
           )}
           {video &&
@@ -110,7 +110,7 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
                 aria-label={view.sharing ? 'Stop sharing the screen' : 'Share the screen'}
                 onClick={() => void calls.toggleScreen()}
               >
-                <CallIcon name="screen" />
+                <Icon size={22} name="screen" />
               </button>
             )}
           <button
@@ -123,7 +123,7 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
             <span aria-hidden="true">⚙</span>
           </button>
           <label class={`control file ${call.phase !== 'active' ? 'disabled' : ''}`} title="Send a file">
-            <CallIcon name="file" />
+            <Icon size={22} name="file" />
             <span class="visually-hidden">Send a file</span>
             <input
               type="file"
@@ -136,7 +136,7 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
             />
           </label>
           <button type="button" class="control hangup" aria-label="Hang up" onClick={() => calls.hangup()}>
-            <CallIcon name="hangup" />
+            <Icon size={22} name="hangup" />
           </button>
         </div>
       </div>
@@ -191,7 +191,7 @@ export function CallBar({ calls }: { calls: CallModel }) {
         Return to the call
       </button>
       <button type="button" class="control hangup" aria-label="Hang up" onClick={() => calls.hangup()}>
-        <CallIcon name="hangup" size={18} />
+        <Icon name="hangup" size={18} />
       </button>
     </section>
   );

@@ -4,7 +4,7 @@ import type { TransferView } from '../services/rtc/file-transfer.ts';
 import type { IpPolicy } from '../services/rtc/ice-policy.ts';
 import type { Quality } from '../services/rtc/quality.ts';
 import type { CallModel } from '../state/call.ts';
-import { CallIcon } from './CallIcon.tsx';
+import { Icon } from './Icon.tsx';
 
 export function PrivacyNote({
   policy,
@@ -20,14 +20,14 @@ export function PrivacyNote({
     case 'hidden':
       return (
         <p class="call-privacy" data-testid="call-privacy" data-mode="hidden">
-          <CallIcon name="shield" size={16} /> Your IP address stays hidden from {name}: the call goes through
-          the relay’s TURN server.
+          <Icon name="shield" size={16} /> Your IP address stays hidden from {name}: the call goes through the
+          relay’s TURN server.
         </p>
       );
     case 'cannot-hide':
       return (
         <p class="call-privacy warn" data-testid="call-privacy" data-mode="cannot-hide">
-          <CallIcon name="warning" size={16} /> This relay has no TURN server, so “Hide my IP address” cannot
+          <Icon name="warning" size={16} /> This relay has no TURN server, so “Hide my IP address” cannot
           apply. {verb} {name} your IP address.
         </p>
       );
@@ -148,7 +148,7 @@ function TransferRow({ transfer: t, calls }: { transfer: TransferView; calls: Ca
       data-sha256={t.sha256 ?? ''}
     >
       <div class="row">
-        <CallIcon name="file" size={16} />
+        <Icon name="file" size={16} />
         <span class="transfer-name">{t.name}</span>
         <span class="muted small">
           {t.direction === 'send' ? 'to them' : 'from them'} · {size(t.size)}

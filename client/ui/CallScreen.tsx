@@ -5,11 +5,11 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { CallModel } from '../state/call.ts';
 import { describeEnd } from '../state/call.ts';
-import { CallIcon } from './CallIcon.tsx';
 import { CallBar, CallInProgress } from './CallInProgress.tsx';
 import { StreamAudio } from './CallMediaView.tsx';
 import { PrivacyNote } from './CallPanels.tsx';
 import { CallWarning } from './CallWarning.tsx';
+import { Icon } from './Icon.tsx';
 import './call.css';
 
 export function CallScreen({ calls }: { calls: CallModel }) {
@@ -67,7 +67,7 @@ function Ringing({ calls }: { calls: CallModel }) {
   return (
     <Dialog label="incoming">
       <div class="call-avatar ringing" aria-hidden="true">
-        <CallIcon name={call.media === 'video' ? 'video' : 'phone'} size={36} />
+        <Icon name={call.media === 'video' ? 'video' : 'phone'} size={36} />
       </div>
       <h2 id="call-title">{name}</h2>
       <p class="call-status" role="status" data-testid="call-status">
@@ -76,7 +76,7 @@ function Ringing({ calls }: { calls: CallModel }) {
       <PrivacyNote policy={calls.policyFor(call.peer)} name={name} incoming />
       <div class="call-actions">
         <button type="button" class="button danger solid round" onClick={() => calls.decline()}>
-          <CallIcon name="hangup" /> Decline
+          <Icon size={22} name="hangup" /> Decline
         </button>
         <button
           type="button"
@@ -84,7 +84,7 @@ function Ringing({ calls }: { calls: CallModel }) {
           data-autofocus
           onClick={() => void calls.accept()}
         >
-          <CallIcon name={call.media === 'video' ? 'video' : 'phone'} /> Accept
+          <Icon name={call.media === 'video' ? 'video' : 'phone'} size={22} /> Accept
         </button>
       </div>
     </Dialog>
@@ -100,7 +100,7 @@ function Dialing({ calls }: { calls: CallModel }) {
   return (
     <Dialog label="outgoing">
       <div class="call-avatar ringing" aria-hidden="true">
-        <CallIcon name={media === 'video' ? 'video' : 'phone'} size={36} />
+        <Icon name={media === 'video' ? 'video' : 'phone'} size={36} />
       </div>
       <h2 id="call-title">{name}</h2>
       <p class="call-status" role="status" data-testid="call-status">
@@ -112,7 +112,7 @@ function Dialing({ calls }: { calls: CallModel }) {
       />
       <div class="call-actions">
         <button type="button" class="button danger solid round" data-autofocus onClick={() => calls.hangup()}>
-          <CallIcon name="hangup" /> Cancel
+          <Icon size={22} name="hangup" /> Cancel
         </button>
       </div>
     </Dialog>

@@ -1,7 +1,7 @@
 /** The screen shown when a call may be intercepted. It stays until dismissed: this is not a notice to miss. */
 import { useEffect, useRef } from 'preact/hooks';
 import type { CallModel } from '../state/call.ts';
-import { CallIcon } from './CallIcon.tsx';
+import { Icon } from './Icon.tsx';
 
 export function CallWarning({ calls }: { calls: CallModel }) {
   const call = calls.call.value!;
@@ -25,7 +25,7 @@ export function CallWarning({ calls }: { calls: CallModel }) {
         data-testid="call-warning"
       >
         <div class="call-avatar danger" aria-hidden="true">
-          <CallIcon name="warning" size={36} />
+          <Icon name="warning" size={36} />
         </div>
         <h2 id="call-title">This call may be intercepted</h2>
         <div id="call-warning-text">
