@@ -110,7 +110,13 @@ describe('calls', () => {
     const watchAlice = watchRtp(alice.page);
     const watchBob = watchRtp(bob.page);
     await ring(alice, bob);
-    await expect.poll(async () => (await rtpTotals(bob.page)).dtlsState).toBe(null); // no peer connection yet
+    // An unverified contact, no TURN: while it rings Bob's page makes its answer but sends nothing, and keeps
+    // Alice's candidates from ICE, so no connectivity check can tell Alice his address before he accepts.
+    await expect.poll(async () => (await rtpTotals(bob.page)).dtlsState).toBe('new');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const [ringingAlice, ringingBob] = await Promise.all([rtpTotals(alice.page), rtpTotals(bob.page)]);
+    expect(ringingBob).toMatchObject({ remoteCandidates: 0, candidatePairs: 0 });
+    expect(ringingAlice).toMatchObject({ remoteCandidates: 0, candidatePairs: 0, dtlsState: 'new' });
     await bob.screenshot('call-01-ringing');
     await visible(alice.page.getByText('Ringing…'));
     await alice.screenshot('call-02-outgoing');
@@ -242,6 +248,24 @@ describe('calls', () => {
     await alice.page.getByRole('button', { name: 'Return to the call' }).click();
     // Bob hangs up this time.
     await hangUp(bob, alice);
+  });
+
+  test('an accept that crosses the data channel before the caller’s own check has passed still arrives', async () => {
+    // Alice has verified Bob, so her page connects while it rings and passes its check at once; Bob's check is
+    // held, so Alice's accept reaches his channel before he trusts it. It must wait for his check, not be lost.
+    await setHooks(bob, { checkDelayMs: 2500 });
+    await bob.openChat('Alice');
+    await ring(bob, alice, 'audio');
+    await expect.poll(async () => (await rtpTotals(alice.page)).dtlsState).toBe('connected');
+    const forwarded = relay.metrics.counts.forwarded;
+    await alice.page.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(phaseOf(alice)).not.toBe('incoming');
+    expect(await phaseOf(bob)()).toBe('outgoing');
+    await expect.poll(phaseOf(bob), { timeout: 20_000 }).toBe('active');
+    // The accept went on the channel, not through the relay.
+    expect(relay.metrics.counts.forwarded).toBe(forwarded);
+    await setHooks(bob, {});
+    await hangUp(alice, bob);
   });
 
   test('reject: the caller sees the call declined', async () => {

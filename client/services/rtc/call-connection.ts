@@ -13,10 +13,13 @@ import type { CallMedia, IceCandidateBody } from '../../../crypto/call-signaling
 import { type DtlsFingerprint, parseSdpFingerprint } from '../../../crypto/dtls-fingerprint.ts';
 import { type ChannelLike, FILE_CHANNEL_LABEL } from './file-transfer.ts';
 import { gateVerdict, MediaGate, type TrackKind } from './gate.ts';
+import { takeSdpCandidates } from './sdp-candidates.ts';
 
 export const ENVELOPE_CHANNEL = { label: 'tincan-envelopes', id: 0 } as const;
 /** How often the gate looks at getStats() while DTLS is connecting (state events also trigger a look). */
 const GATE_POLL_MS = 100;
+/** The peer sends on the channel only once its own check passed: a handful of envelopes at most wait for ours. */
+const MAX_EARLY_ENVELOPES = 64;
 
 export interface CallConnectionOptions {
   readonly config: RTCConfiguration;
@@ -24,6 +27,8 @@ export interface CallConnectionOptions {
   readonly createPeerConnection: (config: RTCConfiguration) => RTCPeerConnection;
   /** Test hook: the fingerprint to sign and put in the SDP we send, instead of our certificate's. */
   readonly claimedFingerprint?: DtlsFingerprint;
+  /** Test hook: wait this long after DTLS connects before checking the certificate. */
+  readonly checkDelayMs?: number;
   readonly onCandidate: (candidate: Omit<IceCandidateBody, 'type' | 'callId'>) => void;
   readonly onGate: (verdict: 'verified' | 'mismatch' | 'dtls-failed') => void;
   /** DTLS has connected (the certificate check starts now). */
@@ -50,6 +55,10 @@ export class CallConnection {
   private remoteSigned: DtlsFingerprint | null = null;
   private verdict: 'waiting' | 'verified' | 'failed' = 'waiting';
   private pendingCandidates: RTCIceCandidateInit[] = [];
+  /** The callee answered while it rings but may not be reached yet: the caller's candidates wait. */
+  private remoteCandidatesHeld = false;
+  /** Envelopes that came on the channel before our certificate check passed. */
+  private readonly earlyEnvelopes: Uint8Array[] = [];
   private poll: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   private dtlsSeen = false;
@@ -66,9 +75,12 @@ export class CallConnection {
     });
     this.envelopes.binaryType = 'arraybuffer';
     this.envelopes.onmessage = (event) => {
-      // Nothing from the channel counts before the certificate is checked (it is signed and sealed anyway).
-      if (this.verdict === 'verified' && event.data instanceof ArrayBuffer)
-        options.onEnvelope(new Uint8Array(event.data));
+      if (!(event.data instanceof ArrayBuffer)) return;
+      // Nothing from the channel counts before our own certificate check has passed. The peer's check may pass
+      // first and its next envelope (the callee's accept, say) come at once, so those wait here, not dropped.
+      if (this.verdict === 'verified') options.onEnvelope(new Uint8Array(event.data));
+      else if (this.verdict === 'waiting' && this.earlyEnvelopes.length < MAX_EARLY_ENVELOPES)
+        this.earlyEnvelopes.push(new Uint8Array(event.data));
     };
     pc.onicecandidate = (event) => {
       const c = event.candidate;
@@ -115,12 +127,27 @@ export class CallConnection {
     return this.described();
   }
 
-  /** Callee: the caller's signed offer, then muted senders, then the answer. */
-  async acceptOffer(remoteSdp: string, fingerprint: DtlsFingerprint): Promise<LocalDescription> {
+  /**
+   * Callee: the caller's signed offer, then muted senders, then the answer. With `holdRemoteCandidates` the
+   * caller's candidates are kept back until releaseRemoteCandidates(): without them our ICE agent sends no
+   * connectivity check, so the caller learns nothing of our addresses while the answer is made ahead of time.
+   */
+  async acceptOffer(
+    remoteSdp: string,
+    fingerprint: DtlsFingerprint,
+    holdRemoteCandidates = false,
+  ): Promise<LocalDescription> {
     this.remoteSigned = fingerprint;
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: remoteSdp });
+    this.remoteCandidatesHeld = holdRemoteCandidates;
+    let sdp = remoteSdp;
+    if (holdRemoteCandidates) {
+      const taken = takeSdpCandidates(remoteSdp);
+      sdp = taken.sdp;
+      this.pendingCandidates.push(...taken.candidates);
+    }
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
     await this.attachTracks();
-    await this.flushCandidates();
+    if (!holdRemoteCandidates) await this.flushCandidates();
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     this.watchGate();
@@ -150,12 +177,18 @@ export class CallConnection {
       sdpMLineIndex: body.sdpMLineIndex,
       usernameFragment: body.usernameFragment,
     };
-    if (!this.pc.remoteDescription) {
+    if (!this.pc.remoteDescription || this.remoteCandidatesHeld) {
       this.pendingCandidates.push(init);
       return;
     }
     // A candidate of an ICE generation that has moved on is refused by the browser: nothing to do about it.
     await this.pc.addIceCandidate(init).catch(() => {});
+  }
+
+  /** Callee, on accept: the caller's candidates go to ICE, and connectivity checks start. */
+  async releaseRemoteCandidates(): Promise<void> {
+    this.remoteCandidatesHeld = false;
+    await this.flushCandidates();
   }
 
   get isVerified(): boolean {
@@ -188,6 +221,7 @@ export class CallConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.earlyEnvelopes.length = 0;
     if (this.poll !== undefined) clearInterval(this.poll);
     void this.gate.close();
     this.pc.close();
@@ -264,6 +298,8 @@ export class CallConnection {
       this.dtlsSeen = true;
       this.options.onDtlsConnected?.();
     }
+    const delay = this.options.checkDelayMs ?? 0;
+    if (dtlsState === 'connected' && delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     // No getStats() before DTLS has connected: see gate.ts on Chromium's certificate-stats cache.
     const report = dtlsState === 'connected' ? await this.pc.getStats() : null;
     const remoteCertificates =
@@ -279,6 +315,8 @@ export class CallConnection {
     if (this.poll !== undefined) clearInterval(this.poll);
     this.poll = undefined;
     this.verdict = result.state === 'verified' ? 'verified' : 'failed';
+    const early = this.earlyEnvelopes.splice(0);
     this.options.onGate(result.state);
+    if (this.verdict === 'verified') for (const bytes of early) this.options.onEnvelope(bytes);
   }
 }

@@ -58,6 +58,8 @@ export class CallService {
   private dialing: string | null = null;
   /** An answer being made while the phone rings; accept() waits for it. */
   private answering: Promise<void> = Promise.resolve();
+  /** The answer made while it rings and not sent yet, with the IP policy it was made under. */
+  private prepared: { description: LocalDescription; policy: IpPolicy['mode'] } | null = null;
   private accepting = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastSample: QualitySample | null = null;
@@ -312,9 +314,16 @@ export class CallService {
     return ipPolicy(this.deps.hideIp(), this.deps.isVerified(peer), this.deps.turnAvailable());
   }
 
-  /** Media, TURN, certificate(s), peer connection, and the local description (offer, or answer to `offer`). */
-  /** TURN, certificate(s), peer connection with muted senders and no tracks yet, and the offer or answer. */
-  private async connect(media: CallMedia, policy: IpPolicy, offer?: CallOffer): Promise<LocalDescription> {
+  /**
+   * TURN, certificate(s), peer connection with muted senders and no tracks yet, and the offer or the answer to
+   * `offer` (made with the caller's candidates held back when `holdRemoteCandidates`).
+   */
+  private async connect(
+    media: CallMedia,
+    policy: IpPolicy,
+    offer?: CallOffer,
+    holdRemoteCandidates = false,
+  ): Promise<LocalDescription> {
     this.gateRecord = null;
     this.dtlsConnectedAt = 0;
     const generate = this.deps.generateCertificate ?? ecdsaCertificate;
@@ -331,6 +340,7 @@ export class CallService {
       media,
       createPeerConnection: this.deps.createPeerConnection ?? ((config) => new RTCPeerConnection(config)),
       ...(claimedFingerprint ? { claimedFingerprint } : {}),
+      ...(hooks.checkDelayMs ? { checkDelayMs: hooks.checkDelayMs } : {}),
       onCandidate: (candidate) => this.localCandidate(candidate),
       onGate: (verdict) => void this.gateVerdict(verdict),
       onDtlsConnected: () => {
@@ -350,7 +360,7 @@ export class CallService {
     void this.refreshDevices();
     this.startTimer();
     if (!offer) return connection.makeOffer();
-    const description = await connection.acceptOffer(offer.sdp, offer.fingerprint);
+    const description = await connection.acceptOffer(offer.sdp, offer.fingerprint, holdRemoteCandidates);
     for (const candidate of this.candidatesBeforeConnection.splice(0))
       await connection.addCandidate(candidate);
     return description;
@@ -379,34 +389,50 @@ export class CallService {
 
   /**
    * Callee: the peer connection and the answer, without camera or microphone (the senders get their tracks on
-   * accept, and the gate opens only then). While it rings this runs only when it shows the caller nothing new
-   * about us (relay-only ICE, or a verified contact); `accepted` runs it on accept, beside the camera.
+   * accept, and the gate opens only then). While it rings the answer leaves (and ICE, DTLS and the certificate
+   * check run) only when that shows the caller nothing new about us: relay-only ICE, or a verified contact.
+   * Otherwise the answer is made but kept, the caller's candidates held back so that our ICE agent sends
+   * nothing, and both go on accept (`accepted`), beside the camera.
    */
   private async answerEarly(state: CallState, accepted = false): Promise<void> {
     const offer = state.offer;
+    if (!offer) return;
     const policy = this.policyFor(state.peer);
-    if (!offer || !(accepted || connectsWhileRinging(policy, this.deps.isVerified(state.peer)))) return;
-    this.update({ policy });
+    const sendNow = accepted || connectsWhileRinging(policy, this.deps.isVerified(state.peer));
     const stillRinging = () => this.state?.callId === state.callId && this.state.phase === 'incoming';
-    this.holdCandidates = true;
     try {
-      const description = await this.connect(offer.media, policy, offer);
-      if (!stillRinging()) {
-        // The call ended while its connection was being made: nothing may outlive it.
-        if (!isLive(this.state)) this.teardown();
-        return;
+      if (this.prepared && this.prepared.policy !== policy.mode) this.discardPrepared();
+      if (!this.prepared) {
+        this.update({ policy });
+        this.holdCandidates = true;
+        const description = await this.connect(offer.media, policy, offer, !sendNow);
+        if (!stillRinging()) {
+          // The call ended while its connection was being made: nothing may outlive it.
+          if (!isLive(this.state)) this.teardown();
+          return;
+        }
+        this.prepared = { description, policy: policy.mode };
       }
+      if (!sendNow || !this.connection) return;
+      const { description } = this.prepared;
+      this.prepared = null;
+      await this.connection.releaseRemoteCandidates();
       this.gateStarted = this.now();
       this.dispatch({ type: 'answered', answer: this.answerTo(offer, description) });
       this.releaseCandidates();
     } catch (error) {
       if (accepted) throw error;
       // Accepting will try again from the start.
-      this.holdCandidates = false;
-      this.heldCandidates.length = 0;
-      this.connection?.close();
-      this.connection = null;
+      this.discardPrepared();
     }
+  }
+
+  private discardPrepared(): void {
+    this.prepared = null;
+    this.holdCandidates = false;
+    this.heldCandidates.length = 0;
+    this.connection?.close();
+    this.connection = null;
   }
 
   private async attachMedia(connection: CallConnection, stream: MediaStream): Promise<void> {
@@ -652,6 +678,7 @@ export class CallService {
     this.candidatesBeforeConnection.length = 0;
     this.heldCandidates.length = 0;
     this.holdCandidates = false;
+    this.prepared = null;
     this.update({ local: null, remote: null, quality: null, sharing: false });
   }
 

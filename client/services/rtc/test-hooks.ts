@@ -12,6 +12,8 @@ export interface CallTestHooks {
   readonly tamperSdp?: boolean;
   /** Keep the gate shut this long after verification, so a test can look at the stats before media flows. */
   readonly gateDelayMs?: number;
+  /** Hold this page's certificate check this long after DTLS connects, so the peer's check passes first. */
+  readonly checkDelayMs?: number;
   readonly timeouts?: Partial<Timeouts>;
 }
 

@@ -52,6 +52,9 @@ export interface RtpTotals {
   dtlsState: string | null;
   localCandidateType: string | null;
   remoteCandidateType: string | null;
+  /** Remote candidates ICE knows (peer-reflexive ones too: a connectivity check received). */
+  remoteCandidates: number;
+  candidatePairs: number;
 }
 
 /** Sums over the live peer connection's getStats() (zeros when there is none). */
@@ -66,6 +69,8 @@ export async function rtpTotals(page: Page): Promise<RtpTotals> {
       dtlsState: null as string | null,
       localCandidateType: null as string | null,
       remoteCandidateType: null as string | null,
+      remoteCandidates: 0,
+      candidatePairs: 0,
     };
     const calls = (globalThis as { tincanCalls?: { service: { peerConnection: RTCPeerConnection | null } } })
       .tincanCalls;
@@ -85,6 +90,8 @@ export async function rtpTotals(page: Page): Promise<RtpTotals> {
         totals.totalAudioEnergy += (s.totalAudioEnergy as number) ?? 0;
       }
       if (s.type === 'outbound-rtp') totals.outboundBytes += (s.bytesSent as number) ?? 0;
+      if (s.type === 'remote-candidate') totals.remoteCandidates++;
+      if (s.type === 'candidate-pair') totals.candidatePairs++;
       if (s.type === 'transport') {
         totals.dtlsState = s.dtlsState as string;
         const pair = byId.get(s.selectedCandidatePairId as string);
