@@ -8,6 +8,7 @@ import {
   Outbox,
   RETRY_BASE_MS,
   RETRY_MAX_MS,
+  RETRY_MAX_UNANNOUNCED_MS,
   VIA_HANDSHAKE,
 } from '../../client/services/messenger/outbox.ts';
 
@@ -53,6 +54,19 @@ describe('outbox', () => {
     expect(delays.slice(0, 3)).toEqual([2 * RETRY_BASE_MS, 4 * RETRY_BASE_MS, 8 * RETRY_BASE_MS]);
     expect(delays.at(-1)).toBe(RETRY_MAX_MS);
     expect(entry.state).toBe('waiting');
+  });
+
+  it('retries a contact request at least every 30 s: its receiver cannot announce itself to a stranger', () => {
+    const request: ReliableBody = { type: 'contactRequest', id: 'ff'.repeat(16), displayName: 'Alice' };
+    const { outbox, entry } = withEntry(A, request);
+    const delays: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      outbox.record(entry, { status: 'undeliverable' }, T);
+      delays.push(entry.dueAt - T);
+    }
+    expect(delays.slice(0, 2)).toEqual([2 * RETRY_BASE_MS, 4 * RETRY_BASE_MS]);
+    expect(Math.max(...delays)).toBe(RETRY_MAX_UNANNOUNCED_MS);
+    expect(RETRY_MAX_UNANNOUNCED_MS).toBeLessThan(RETRY_MAX_MS);
   });
 
   it('is cleared only by an ack from the peer it was sent to', () => {

@@ -18,6 +18,11 @@ import type { PeerId, SendOutcome } from './session-manager.ts';
 export const ACK_TIMEOUT_MS = 15_000;
 export const RETRY_BASE_MS = 5_000;
 export const RETRY_MAX_MS = 5 * 60_000;
+/**
+ * The ceiling for a contact request. Its receiver does not know us yet, so it never pings us when it comes
+ * online (a contact does, and that sends our outbox at once): only our retries can find it online.
+ */
+export const RETRY_MAX_UNANNOUNCED_MS = 30_000;
 /** Undelivered bodies are given up after this; the messenger reports them as failed. */
 export const MAX_OUTBOX_AGE_MS = 7 * 24 * 3600_000;
 export const MAX_OUTBOX_PER_PEER = 256;
@@ -148,7 +153,8 @@ export class Outbox {
 
   private toWaiting(entry: OutboxEntry, now: number): void {
     entry.state = 'waiting';
-    entry.dueAt = now + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(entry.attempts, 16));
+    const ceiling = entry.body.type === 'contactRequest' ? RETRY_MAX_UNANNOUNCED_MS : RETRY_MAX_MS;
+    entry.dueAt = now + Math.min(ceiling, RETRY_BASE_MS * 2 ** Math.min(entry.attempts, 16));
   }
 }
 
