@@ -14,3 +14,17 @@ export function protocolErrorCodeOf(fn: () => unknown): string | undefined {
 export function expectProtocolError(fn: () => unknown, code: ProtocolErrorCode | string): void {
   expect(protocolErrorCodeOf(fn), `expected ProtocolError ${code}`).toBe(code);
 }
+
+/** As expectProtocolError, for a function whose promise rejects. */
+export async function expectProtocolErrorAsync(
+  fn: () => Promise<unknown>,
+  code: ProtocolErrorCode | string,
+): Promise<void> {
+  let got: string | undefined;
+  try {
+    await fn();
+  } catch (error) {
+    got = isProtocolError(error) ? error.code : `not a ProtocolError: ${String(error)}`;
+  }
+  expect(got, `expected ProtocolError ${code}`).toBe(code);
+}
