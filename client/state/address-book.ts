@@ -126,6 +126,23 @@ export function receiveAcceptance(contacts: Contacts, key: string): Contacts {
 
 export const remove = (contacts: Contacts, key: string): Contacts => without(contacts, key);
 
+/**
+ * An accepted contact moved from key `from` to key `to` by a signed rotation (its signatures already checked):
+ * the same entry under the new key, name, timer and conversation kept, and not verified, with a signed
+ * key-change marker, because whoever stole the old key could have signed the rotation too.
+ */
+export function rotateKey(contacts: Contacts, from: string, to: string, now: number): Contacts {
+  const existing = byKey(contacts, from);
+  if (existing?.state !== 'accepted' || byKey(contacts, to)) return contacts;
+  const rotated: StoredContact = {
+    ...existing,
+    key: to,
+    verified: false,
+    keyChange: { previousKey: from, at: now, signed: true },
+  };
+  return contacts.map((c) => (c.key === from ? rotated : c));
+}
+
 function withoutKeyChange(contact: StoredContact): StoredContact {
   const { keyChange: _, ...rest } = contact;
   return rest;

@@ -21,7 +21,7 @@ import {
 } from '../services/vault.ts';
 
 export type Phase = 'loading' | 'welcome' | 'locked' | 'unlocked' | 'locking';
-export type Busy = 'creating' | 'unlocking' | 'importing' | null;
+export type Busy = 'creating' | 'unlocking' | 'importing' | 'rotating' | null;
 
 /** Stores a changed profile (its plaintext bytes), sealed under the unlocked vault key. */
 export type SaveProfile = (plaintext: Uint8Array) => Promise<void>;
@@ -29,6 +29,8 @@ export type SaveProfile = (plaintext: Uint8Array) => Promise<void>;
 export interface Session {
   /** Resolves once the session has let go of everything (connection closed). */
   dispose(): Promise<void>;
+  /** Stores a profile with a new identity key that the current one signed over to; returns it. */
+  rotateIdentity(): Promise<Uint8Array>;
 }
 
 /** Turns profiles into sessions; lives in the lazily loaded part of the app. */
@@ -248,6 +250,26 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
           begin(started);
         },
         passphraseFailure,
+      );
+    },
+
+    /** A new identity key: stored first, then the session restarts under it and tells every contact. */
+    rotateIdentity(): Promise<void> {
+      return run(
+        'rotating',
+        async () => {
+          const current = session.value;
+          if (!current) return;
+          const plaintext = await current.rotateIdentity();
+          try {
+            const factory = await deps.loadSessions();
+            await current.dispose();
+            begin(await factory.open(plaintext, saveProfile));
+          } finally {
+            plaintext.fill(0);
+          }
+        },
+        () => 'The key could not be changed. Try again.',
       );
     },
 

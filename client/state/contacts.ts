@@ -6,7 +6,9 @@
 import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals';
 import { fromHex, toHex } from '../../crypto/bytes.ts';
 import { type ContactCard, parseContactInput } from '../../crypto/contact-code.ts';
+import type { Ed25519Backend } from '../../crypto/ed25519.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
+import { openKeyRotation } from '../../crypto/key-rotation.ts';
 import { compareScannable, type SafetyNumber, safetyNumber } from '../../crypto/safety-number.ts';
 import type { MessageId } from '../services/messenger/chat-protocol.ts';
 import { scannableFromQrText } from '../services/qr.ts';
@@ -18,6 +20,8 @@ export interface ContactMessenger {
   requestContact(peer: string, displayName: string): MessageId;
   acceptContact(peer: string, displayName?: string): MessageId;
   forgetPeer(peer: string): void;
+  movePeer(from: string, to: string): void;
+  sendKeyRotation(peer: string, statement: Uint8Array): MessageId;
 }
 
 export interface ContactsDeps {
@@ -27,6 +31,8 @@ export interface ContactsDeps {
   readonly messenger: () => ContactMessenger;
   readonly myKey: Uint8Array;
   readonly now: () => number;
+  /** Checks the signatures of a contact's key rotation. */
+  readonly backend: Ed25519Backend;
 }
 
 export type AddPreview =
@@ -61,15 +67,22 @@ export function createContactsModel(deps: ContactsDeps) {
   const safetyCache = new Map<string, SafetyNumber>();
 
   let writes: Promise<void> = Promise.resolve();
-  /** Applies a change to the contact list and stores it; changes are applied and written in order. */
-  const change = (update: (contacts: book.Contacts) => book.Contacts): Promise<void> => {
-    const next = { ...deps.profile.value, contacts: update(deps.profile.value.contacts) };
-    if (next.contacts === deps.profile.value.contacts) return writes;
+  /** Applies a change to the profile and stores it; changes are applied and written in order. */
+  const changeProfile = (update: (profile: ProfileData) => ProfileData): Promise<void> => {
+    const next = update(deps.profile.value);
+    if (next === deps.profile.value) return writes;
     deps.profile.value = next;
     const write = writes.then(() => deps.commit(deps.profile.value));
     writes = write.catch(() => {});
     return write;
   };
+  const change = (update: (contacts: book.Contacts) => book.Contacts): Promise<void> =>
+    changeProfile((profile) => {
+      const contacts = update(profile.contacts);
+      return contacts === profile.contacts ? profile : { ...profile, contacts };
+    });
+  /** Our own rotation's body id per contact, to tell its acknowledgement from others. */
+  const rotationSent = new Map<string, MessageId>();
 
   const safetyOf = (key: string): SafetyNumber => {
     let number = safetyCache.get(key);
@@ -108,6 +121,8 @@ export function createContactsModel(deps: ContactsDeps) {
     /** Requests from others waiting for an answer. */
     requests,
     presence: presence as ReadonlySignal<ReadonlySet<string>>,
+    /** Our own last key change and the contacts it has not reached yet. */
+    rotation: computed(() => deps.profile.value.rotation),
     byKey: (key: string) => book.byKey(contacts.value, key),
     safetyNumber: safetyOf,
 
@@ -228,6 +243,59 @@ export function createContactsModel(deps: ContactsDeps) {
       if (online) next.add(key);
       else next.delete(key);
       presence.value = next;
+    },
+
+    /** The contact now at `key`, following key changes: a screen opened for an old key finds its successor. */
+    current: (key: string) =>
+      book.byKey(contacts.value, key) ?? contacts.value.find((c) => c.keyChange?.previousKey === key),
+
+    /**
+     * From the messenger: `key` (not a contact yet) sent a rotation statement. Applied when both keys signed
+     * it, it names `key` as the successor, and its old key is an accepted contact. Returns the old key when
+     * applied. Anything else is ignored (and still acknowledged: a resend would not make it valid).
+     */
+    async receivedRotation(key: string, statement: Uint8Array): Promise<string | undefined> {
+      let from: string;
+      try {
+        const rotation = await openKeyRotation(deps.backend, statement);
+        if (toHex(rotation.newKey) !== key) return undefined;
+        from = toHex(rotation.oldKey);
+      } catch (error) {
+        if (isProtocolError(error)) return undefined;
+        throw error;
+      }
+      const before = deps.profile.value.contacts;
+      await change((list) => book.rotateKey(list, from, key, deps.now()));
+      if (deps.profile.value.contacts === before) return undefined;
+      deps.messenger().movePeer(from, key);
+      safetyCache.delete(from);
+      return from;
+    },
+
+    /** Our own key changed: the profile, with the new seed and the rotation to tell every contact. */
+    startRotation(seed: string, statement: string): Promise<void> {
+      const pending = contacts.value.filter((c) => c.state === 'accepted').map((c) => c.key);
+      return changeProfile((profile) => ({ ...profile, seed, rotation: { statement, pending } }));
+    },
+
+    /** Sends our rotation to the contacts that have not acknowledged it: at every start, like requests. */
+    resendPendingRotation(): void {
+      const rotation = deps.profile.value.rotation;
+      if (!rotation) return;
+      for (const key of rotation.pending)
+        rotationSent.set(key, deps.messenger().sendKeyRotation(key, fromHex(rotation.statement)));
+    },
+
+    /** Acknowledgements from the messenger: a contact that acknowledged our rotation knows our new key. */
+    async delivered(key: string, ids: readonly MessageId[]): Promise<void> {
+      const id = rotationSent.get(key);
+      if (id === undefined || !ids.includes(id)) return;
+      rotationSent.delete(key);
+      await changeProfile((profile) => {
+        const rotation = profile.rotation;
+        if (!rotation?.pending.includes(key)) return profile;
+        return { ...profile, rotation: { ...rotation, pending: rotation.pending.filter((k) => k !== key) } };
+      });
     },
 
     /** Our requests not yet answered: sent again at every start (the outbox lives in memory only). */

@@ -269,6 +269,18 @@ export function createConversationsModel(deps: ConversationsDeps) {
       for (const key of stale) stopTyping(key);
     },
 
+    /** A contact's key changed (a signed rotation): its thread goes with it. */
+    moveThread(from: string, to: string): void {
+      clearMyTyping(from);
+      stopTyping(from);
+      const thread = threads.value.get(from);
+      if (!thread) return;
+      const next = new Map(threads.value);
+      next.delete(from);
+      next.set(to, [...(next.get(to) ?? []), ...thread]);
+      threads.value = next;
+    },
+
     forget(key: string): void {
       clearMyTyping(key);
       stopTyping(key);

@@ -27,8 +27,11 @@ export interface StoredContact {
   /** Id of the contact request this entry came from (ours when outgoing, theirs when incoming). */
   readonly requestId: string;
   readonly verified: boolean;
-  /** Set when this person's key differs from the one we had for them; cleared by verifying again. */
-  readonly keyChange?: { readonly previousKey: string; readonly at: number };
+  /**
+   * Set when this person's key differs from the one we had for them; cleared by verifying again. `signed`:
+   * the old key signed the change (a key rotation), rather than a new key turning up under a known name.
+   */
+  readonly keyChange?: { readonly previousKey: string; readonly at: number; readonly signed?: true };
   readonly addedAt: number;
   /** Disappearing-messages timer of the conversation, seconds, 0 = off; `timerSetAt` orders changes. */
   readonly disappearSeconds: number;
@@ -42,6 +45,13 @@ export interface ProfileData {
   readonly displayName: string;
   readonly createdAt: number;
   readonly contacts: readonly StoredContact[];
+  /** Our own last key rotation: the statement (hex) and the contacts that have not acknowledged it yet. */
+  readonly rotation?: PendingRotation;
+}
+
+export interface PendingRotation {
+  readonly statement: string;
+  readonly pending: readonly string[];
 }
 
 const CONTACT_STATES: readonly ContactState[] = ['outgoing', 'incoming', 'accepted'];
@@ -81,13 +91,23 @@ export function parseProfile(value: unknown): ProfileData {
     seen.add(contact.key);
     return contact;
   });
-  return {
+  const parsed: ProfileData = {
     version: PROFILE_VERSION,
     seed: profile.seed,
     displayName: profile.displayName,
     createdAt: profile.createdAt,
     contacts,
   };
+  return profile.rotation === undefined ? parsed : { ...parsed, rotation: parseRotation(profile.rotation) };
+}
+
+function parseRotation(value: unknown): PendingRotation {
+  const rotation = value as Record<string, unknown> | null;
+  if (typeof rotation !== 'object' || rotation === null) throw bad('rotation');
+  if (typeof rotation.statement !== 'string' || !/^([0-9a-f]{2}){201}$/.test(rotation.statement))
+    throw bad('rotation statement');
+  if (!Array.isArray(rotation.pending) || !rotation.pending.every(isKeyHex)) throw bad('rotation pending');
+  return { statement: rotation.statement, pending: rotation.pending as string[] };
 }
 
 function parseContact(value: unknown): StoredContact {
@@ -119,7 +139,9 @@ function parseContact(value: unknown): StoredContact {
   const change = c.keyChange as Record<string, unknown> | null;
   if (typeof change !== 'object' || change === null || !isKeyHex(change.previousKey) || !isTime(change.at))
     throw bad('key change');
-  return { ...contact, keyChange: { previousKey: change.previousKey, at: change.at } };
+  if (change.signed !== undefined && change.signed !== true) throw bad('key change');
+  const keyChange = { previousKey: change.previousKey, at: change.at };
+  return { ...contact, keyChange: change.signed ? { ...keyChange, signed: true } : keyChange };
 }
 
 export const keyHex = (key: Uint8Array): string => toHex(key);

@@ -7,6 +7,7 @@ import { fromHex, type RandomSource, toHex } from '../../crypto/bytes.ts';
 import { contactLink, encodeContactCode, formatContactCode } from '../../crypto/contact-code.ts';
 import type { Ed25519Backend } from '../../crypto/ed25519.ts';
 import { type Identity, identityFromSeed } from '../../crypto/identity.ts';
+import { createKeyRotation, keyRotationToBytes } from '../../crypto/key-rotation.ts';
 import type { X25519Backend } from '../../crypto/x25519.ts';
 import { isAcceptableDisplayName } from '../services/messenger/chat-protocol.ts';
 import { Messenger, type MessengerEvent } from '../services/messenger/messenger.ts';
@@ -82,6 +83,7 @@ export function createSession(deps: SessionDeps) {
     messenger: () => messenger!,
     myKey: identity.publicKey,
     now,
+    backend: deps.backend,
   });
   const chats = createConversationsModel({ messenger: () => messenger!, contacts, now });
 
@@ -102,7 +104,7 @@ export function createSession(deps: SessionDeps) {
         return;
       case 'delivered':
         chats.delivered(event.peer, event.ids);
-        return;
+        return contacts.delivered(event.peer, event.ids);
       case 'read':
         chats.readBy(event.peer, event.ids);
         return;
@@ -118,6 +120,16 @@ export function createSession(deps: SessionDeps) {
         return contacts.receivedResponse(event.peer, event.accepted);
       case 'settings':
         return chats.timerFromThem(event.peer, event.expiresInSeconds, event.setAt);
+      case 'key-rotation':
+        return contacts.receivedRotation(event.peer, event.statement).then((from) => {
+          if (from === undefined) return;
+          chats.moveThread(from, event.peer);
+          const name = contacts.byKey(event.peer)?.name ?? 'This contact';
+          chats.system(
+            event.peer,
+            `${name} changed their identity key. Compare safety numbers to verify them again.`,
+          );
+        });
       case 'send-failed':
         chats.failed(event.peer, event.id);
         return;
@@ -183,6 +195,7 @@ export function createSession(deps: SessionDeps) {
 
   const code = encodeContactCode({ publicKey: identity.publicKey, displayName: profile.value.displayName });
   contacts.resendPendingRequests();
+  contacts.resendPendingRotation();
   connection.start();
 
   let disposed = false;
@@ -198,6 +211,17 @@ export function createSession(deps: SessionDeps) {
     chats,
     connection,
     calls,
+    /**
+     * A new identity key for us, signed over by the current one: stores the profile with the new seed and the
+     * rotation still to be told to every contact, and returns it. The caller starts a new session with it.
+     */
+    async rotateIdentity(): Promise<Uint8Array> {
+      const seed = deps.random(32);
+      const next = await identityFromSeed(deps.backend, seed, identity.x25519);
+      const rotation = await createKeyRotation(identity, next, now());
+      await contacts.startRotation(toHex(seed), toHex(keyRotationToBytes(rotation)));
+      return profileToBytes(profile.value);
+    },
     /** For tests and diagnostics. */
     get messenger(): Messenger {
       return messenger!;

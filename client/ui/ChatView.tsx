@@ -93,7 +93,9 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
 
       {contact.keyChange && !contact.verified && (
         <Notice kind="warning" title={`${contact.name}'s key changed`}>
-          Messages now go to a different key than before.{' '}
+          {contact.keyChange.signed
+            ? `${contact.name} changed their identity key, and their old key signed the change. Whoever had the old key could have done that too.`
+            : 'Messages now go to a different key than before.'}{' '}
           <button
             type="button"
             class="button small"

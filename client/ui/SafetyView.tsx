@@ -68,8 +68,9 @@ export function SafetyView({ session, navigation, contact }: ScreenProps & { con
           </p>
           {contact.keyChange && !contact.verified && (
             <Notice kind="warning" title="The key changed">
-              {contact.name} now uses a different key than before. Compare the new safety number before you
-              trust this conversation.
+              {contact.name} now uses a different key than before
+              {contact.keyChange.signed ? ' (a change signed by their old key)' : ''}. Compare the new safety
+              number before you trust this conversation.
             </Notice>
           )}
           <section class="section" aria-labelledby="digits-heading">

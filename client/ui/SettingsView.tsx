@@ -1,5 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { CallSettings } from './CallSettings.tsx';
+import { KeyRotationSettings } from './KeyRotationSettings.tsx';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
 import type { ScreenProps } from './Shell.tsx';
@@ -36,6 +37,7 @@ export function SettingsView({ app, session, navigation }: ScreenProps) {
               messages are never stored.
             </p>
           </section>
+          <KeyRotationSettings app={app} session={session} />
           <section class="section" aria-labelledby="backup-heading">
             <h3 id="backup-heading">Backup</h3>
             <p class="hint">

@@ -109,7 +109,8 @@ export function Shell(props: ScreenProps) {
 
 function MainView(props: ScreenProps) {
   const view = props.navigation.view.value;
-  const contact = 'contact' in view ? props.session.contacts.byKey(view.contact) : undefined;
+  // current(): a screen opened for a key that has since changed shows the contact under its new key.
+  const contact = 'contact' in view ? props.session.contacts.current(view.contact) : undefined;
   switch (view.name) {
     case 'home':
       return <Home {...props} />;

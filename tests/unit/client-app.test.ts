@@ -17,6 +17,7 @@ interface FakeSession {
   save: SaveProfile;
   disposed: boolean;
   dispose(): Promise<void>;
+  rotateIdentity(): Promise<Uint8Array>;
 }
 
 function memoryKeyValue(): KeyValue & { map: Map<string, unknown> } {
@@ -39,6 +40,11 @@ function setup(kv = memoryKeyValue()) {
       disposed: false,
       async dispose() {
         session.disposed = true;
+      },
+      async rotateIdentity() {
+        const next = `${plaintext} (rotated)`;
+        await save(utf8(next));
+        return utf8(next);
       },
     };
     sessions.push(session);

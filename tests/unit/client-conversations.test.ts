@@ -1,6 +1,6 @@
 import { signal } from '@preact/signals';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { createContactsModel } from '../../client/state/contacts.ts';
+import { type ContactMessenger, createContactsModel } from '../../client/state/contacts.ts';
 import {
   type ChatLine,
   type ChatMessenger,
@@ -10,6 +10,7 @@ import {
 } from '../../client/state/conversations.ts';
 import type { ProfileData } from '../../client/state/profile-data.ts';
 import { toHex } from '../../crypto/bytes.ts';
+import { nobleEd25519 } from '../../crypto/ed25519.ts';
 import { testIdentity } from '../support/identities.ts';
 
 const THEM = 'b'.repeat(64);
@@ -17,33 +18,34 @@ const THEM = 'b'.repeat(64);
 function fakeMessenger() {
   let n = 0;
   const calls: { method: string; args: unknown[] }[] = [];
-  const messenger: ChatMessenger & { requestContact(): string; acceptContact(): string; forgetPeer(): void } =
-    {
-      sendText: (peer, text, options) => {
-        calls.push({ method: 'sendText', args: [peer, text, options] });
-        const id = (++n).toString(16).padStart(32, '0');
-        return {
-          id,
-          sentAt: Date.now(),
-          text,
-          ...(options?.expiresInSeconds ? { expiresInSeconds: options.expiresInSeconds } : {}),
-        };
-      },
-      markRead: (peer, ids) => {
-        calls.push({ method: 'markRead', args: [peer, ids] });
-        return 'r'.repeat(32);
-      },
-      setDisappearing: (peer, seconds) => {
-        calls.push({ method: 'setDisappearing', args: [peer, seconds] });
-        return 's'.repeat(32);
-      },
-      setTyping: (peer, typing) => {
-        calls.push({ method: 'setTyping', args: [peer, typing] });
-      },
-      requestContact: () => 'q'.repeat(32),
-      acceptContact: () => 'a'.repeat(32),
-      forgetPeer: () => {},
-    };
+  const messenger: ChatMessenger & ContactMessenger = {
+    sendText: (peer, text, options) => {
+      calls.push({ method: 'sendText', args: [peer, text, options] });
+      const id = (++n).toString(16).padStart(32, '0');
+      return {
+        id,
+        sentAt: Date.now(),
+        text,
+        ...(options?.expiresInSeconds ? { expiresInSeconds: options.expiresInSeconds } : {}),
+      };
+    },
+    markRead: (peer, ids) => {
+      calls.push({ method: 'markRead', args: [peer, ids] });
+      return 'r'.repeat(32);
+    },
+    setDisappearing: (peer, seconds) => {
+      calls.push({ method: 'setDisappearing', args: [peer, seconds] });
+      return 's'.repeat(32);
+    },
+    setTyping: (peer, typing) => {
+      calls.push({ method: 'setTyping', args: [peer, typing] });
+    },
+    requestContact: () => 'q'.repeat(32),
+    acceptContact: () => 'a'.repeat(32),
+    forgetPeer: () => {},
+    movePeer: () => {},
+    sendKeyRotation: () => 'k'.repeat(32),
+  };
   return { messenger, calls };
 }
 
@@ -77,6 +79,7 @@ async function setup() {
     messenger: () => messenger,
     myKey: me.publicKey,
     now: () => Date.now(),
+    backend: nobleEd25519,
   });
   const chats = createConversationsModel({ messenger: () => messenger, contacts, now: () => Date.now() });
   const lines = () => chats.threads.value.get(THEM) ?? [];

@@ -168,6 +168,90 @@ describe('two sessions through the real relay', () => {
     expect(messages(back, ann.session.me.key)).toHaveLength(1);
   });
 
+  test('a signed key rotation: contacts move to the new key, unverified, keeping the conversation', {
+    timeout: 40_000,
+  }, async () => {
+    const [ann, bo, cy] = await Promise.all([newPerson('Ann'), newPerson('Bo'), newPerson('Cy')]);
+    await online(ann, bo, cy);
+    await befriend(ann, bo);
+    await befriend(cy, bo);
+    const oldBo = bo.session.me.key;
+    await ann.session.contacts.setVerified(oldBo, true);
+    ann.session.chats.send(oldBo, 'before the change');
+    await until(() => messages(bo, ann.session.me.key).length === 1, 'first message');
+    // Cy is away when Bo changes his key.
+    const cyProfile = () => cy.profile;
+    await cy.session.dispose();
+
+    const plaintext = await bo.session.rotateIdentity();
+    const { profileFromBytes } = await import('../../client/state/profile-data.ts');
+    const rotated = profileFromBytes(plaintext);
+    expect(rotated.seed).not.toBe(toHex(bo.identity.seed));
+    expect([...(rotated.rotation?.pending ?? [])].sort()).toEqual(
+      [ann.session.me.key, cy.session.me.key].sort(),
+    );
+    await bo.session.dispose();
+    const { identityFromSeed } = await import('../../crypto/identity.ts');
+    const { fromHex } = await import('../../crypto/bytes.ts');
+    const newBo = start({
+      identity: await identityFromSeed(backend, fromHex(rotated.seed)),
+      profile: rotated,
+    });
+    const newKey = newBo.session.me.key;
+    expect(newKey).not.toBe(oldBo);
+
+    // Ann: the same contact under the new key, not verified, marked as a signed key change; thread kept.
+    await until(() => ann.session.contacts.byKey(newKey) !== undefined, 'rotation at Ann');
+    const moved = ann.session.contacts.byKey(newKey)!;
+    expect(moved).toMatchObject({ name: 'Bo', state: 'accepted', verified: false });
+    expect(moved.keyChange).toMatchObject({ previousKey: oldBo, signed: true });
+    expect(ann.session.contacts.byKey(oldBo)).toBeUndefined();
+    expect(ann.session.contacts.current(oldBo)?.key).toBe(newKey);
+    expect(messages(ann, newKey).map((m) => (m as { text: string }).text)).toEqual(['before the change']);
+    const line = (ann.session.chats.threads.value.get(newKey) ?? []).find((l) => l.kind === 'system');
+    expect(line).toMatchObject({ text: expect.stringContaining('changed their identity key') });
+    expect(ann.session.contacts.safetyNumber(newKey).digits).toBe(
+      newBo.session.contacts.safetyNumber(ann.session.me.key).digits,
+    );
+    // Ann acknowledged: Bo's pending list no longer names her. Chat works both ways under the new key.
+    await until(() => !newBo.profile.rotation?.pending.includes(ann.session.me.key), 'ack from Ann');
+    newBo.session.chats.send(ann.session.me.key, 'from my new key');
+    await until(() => messages(ann, newKey).length === 2, 'message from the new key');
+    ann.session.chats.send(newKey, 'to your new key');
+    await until(() => messages(newBo, ann.session.me.key).length === 1, 'message to the new key');
+
+    // Cy comes back: the rotation reaches him at the new key's next retry (at most 30 s apart).
+    const cyBack = start({ identity: cy.identity, profile: cyProfile() });
+    await until(
+      () => cyBack.session.contacts.byKey(newKey)?.keyChange?.signed === true,
+      'rotation at Cy',
+      35_000,
+    );
+    await until(() => newBo.profile.rotation?.pending.length === 0, 'everyone told');
+  });
+
+  test('a rotation is refused unless the old key is a contact and the new key is the sender', async () => {
+    const [ann, bo, eve] = await Promise.all([newPerson('Ann'), newPerson('Bo'), newPerson('Eve')]);
+    await online(ann, bo, eve);
+    await befriend(ann, bo);
+    const { createKeyRotation, keyRotationToBytes } = await import('../../crypto/key-rotation.ts');
+    // Eve has none of Bo's keys: she can only put Bo's key in the old slot over her own signatures.
+    const eve2 = await testIdentity('Eve2', backend);
+    const own = await createKeyRotation(eve.identity, eve2, 1);
+    const forged = keyRotationToBytes({ ...own, oldKey: bo.identity.publicKey });
+    expect(await ann.session.contacts.receivedRotation(toHex(eve2.publicKey), forged)).toBeUndefined();
+    // A valid statement, but not sent by its new key.
+    expect(
+      await ann.session.contacts.receivedRotation(eve.session.me.key, keyRotationToBytes(own)),
+    ).toBeUndefined();
+    // A valid statement from its new key, whose old key is not Ann's contact.
+    expect(
+      await ann.session.contacts.receivedRotation(toHex(eve2.publicKey), keyRotationToBytes(own)),
+    ).toBeUndefined();
+    expect(ann.session.contacts.byKey(bo.session.me.key)).toMatchObject({ state: 'accepted' });
+    expect(ann.profile.contacts.map((c) => c.key)).toEqual([bo.session.me.key]);
+  });
+
   test('declining sends nothing back and forgets the request', async () => {
     const [ann, bo] = await Promise.all([newPerson('Ann'), newPerson('Bo')]);
     await online(ann, bo);

@@ -11,11 +11,13 @@
  *   contactRequest (6)  | id 16 | n u8 (1..64) | display name n |
  *   contactResponse (7) | id 16 | accepted u8 (0, 1) | n u8 (0..64) | display name n (n = 0: none) |
  *   settings (12)       | id 16 | setAt u64 ms | expiresIn u32 s (0 = off) |
+ *   keyRotation (13)    | id 16 | statement 201 (crypto/key-rotation.ts) |      (sent from the new key)
  *
  * Bodies with an id are reliable: the receiver acknowledges the id once it has stored the body, and the
  * sender's outbox resends until then. ack, typing and presence are fire-and-forget.
  */
 import {
+  assertBytes,
   assertString,
   concatBytes,
   fromHex,
@@ -28,6 +30,7 @@ import {
 } from '../../../crypto/bytes.ts';
 import { MESSAGE_KIND, type MessageKind } from '../../../crypto/envelope.ts';
 import { ProtocolError } from '../../../crypto/errors.ts';
+import { KEY_ROTATION_LENGTH, keyRotationFromBytes } from '../../../crypto/key-rotation.ts';
 import { padBody, unpadBody } from './body-frame.ts';
 import { ByteReader } from './byte-reader.ts';
 
@@ -50,7 +53,8 @@ export type ChatBody =
   | { type: 'presence'; state: PresenceState }
   | { type: 'contactRequest'; id: MessageId; displayName: string }
   | { type: 'contactResponse'; id: MessageId; accepted: boolean; displayName?: string }
-  | { type: 'settings'; id: MessageId; setAt: number; expiresInSeconds: number };
+  | { type: 'settings'; id: MessageId; setAt: number; expiresInSeconds: number }
+  | { type: 'keyRotation'; id: MessageId; statement: Uint8Array };
 
 export type ReliableBody = Extract<ChatBody, { id: MessageId }>;
 export const isReliable = (body: ChatBody): body is ReliableBody => 'id' in body;
@@ -64,6 +68,7 @@ const KIND_OF: Record<ChatBody['type'], MessageKind> = {
   contactRequest: MESSAGE_KIND.contactRequest,
   contactResponse: MESSAGE_KIND.contactResponse,
   settings: MESSAGE_KIND.conversationSettings,
+  keyRotation: MESSAGE_KIND.keyRotation,
 };
 const PRESENCE_STATES: readonly PresenceState[] = ['ping', 'pong', 'leaving'];
 /** As crypto/contact-code.ts: C0/C1 controls, lone surrogates, line/paragraph separators, bidi controls. */
@@ -129,6 +134,9 @@ function encodePayload(body: ChatBody): Uint8Array {
         timeBytes(body.setAt, 'setAt'),
         expiryBytes(body.expiresInSeconds),
       );
+    case 'keyRotation':
+      assertBytes(body.statement, 'statement', KEY_ROTATION_LENGTH);
+      return concatBytes(idBytes(body.id), body.statement);
   }
 }
 
@@ -217,6 +225,12 @@ function decodePayload(kind: number, reader: ByteReader): ChatBody {
         setAt: reader.u64(),
         expiresInSeconds: readExpiry(reader),
       };
+    case MESSAGE_KIND.keyRotation: {
+      const id = readId(reader);
+      const statement = reader.take(KEY_ROTATION_LENGTH);
+      keyRotationFromBytes(statement); // the layout; the signatures are the receiver's to check
+      return { type: 'keyRotation', id, statement };
+    }
     default:
       throw new ProtocolError('bad-type', `message kind ${kind} is not a chat body`);
   }

@@ -2,7 +2,8 @@
  * What may come in from whom, decided before anything reaches the app:
  *
  *   contact   every chat body; other kinds (calls) are passed on to the service that handles them
- *   stranger  a contact request only: the one thing someone can say before being accepted
+ *   stranger  a contact request, or a key rotation (a contact's new key telling us so: the app checks that
+ *             the statement names the sender as the successor of a contact, signed by both keys)
  *   blocked   nothing (the session manager does not even answer a blocked key's handshake)
  */
 import type { MessageKind } from '../../../crypto/envelope.ts';
@@ -30,7 +31,7 @@ export function admitInbound(status: PeerStatus, kind: MessageKind, bytes: Uint8
     if (!isProtocolError(error)) throw error;
     return { action: 'drop', error };
   }
-  if (status === 'contact' || (status === 'stranger' && body.type === 'contactRequest'))
-    return { action: 'handle', body };
+  const strangerMay = body.type === 'contactRequest' || body.type === 'keyRotation';
+  if (status === 'contact' || (status === 'stranger' && strangerMay)) return { action: 'handle', body };
   return { action: 'drop', error: new ProtocolError('unexpected-message', `${body.type} from a ${status}`) };
 }

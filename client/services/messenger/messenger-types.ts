@@ -25,6 +25,8 @@ export type MessengerEvent =
   | { type: 'contact-request'; peer: PeerId; id: MessageId; displayName: string }
   | { type: 'contact-response'; peer: PeerId; accepted: boolean; displayName?: string }
   | { type: 'settings'; peer: PeerId; expiresInSeconds: number; setAt: number }
+  /** A signed statement that an identity hands over to `peer` (the sender); the app checks and applies it. */
+  | { type: 'key-rotation'; peer: PeerId; statement: Uint8Array }
   | { type: 'established'; peer: PeerId; sessionId: string }
   | { type: 'send-failed'; peer: PeerId; id: MessageId; reason: 'expired' }
   /** Kinds this service does not handle (calls): for the service that does. */
@@ -44,7 +46,7 @@ export interface MessengerOptions {
   readonly now: () => number;
   readonly transport: Transport;
   readonly contacts: ContactDirectory;
-  /** For message, contact-request, contact-response, settings and read events, the body is acknowledged
+  /** For message, contact-request, contact-response, settings, key-rotation and read events, the body is acknowledged
    * only once the returned promise resolves ("stored"); if it rejects, the sender will resend. */
   readonly onEvent: (event: MessengerEvent) => void | Promise<void>;
   readonly maxStrangers?: number;
@@ -70,5 +72,7 @@ export function eventFor(peer: PeerId, body: ReliableBody): MessengerEvent {
         : { type: 'contact-response', peer, accepted: body.accepted, displayName: body.displayName };
     case 'settings':
       return { type: 'settings', peer, expiresInSeconds: body.expiresInSeconds, setAt: body.setAt };
+    case 'keyRotation':
+      return { type: 'key-rotation', peer, statement: body.statement };
   }
 }

@@ -136,6 +136,25 @@ export class Messenger {
     for (const peer of this.presence.toPing(this.options.contacts.list(), now)) this.ping(peer);
   }
 
+  /** Sends our signed key rotation to a contact (from our new key, which is the one this messenger has). */
+  sendKeyRotation(peer: PeerId, statement: Uint8Array): MessageId {
+    return this.sendReliable(peer, { type: 'keyRotation', id: newMessageId(this.options.random), statement });
+  }
+
+  /**
+   * A contact moved to a new key: the old key's sessions and memory go, and what still waits for the old key
+   * in the outbox goes to the new one.
+   */
+  movePeer(from: PeerId, to: PeerId): void {
+    assertPeerId(to);
+    const waiting = this.outbox.clearPeer(from);
+    this.forgetPeer(from);
+    for (const entry of waiting) {
+      if (this.outbox.add(to, entry.body, this.options.now()))
+        void this.attempt(this.outbox.get(to, entry.body.id)!);
+    }
+  }
+
   /** Declined, blocked or deleted: sessions, outbox, memory of ids and presence go. */
   forgetPeer(peer: PeerId): void {
     this.sessions.forget(peer);

@@ -19,8 +19,8 @@ export const ACK_TIMEOUT_MS = 15_000;
 export const RETRY_BASE_MS = 5_000;
 export const RETRY_MAX_MS = 5 * 60_000;
 /**
- * The ceiling for a contact request. Its receiver does not know us yet, so it never pings us when it comes
- * online (a contact does, and that sends our outbox at once): only our retries can find it online.
+ * The ceiling for a contact request or a key rotation. Its receiver does not know this key yet, so it never
+ * pings it when it comes online (a contact does, and that sends our outbox at once): only retries find it.
  */
 export const RETRY_MAX_UNANNOUNCED_MS = 30_000;
 /** Undelivered bodies are given up after this; the messenger reports them as failed. */
@@ -153,7 +153,8 @@ export class Outbox {
 
   private toWaiting(entry: OutboxEntry, now: number): void {
     entry.state = 'waiting';
-    const ceiling = entry.body.type === 'contactRequest' ? RETRY_MAX_UNANNOUNCED_MS : RETRY_MAX_MS;
+    const unannounced = entry.body.type === 'contactRequest' || entry.body.type === 'keyRotation';
+    const ceiling = unannounced ? RETRY_MAX_UNANNOUNCED_MS : RETRY_MAX_MS;
     entry.dueAt = now + Math.min(ceiling, RETRY_BASE_MS * 2 ** Math.min(entry.attempts, 16));
   }
 }
