@@ -211,6 +211,15 @@ export async function openVault(
   return { plaintext: await decryptWith(vaultKey, checked, platform.subtle), vaultKey };
 }
 
+/** Decrypts with a key already derived (the unlocked session's): no KDF. */
+export async function openVaultWithKey(
+  record: VaultRecord,
+  vaultKey: VaultKey,
+  platform: VaultCrypto,
+): Promise<Uint8Array> {
+  return decryptWith(vaultKey, parseVaultRecord(record), platform.subtle);
+}
+
 async function decryptWith(
   vaultKey: VaultKey,
   record: VaultRecord,

@@ -155,6 +155,14 @@ export function setVerified(contacts: Contacts, key: string, verified: boolean):
   return replace(contacts, withoutKeyChange({ ...existing, verified }));
 }
 
+/** Blocking keeps the entry (its name, state and verification) so that unblocking restores it as it was. */
+export function setBlocked(contacts: Contacts, key: string, blocked: boolean): Contacts {
+  const existing = byKey(contacts, key);
+  if (!existing || Boolean(existing.blocked) === blocked) return contacts;
+  const { blocked: _, ...rest } = existing;
+  return replace(contacts, blocked ? { ...rest, blocked: true } : rest);
+}
+
 export function setRequestId(contacts: Contacts, key: string, requestId: string): Contacts {
   const existing = byKey(contacts, key);
   return existing ? replace(contacts, { ...existing, requestId }) : contacts;

@@ -12,6 +12,7 @@ import type { VaultStore } from '../services/storage.ts';
 import {
   newVaultKey,
   openVault,
+  openVaultWithKey,
   type ScryptParams,
   sealVault,
   type VaultKey,
@@ -21,7 +22,7 @@ import {
 } from '../services/vault.ts';
 
 export type Phase = 'loading' | 'welcome' | 'locked' | 'unlocked' | 'locking';
-export type Busy = 'creating' | 'unlocking' | 'importing' | 'rotating' | null;
+export type Busy = 'creating' | 'unlocking' | 'importing' | 'rotating' | 'rekeying' | null;
 
 /** Stores a changed profile (its plaintext bytes), sealed under the unlocked vault key. */
 export type SaveProfile = (plaintext: Uint8Array) => Promise<void>;
@@ -92,14 +93,23 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
     },
   };
 
-  const saveProfile: SaveProfile = async (plaintext) => {
-    const key = vaultKey;
-    if (!key) throw new Error('locked');
-    const record = await sealVault(key, plaintext, platform);
-    // A save that finishes after lock must not resurrect anything: the key it used is gone by then.
-    if (vaultKey !== key) return;
-    await deps.store.save(record);
+  // Every write of the record goes through this queue, so a passphrase change never interleaves with a save.
+  let writing: Promise<void> = Promise.resolve();
+  const queueWrite = (work: () => Promise<void>): Promise<void> => {
+    const next = writing.then(work);
+    writing = next.catch(() => {});
+    return next;
   };
+
+  const saveProfile: SaveProfile = (plaintext) =>
+    queueWrite(async () => {
+      const key = vaultKey;
+      if (!key) throw new Error('locked');
+      const record = await sealVault(key, plaintext, platform);
+      // A save that finishes after lock must not resurrect anything: the key it used is gone by then.
+      if (vaultKey !== key) return;
+      await deps.store.save(record);
+    });
 
   const begin = (started: S) => {
     batch(() => {
@@ -271,6 +281,43 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
         },
         () => 'The key could not be changed. Try again.',
       );
+    },
+
+    /**
+     * Checks the current passphrase, derives a key from the new one (fresh salt, same KDF parameters) and
+     * re-seals the stored record under it. Resolves true once the new passphrase is the only one that works
+     * here; backup files exported earlier keep the passphrase they were made with.
+     */
+    async changePassphrase(current: string, next: string): Promise<boolean> {
+      let changed = false;
+      await run(
+        'rekeying',
+        async () => {
+          const record = await deps.store.load();
+          if (!record || !vaultKey) throw new Error('locked');
+          const opened = await openVault(record, current, platform);
+          opened.plaintext.fill(0);
+          const nextKey = await newVaultKey(next, platform, deps.scrypt);
+          await queueWrite(async () => {
+            const latest = await deps.store.load();
+            const oldKey = vaultKey;
+            if (!latest || !oldKey) throw new Error('locked');
+            const plaintext = await openVaultWithKey(latest, oldKey, platform);
+            try {
+              await deps.store.save(await sealVault(nextKey, plaintext, platform));
+            } finally {
+              plaintext.fill(0);
+            }
+            vaultKey = nextKey;
+          });
+          changed = true;
+        },
+        (e) =>
+          isProtocolError(e, 'decrypt-failed')
+            ? 'The current passphrase is wrong. Check it and try again.'
+            : 'The passphrase could not be changed. Nothing was changed; try again.',
+      );
+      return changed;
     },
 
     clearError(): void {

@@ -112,7 +112,7 @@ export function createContactsModel(deps: ContactsDeps) {
   };
 
   const accepted = computed(() => contacts.value.filter((c) => c.state !== 'incoming'));
-  const requests = computed(() => contacts.value.filter((c) => c.state === 'incoming'));
+  const requests = computed(() => contacts.value.filter((c) => c.state === 'incoming' && !c.blocked));
 
   return {
     contacts,
@@ -191,6 +191,17 @@ export function createContactsModel(deps: ContactsDeps) {
       deps.messenger().forgetPeer(key);
       safetyCache.delete(key);
       await change((list) => book.remove(list, key));
+    },
+
+    /** Sessions, outbox and presence for `key` go at once; its handshakes are refused from now on. */
+    async block(key: string): Promise<void> {
+      await change((list) => book.setBlocked(list, key, true));
+      deps.messenger().forgetPeer(key);
+      this.setOnline(key, false);
+    },
+
+    unblock(key: string): Promise<void> {
+      return change((list) => book.setBlocked(list, key, false));
     },
 
     setVerified(key: string, verified: boolean): Promise<void> {

@@ -33,6 +33,8 @@ export interface StoredContact {
    */
   readonly keyChange?: { readonly previousKey: string; readonly at: number; readonly signed?: true };
   readonly addedAt: number;
+  /** Blocked: nothing from this key is accepted, nothing is sent to it; the entry stays so it can be undone. */
+  readonly blocked?: true;
   /** Disappearing-messages timer of the conversation, seconds, 0 = off; `timerSetAt` orders changes. */
   readonly disappearSeconds: number;
   readonly timerSetAt: number;
@@ -125,7 +127,7 @@ function parseContact(value: unknown): StoredContact {
     (c.disappearSeconds as number) > MAX_EXPIRY_SECONDS
   )
     throw bad('timer');
-  const contact: StoredContact = {
+  let contact: StoredContact = {
     key: c.key,
     name: c.name,
     state: c.state as ContactState,
@@ -135,6 +137,8 @@ function parseContact(value: unknown): StoredContact {
     disappearSeconds: c.disappearSeconds as number,
     timerSetAt: c.timerSetAt,
   };
+  if (c.blocked !== undefined && c.blocked !== true) throw bad('blocked');
+  if (c.blocked) contact = { ...contact, blocked: true };
   if (c.keyChange === undefined) return contact;
   const change = c.keyChange as Record<string, unknown> | null;
   if (typeof change !== 'object' || change === null || !isKeyHex(change.previousKey) || !isTime(change.at))

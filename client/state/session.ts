@@ -155,9 +155,11 @@ export function createSession(deps: SessionDeps) {
     contacts: {
       status: (peer) => {
         const contact = contacts.byKey(peer);
+        if (contact?.blocked) return 'blocked';
         return contact && contact.state !== 'incoming' ? 'contact' : 'stranger';
       },
-      list: () => contacts.contacts.value.filter((c) => c.state === 'accepted').map((c) => c.key),
+      list: () =>
+        contacts.contacts.value.filter((c) => c.state === 'accepted' && !c.blocked).map((c) => c.key),
     },
     onEvent,
   });

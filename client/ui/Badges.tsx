@@ -24,6 +24,7 @@ export function TrustBadge({ contact }: { contact: StoredContact }) {
 }
 
 export function StateBadge({ contact }: { contact: StoredContact }) {
+  if (contact.blocked) return <span class="badge warning">Blocked</span>;
   if (contact.state === 'outgoing') return <span class="badge pending">Request sent</span>;
   if (contact.state === 'incoming') return <span class="badge pending">Wants to add you</span>;
   return null;

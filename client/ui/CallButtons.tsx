@@ -6,9 +6,14 @@ import { Icon } from './Icon.tsx';
 export function CallButtons({ calls, contact }: { calls: CallModel; contact: StoredContact }) {
   const view = calls.view.value;
   const busy = Boolean(view?.preparing) || (view?.call != null && view.call.phase !== 'ended');
-  const disabled = contact.state !== 'accepted' || busy;
-  const title =
-    contact.state !== 'accepted' ? 'You can call once they accept' : busy ? 'Already in a call' : undefined;
+  const disabled = contact.state !== 'accepted' || contact.blocked === true || busy;
+  const title = contact.blocked
+    ? 'Unblock them to call'
+    : contact.state !== 'accepted'
+      ? 'You can call once they accept'
+      : busy
+        ? 'Already in a call'
+        : undefined;
   return (
     <div class="row call-buttons">
       <button

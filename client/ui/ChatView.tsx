@@ -28,7 +28,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
   const now = useSignal(Date.now());
   const thread = useRef<HTMLOListElement>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
-  const accepted = contact.state === 'accepted';
+  const accepted = contact.state === 'accepted' && !contact.blocked;
 
   // Messages on screen in a visible tab count as read: mark them and send the receipt.
   useEffect(() => {
@@ -105,7 +105,15 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
           </button>
         </Notice>
       )}
-      {contact.state === 'outgoing' && (
+      {contact.blocked && (
+        <Notice kind="info" title={`You blocked ${contact.name}`}>
+          Nothing from them reaches you and nothing goes to them; they are not told.{' '}
+          <button type="button" class="button small" onClick={() => void contacts.unblock(contact.key)}>
+            Unblock
+          </button>
+        </Notice>
+      )}
+      {contact.state === 'outgoing' && !contact.blocked && (
         <Notice kind="info" title="Request sent">
           You can write once {contact.name} accepts. If they are offline, the request goes out when they are
           back (keep this tab open).
@@ -167,7 +175,13 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
           ref={composer}
           class="input"
           rows={1}
-          placeholder={accepted ? `Message ${contact.name}` : 'Waiting for them to accept'}
+          placeholder={
+            accepted
+              ? `Message ${contact.name}`
+              : contact.blocked
+                ? 'Unblock them to write'
+                : 'Waiting for them to accept'
+          }
           disabled={!accepted}
           value={draft.value}
           onInput={(e) => {

@@ -106,6 +106,7 @@ function ContactItem({
     online ? 'online' : 'offline',
     contact.verified ? 'verified' : 'not verified',
     contact.keyChange && !contact.verified ? 'key changed' : '',
+    contact.blocked ? 'blocked' : '',
     unread ? `${unread} unread` : '',
   ]
     .filter(Boolean)

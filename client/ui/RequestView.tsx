@@ -15,14 +15,15 @@ export function RequestView({ session, navigation, contact }: ScreenProps & { co
   if (answered) return null;
   const safety = session.contacts.safetyNumber(contact.key);
   const previous = contact.keyChange ? session.contacts.byKey(contact.keyChange.previousKey) : undefined;
-  const act = async (accept: boolean) => {
+  const act = async (answer: 'accept' | 'decline' | 'block') => {
     busy.value = true;
     try {
-      if (accept) {
+      if (answer === 'accept') {
         await session.contacts.acceptRequest(contact.key);
         navigation.go({ name: 'chat', contact: contact.key });
       } else {
-        await session.contacts.declineRequest(contact.key);
+        if (answer === 'block') await session.contacts.block(contact.key);
+        else await session.contacts.declineRequest(contact.key);
         navigation.home();
       }
     } finally {
@@ -50,14 +51,25 @@ export function RequestView({ session, navigation, contact }: ScreenProps & { co
             <h4 class="label">Safety number</h4>
             <SafetyDigits groups={safety.groups} />
             <div class="row">
-              <button type="button" class="button primary" disabled={busy.value} onClick={() => act(true)}>
+              <button
+                type="button"
+                class="button primary"
+                disabled={busy.value}
+                onClick={() => act('accept')}
+              >
                 Accept
               </button>
-              <button type="button" class="button danger" disabled={busy.value} onClick={() => act(false)}>
+              <button type="button" class="button" disabled={busy.value} onClick={() => act('decline')}>
                 Decline
               </button>
+              <button type="button" class="button danger" disabled={busy.value} onClick={() => act('block')}>
+                Block
+              </button>
             </div>
-            <p class="hint">Declining sends nothing back.</p>
+            <p class="hint">
+              Declining and blocking send nothing back. A declined key can ask again; a blocked one cannot
+              reach you at all until you unblock it in Settings.
+            </p>
           </section>
         </div>
       </div>

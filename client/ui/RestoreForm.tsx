@@ -3,6 +3,7 @@ import type { AppModel } from '../state/app.ts';
 import type { SessionModel } from '../state/session.ts';
 import { KdfProgress } from './KdfProgress.tsx';
 import { Notice } from './Notice.tsx';
+import { PassphraseField } from './PassphraseField.tsx';
 
 /** Import of an encrypted backup file made with "Export backup" on another browser. */
 export function RestoreForm({ app, replaces = false }: { app: AppModel<SessionModel>; replaces?: boolean }) {
@@ -45,19 +46,12 @@ export function RestoreForm({ app, replaces = false }: { app: AppModel<SessionMo
         <input id="backup-file" class="input" type="file" accept=".tincan,application/json" onChange={pick} />
         {fileName.value && <span class="hint">{fileName.value}</span>}
       </div>
-      <div class="field">
-        <label for="backup-passphrase">Passphrase of the backup</label>
-        <input
-          id="backup-passphrase"
-          class="input"
-          type="password"
-          autoComplete="current-password"
-          value={passphrase.value}
-          onInput={(e) => {
-            passphrase.value = e.currentTarget.value;
-          }}
-        />
-      </div>
+      <PassphraseField
+        id="backup-passphrase"
+        label="Passphrase of the backup"
+        value={passphrase}
+        autoComplete="current-password"
+      />
       {error && <Notice kind="error">{error}</Notice>}
       {busy && <KdfProgress app={app} label="Restoring" />}
       <button type="submit" class="button primary" disabled={busy}>

@@ -2,6 +2,7 @@ import { useSignal } from '@preact/signals';
 import { safetyNumberQrText, scannableFromQrText } from '../services/qr.ts';
 import type { StoredContact } from '../state/profile-data.ts';
 import { TrustBadge } from './Badges.tsx';
+import { BlockSection } from './BlockSection.tsx';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
 import { QrCode } from './QrCode.tsx';
@@ -124,6 +125,7 @@ export function SafetyView({ session, navigation, contact }: ScreenProps & { con
               <Notice kind={VERDICT_TEXT[verdict.value].kind}>{VERDICT_TEXT[verdict.value].text}</Notice>
             )}
           </section>
+          <BlockSection session={session} contact={contact} />
           <section class="section" aria-labelledby="remove-heading">
             <h3 id="remove-heading">Remove {contact.name}</h3>
             {confirmRemove.value ? (

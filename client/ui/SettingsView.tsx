@@ -1,8 +1,10 @@
 import { useSignal } from '@preact/signals';
+import { BlockedList } from './BlockSection.tsx';
 import { CallSettings } from './CallSettings.tsx';
 import { KeyRotationSettings } from './KeyRotationSettings.tsx';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
+import { PassphraseSettings } from './PassphraseSettings.tsx';
 import type { ScreenProps } from './Shell.tsx';
 
 export function SettingsView({ app, session, navigation }: ScreenProps) {
@@ -37,6 +39,7 @@ export function SettingsView({ app, session, navigation }: ScreenProps) {
               messages are never stored.
             </p>
           </section>
+          <PassphraseSettings app={app} />
           <KeyRotationSettings app={app} session={session} />
           <section class="section" aria-labelledby="backup-heading">
             <h3 id="backup-heading">Backup</h3>
@@ -50,6 +53,7 @@ export function SettingsView({ app, session, navigation }: ScreenProps) {
             </button>
             {exported.value && <Notice kind="ok">Saved as {exported.value}.</Notice>}
           </section>
+          <BlockedList session={session} />
           <CallSettings calls={session.calls} turnAvailable={session.connection.state.value.turnAvailable} />
           <section class="section" aria-labelledby="lock-heading">
             <h3 id="lock-heading">Lock</h3>

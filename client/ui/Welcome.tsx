@@ -5,6 +5,7 @@ import type { SessionModel } from '../state/session.ts';
 import { Brand } from './Brand.tsx';
 import { KdfProgress } from './KdfProgress.tsx';
 import { Notice } from './Notice.tsx';
+import { PassphraseField } from './PassphraseField.tsx';
 import { RestoreForm } from './RestoreForm.tsx';
 
 export function Welcome({ app, linkWaiting }: { app: AppModel<SessionModel>; linkWaiting: boolean }) {
@@ -100,39 +101,19 @@ function CreateForm({ app }: { app: AppModel<SessionModel> }) {
           Shown to people you add. It is a hint, not a proof: safety numbers are the proof.
         </span>
       </div>
-      <div class="field">
-        <label for="new-passphrase">Passphrase</label>
-        <input
-          id="new-passphrase"
-          class="input"
-          type="password"
-          autoComplete="new-password"
-          value={passphrase.value}
-          onInput={(e) => {
-            passphrase.value = e.currentTarget.value;
-          }}
-          aria-describedby="passphrase-hint"
-          required
-        />
-        <span id="passphrase-hint" class="hint">
-          At least {MIN_PASSPHRASE_LENGTH} characters. It encrypts your identity in this browser and cannot be
-          recovered if you forget it.
-        </span>
-      </div>
-      <div class="field">
-        <label for="confirm-passphrase">Passphrase again</label>
-        <input
-          id="confirm-passphrase"
-          class="input"
-          type="password"
-          autoComplete="new-password"
-          value={confirmation.value}
-          onInput={(e) => {
-            confirmation.value = e.currentTarget.value;
-          }}
-          required
-        />
-      </div>
+      <PassphraseField
+        id="new-passphrase"
+        label="Passphrase"
+        value={passphrase}
+        autoComplete="new-password"
+        hint={`At least ${MIN_PASSPHRASE_LENGTH} characters. It encrypts your identity in this browser and cannot be recovered if you forget it.`}
+      />
+      <PassphraseField
+        id="confirm-passphrase"
+        label="Passphrase again"
+        value={confirmation}
+        autoComplete="new-password"
+      />
       {error && (
         <Notice kind="error" id="create-error">
           {error}

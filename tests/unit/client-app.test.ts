@@ -116,6 +116,48 @@ describe('app lifecycle', () => {
     expect(second.sessions[0]!.plaintext).toBe('profile of Zoë, edited');
   });
 
+  test('change passphrase: a wrong current one changes nothing; afterwards only the new one unlocks', async () => {
+    const { app, sessions, kv } = setup();
+    await app.init();
+    await app.create('Zoë', 'long enough passphrase');
+    const before = JSON.stringify(kv.map.get('vault-v1'));
+    expect(await app.changePassphrase('not the passphrase', 'a brand new passphrase')).toBe(false);
+    expect(app.error.value).toBe('The current passphrase is wrong. Check it and try again.');
+    expect(JSON.stringify(kv.map.get('vault-v1'))).toBe(before);
+
+    // A save racing the change is neither lost nor left sealed under the old key.
+    const [changed] = await Promise.all([
+      app.changePassphrase('long enough passphrase', 'a brand new passphrase'),
+      sessions[0]!.save(utf8('profile of Zoë, saved during the change')),
+    ]);
+    expect(changed).toBe(true);
+    expect(app.phase.value).toBe('unlocked');
+    const after = kv.map.get('vault-v1') as { kdf: { salt: string } };
+    expect(after.kdf.salt).not.toBe((JSON.parse(before) as { kdf: { salt: string } }).kdf.salt);
+    await sessions[0]!.save(utf8('profile of Zoë, saved after the change'));
+
+    await app.lock();
+    await app.unlock('long enough passphrase');
+    expect(app.error.value).toBe('Wrong passphrase. Check it and try again.');
+    await app.unlock('a brand new passphrase');
+    expect(app.phase.value).toBe('unlocked');
+    expect(sessions.at(-1)!.plaintext).toBe('profile of Zoë, saved after the change');
+  });
+
+  test('rotate identity: the new profile is stored first, then a new session starts from it', async () => {
+    const { app, sessions } = setup();
+    await app.init();
+    await app.create('Zoë', 'long enough passphrase');
+    await app.rotateIdentity();
+    expect(app.error.value).toBeNull();
+    expect(sessions[0]!.disposed).toBe(true);
+    expect(app.session.value).toBe(sessions[1]);
+    expect(sessions[1]!.plaintext).toBe('profile of Zoë (rotated)');
+    await app.lock();
+    await app.unlock('long enough passphrase');
+    expect(sessions.at(-1)!.plaintext).toBe('profile of Zoë (rotated)');
+  });
+
   test('name and passphrase problems are reported before any key is derived', async () => {
     const { app, kv } = setup();
     await app.init();

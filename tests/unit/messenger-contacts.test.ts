@@ -162,3 +162,45 @@ describe('presence, typing, receipts, settings', () => {
     expect(alice.messenger.outbox.size).toBe(MAX_OUTBOX_PER_PEER);
   });
 });
+
+describe('blocking', () => {
+  it('a blocked key gets nothing from us and nothing of its reaches the app; unblocking restores the flow', async () => {
+    const { relay, clock, alice, bob } = await people();
+    alice.add(bob);
+    bob.add(alice);
+    alice.messenger.sendText(bob.peer, 'before');
+    await relay.pump();
+    expect(bob.texts(alice)).toEqual(['before']);
+
+    bob.add(alice, 'blocked');
+    bob.messenger.forgetPeer(alice.peer);
+    const sentByBob = relay.sentBy.get(bob.peer);
+    alice.messenger.sendText(bob.peer, 'while blocked');
+    bob.messenger.markRead(alice.peer, [bob.of('message')[0]!.message.id]);
+    bob.messenger.sendText(alice.peer, 'to a blocked key');
+    clock.advance(PRESENCE_INTERVAL_MS);
+    bob.messenger.tick();
+    await relay.pump();
+    // Alice resends on the session Bob dropped, then re-keys: Bob refuses the handshake of a blocked key.
+    for (let i = 0; i < 3; i++) {
+      clock.advance(20_000);
+      alice.messenger.tick();
+      await relay.pump();
+    }
+    // Bob sent nothing at all (no handshake answer, no receipt, no message, no ping) and shows nothing.
+    expect(relay.sentBy.get(bob.peer)).toBe(sentByBob);
+    expect(bob.texts(alice)).toEqual(['before']);
+    expect(bob.messenger.outbox.size).toBe(0);
+    expect(bob.of('dropped').some((e) => e.detail.includes('blocked key'))).toBe(true);
+    expect(alice.messenger.outbox.size).toBe(1); // never acknowledged
+
+    bob.add(alice, 'contact');
+    clock.advance(60_000);
+    alice.messenger.tick();
+    await relay.pump();
+    clock.advance(60_000);
+    alice.messenger.tick();
+    await relay.pump();
+    expect(bob.texts(alice)).toEqual(['before', 'while blocked']);
+  });
+});

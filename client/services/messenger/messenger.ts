@@ -166,6 +166,7 @@ export class Messenger {
   private sendReliable(peer: PeerId, body: ReliableBody): MessageId {
     assertPeerId(peer);
     encodeBody(body); // validates before anything is queued
+    if (this.isBlocked(peer)) return body.id; // nothing ever goes to a blocked key, not even a receipt
     if (!this.outbox.add(peer, body, this.options.now())) throw new OutboxFullError('the outbox is full');
     void this.attempt(this.outbox.get(peer, body.id)!);
     return body.id;
@@ -182,7 +183,12 @@ export class Messenger {
     }
   }
 
+  private isBlocked(peer: PeerId): boolean {
+    return this.options.contacts.status(peer) === 'blocked';
+  }
+
   private async sendUnreliable(peer: PeerId, body: ChatBody): Promise<void> {
+    if (this.isBlocked(peer)) return;
     const { kind, bytes } = encodeBody(body);
     await this.sessions.send(peer, kind, bytes);
   }
