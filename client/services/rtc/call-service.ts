@@ -295,6 +295,14 @@ export class CallService {
     }
   }
 
+  /**
+   * Test hook: acts as if the browser reported the connection failed, so a test can run the whole ICE restart
+   * (signed renegotiation offer, answer, new ICE credentials) without breaking loopback networking.
+   */
+  simulateConnectionFailure(): void {
+    this.dispatch({ type: 'connection', state: 'failed' });
+  }
+
   dispose(): void {
     if (isLive(this.state)) this.dispatch({ type: 'hangup' });
     this.teardown();
@@ -524,8 +532,12 @@ export class CallService {
     }
     if (!connection) return;
     if (body.type === 'answer') {
-      this.gateStarted = this.now();
+      const restarting = this.state?.phase === 'reconnecting';
+      if (!restarting) this.gateStarted = this.now();
       await connection.applyAnswer(body.sdp, body.fingerprint);
+      // A restart the browser went along with without ever leaving 'connected' fires no state change.
+      if (restarting && connection.pc.connectionState === 'connected')
+        this.dispatch({ type: 'connection', state: 'connected' });
       return;
     }
     // Callee: the caller's ICE restart.
@@ -540,6 +552,8 @@ export class CallService {
       fingerprint: described.fingerprint,
       sdp: described.sdp,
     });
+    if (this.state?.phase === 'reconnecting' && connection.pc.connectionState === 'connected')
+      this.dispatch({ type: 'connection', state: 'connected' });
   }
 
   private async restartIce(): Promise<void> {
