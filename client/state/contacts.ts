@@ -20,6 +20,7 @@ export interface ContactMessenger {
   requestContact(peer: string, displayName: string): MessageId;
   acceptContact(peer: string, displayName?: string): MessageId;
   forgetPeer(peer: string): void;
+  unblocked(peer: string): Promise<void>;
   movePeer(from: string, to: string): void;
   sendKeyRotation(peer: string, statement: Uint8Array): MessageId;
 }
@@ -200,8 +201,9 @@ export function createContactsModel(deps: ContactsDeps) {
       this.setOnline(key, false);
     },
 
-    unblock(key: string): Promise<void> {
-      return change((list) => book.setBlocked(list, key, false));
+    async unblock(key: string): Promise<void> {
+      await change((list) => book.setBlocked(list, key, false));
+      await deps.messenger().unblocked(key);
     },
 
     setVerified(key: string, verified: boolean): Promise<void> {

@@ -3,34 +3,16 @@
  * ringtone and the system notification while ringing, the call timer and quality indicator, screen sharing,
  * choosing another microphone, and an ICE restart. Steps run in order on one call.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import type { Relay } from '../../relay/server.ts';
-import type { BuiltClient } from './support/build-client.ts';
-import {
-  buildClientWithHooks,
-  callButton,
-  caller,
-  closeCallScreens,
-  launchForCalls,
-  makeContacts,
-  phaseOf,
-  rtpTotals,
-} from './support/calls.ts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { callButton, caller, closeCallScreens, makeContacts, phaseOf, rtpTotals } from './support/calls.ts';
 import { textOf, visible } from './support/expect.ts';
 import { PAGE_PROBES, probeRecord, setHidden } from './support/page-probes.ts';
 import type { Person } from './support/person.ts';
-import { startRelay } from './support/relay.ts';
+import { closeStage, openStage, type Stage, useBrowserTimeouts } from './support/stage.ts';
 
-vi.setConfig({
-  testTimeout: 120_000,
-  hookTimeout: 180_000,
-  expect: { poll: { timeout: 20_000, interval: 100 } },
-});
+useBrowserTimeouts();
 
-let client: BuiltClient;
-let relay: Relay;
-let browser: Browser;
+let stage: Stage;
 let alice: Person;
 let bob: Person;
 
@@ -62,11 +44,10 @@ const localSide = (person: Person) =>
   });
 
 beforeAll(async () => {
-  [client, browser] = await Promise.all([buildClientWithHooks(), launchForCalls()]);
-  relay = await startRelay(client.dir);
-  alice = await caller(browser, relay.httpUrl, 'Alice');
-  bob = await caller(browser, relay.httpUrl, 'Bob');
-  await bob.context.grantPermissions(['notifications'], { origin: relay.httpUrl });
+  stage = await openStage({ calls: true });
+  alice = await caller(stage.browser, stage.relay.httpUrl, 'Alice');
+  bob = await caller(stage.browser, stage.relay.httpUrl, 'Bob');
+  await bob.context.grantPermissions(['notifications'], { origin: stage.relay.httpUrl });
   await bob.context.addInitScript(PAGE_PROBES);
   await bob.page.reload();
   await bob.page.evaluate(() => {
@@ -78,13 +59,7 @@ beforeAll(async () => {
   await alice.openChat('Bob');
 });
 
-afterAll(async () => {
-  const errors = [alice, bob].flatMap((p) => p?.errors ?? []);
-  await browser?.close();
-  await relay?.close();
-  await client?.remove();
-  expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
-});
+afterAll(() => closeStage(stage, [alice, bob], /Failed to load resource/));
 
 describe('in a call', () => {
   test('ringing: a WebAudio ringtone and, with the tab hidden, a notification naming the caller', async () => {

@@ -2,45 +2,28 @@
  * Settings end to end, in Chromium through the real relay: changing the passphrase, and blocking a contact
  * (from the contact screen, and a request blocked before it was answered).
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import type { Relay } from '../../relay/server.ts';
-import { type BuiltClient, buildClient } from './support/build-client.ts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeContacts } from './support/call-setup.ts';
-import { launchChromium } from './support/chromium.ts';
 import { countOf, textOf, visible } from './support/expect.ts';
 import { Person } from './support/person.ts';
-import { startRelay } from './support/relay.ts';
+import { closeStage, openStage, type Stage, useBrowserTimeouts } from './support/stage.ts';
 
-vi.setConfig({
-  testTimeout: 120_000,
-  hookTimeout: 120_000,
-  expect: { poll: { timeout: 20_000, interval: 100 } },
-});
+useBrowserTimeouts();
 
-let client: BuiltClient;
-let relay: Relay;
-let browser: Browser;
+let stage: Stage;
 let alice: Person;
 let bob: Person;
 
 beforeAll(async () => {
-  [client, browser] = await Promise.all([buildClient(), launchChromium()]);
-  relay = await startRelay(client.dir);
-  const open = (name: string) => Person.open(browser, relay.httpUrl, name);
+  stage = await openStage();
+  const open = (name: string) => Person.open(stage.browser, stage.relay.httpUrl, name);
   [alice, bob] = await Promise.all([open('Alice'), open('Bob')]);
   await Promise.all([alice.create('alice first passphrase'), bob.create('bob passphrase')]);
   await Promise.all([alice.waitOnline(), bob.waitOnline()]);
   await makeContacts(alice, bob);
 });
 
-afterAll(async () => {
-  const errors = [alice, bob].flatMap((p) => p?.errors ?? []);
-  await browser?.close();
-  await relay?.close();
-  await client?.remove();
-  expect(errors.filter((e) => !/Failed to load resource|WebSocket/.test(e))).toEqual([]);
-});
+afterAll(() => closeStage(stage, [alice, bob]));
 
 const settings = (person: Person) => person.page.getByRole('button', { name: 'Settings and backup' }).click();
 
@@ -85,16 +68,19 @@ describe('settings', () => {
     await visible(alice.contactButton('Bob').getByText('Blocked'));
     await alice.page.getByRole('button', { name: 'Back to chat' }).click();
     await visible(alice.page.getByText('You blocked Bob'));
-    expect(await alice.page.getByRole('textbox', { name: /^Message to / }).isDisabled()).toBe(true);
+    const composer = alice.page.getByRole('textbox', { name: /^Message to / });
+    expect(await composer.isDisabled()).toBe(true);
+    expect(await composer.getAttribute('placeholder')).toBe('Unblock them to write');
     expect(await alice.page.getByRole('button', { name: 'Video call with Bob' }).isDisabled()).toBe(true);
     await alice.screenshot('settings-02-blocked');
 
-    const forwarded = relay.metrics.counts.forwarded;
+    const forwarded = stage.relay.metrics.counts.forwarded;
     await bob.send('while blocked');
     // Bob's message reaches the relay but is never acknowledged, and Alice shows nothing.
-    await expect.poll(() => relay.metrics.counts.forwarded).toBeGreaterThan(forwarded);
+    await expect.poll(() => stage.relay.metrics.counts.forwarded).toBeGreaterThan(forwarded);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(await countOf(alice.message('while blocked'))()).toBe(0);
+    await visible(bob.message('while blocked').locator('[data-status="waiting"]'));
     expect(await bob.message('while blocked').locator('[data-status="delivered"]').count()).toBe(0);
 
     // The block is stored: after a reload (and unlock) Bob is still blocked.
@@ -107,6 +93,9 @@ describe('settings', () => {
     await alice.page.getByRole('button', { name: 'Unblock Bob' }).click();
     await expect.poll(countOf(alice.contactButton('Bob').getByText('Blocked'))).toBe(0);
     await alice.openChat('Bob');
+    // Bob's app kept what Alice never acknowledged: it arrives now, and Bob sees it delivered.
+    await alice.message('while blocked').waitFor({ timeout: 40_000 });
+    await visible(bob.message('while blocked').locator('[data-status="read"]'), 20_000);
     await alice.send('unblocked now');
     await bob.message('unblocked now').waitFor({ timeout: 20_000 });
     await bob.send('glad to hear');
@@ -114,7 +103,7 @@ describe('settings', () => {
   });
 
   test('a request blocked before it is answered never shows again', async () => {
-    const mallory = await Person.open(browser, relay.httpUrl, 'Mallory');
+    const mallory = await Person.open(stage.browser, stage.relay.httpUrl, 'Mallory');
     await mallory.create('mallory passphrase');
     await mallory.checkCode(await bob.myCode());
     await mallory.sendRequest();

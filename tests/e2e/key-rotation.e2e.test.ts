@@ -4,33 +4,22 @@
  * rotation, keep the conversation under his new key, and see him as "Key changed", no longer verified, until
  * they compare the new safety number.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import type { Relay } from '../../relay/server.ts';
-import { type BuiltClient, buildClient } from './support/build-client.ts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeContacts } from './support/call-setup.ts';
-import { launchChromium } from './support/chromium.ts';
 import { textOf, visible } from './support/expect.ts';
 import { Person } from './support/person.ts';
-import { startRelay } from './support/relay.ts';
+import { closeStage, openStage, type Stage, useBrowserTimeouts } from './support/stage.ts';
 
-vi.setConfig({
-  testTimeout: 120_000,
-  hookTimeout: 120_000,
-  expect: { poll: { timeout: 20_000, interval: 100 } },
-});
+useBrowserTimeouts();
 
-let client: BuiltClient;
-let relay: Relay;
-let browser: Browser;
+let stage: Stage;
 let alice: Person;
 let bob: Person;
 let carol: Person;
 
 beforeAll(async () => {
-  [client, browser] = await Promise.all([buildClient(), launchChromium()]);
-  relay = await startRelay(client.dir);
-  const open = (name: string) => Person.open(browser, relay.httpUrl, name);
+  stage = await openStage();
+  const open = (name: string) => Person.open(stage.browser, stage.relay.httpUrl, name);
   [alice, bob, carol] = await Promise.all([open('Alice'), open('Bob'), open('Carol')]);
   await Promise.all([alice, bob, carol].map((p) => p.create(`${p.name} passphrase`)));
   await Promise.all([alice, bob, carol].map((p) => p.waitOnline()));
@@ -38,13 +27,7 @@ beforeAll(async () => {
   await makeContacts(carol, bob);
 });
 
-afterAll(async () => {
-  const errors = [alice, bob, carol].flatMap((p) => p?.errors ?? []);
-  await browser?.close();
-  await relay?.close();
-  await client?.remove();
-  expect(errors.filter((e) => !/Failed to load resource|WebSocket/.test(e))).toEqual([]);
-});
+afterAll(() => closeStage(stage, [alice, bob, carol]));
 
 async function openSafety(person: Person, name: string): Promise<string> {
   await person.openChat(name);

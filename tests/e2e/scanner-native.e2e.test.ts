@@ -5,22 +5,14 @@
  * fetches the JS decoder), feeds it live camera frames, and treats its answer like any other scan; and it falls
  * back to the JS decoder when the detector does not know QR codes.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { contactLink, encodeContactCode } from '../../crypto/contact-code.ts';
-import type { Relay } from '../../relay/server.ts';
 import { testIdentity } from '../support/identities.ts';
-import { type BuiltClient, buildClient } from './support/build-client.ts';
-import { launchChromium } from './support/chromium.ts';
 import { textOf, visible } from './support/expect.ts';
 import { Person } from './support/person.ts';
-import { startRelay } from './support/relay.ts';
+import { closeStage, openStage, type Stage, useBrowserTimeouts } from './support/stage.ts';
 
-vi.setConfig({
-  testTimeout: 90_000,
-  hookTimeout: 120_000,
-  expect: { poll: { timeout: 15_000, interval: 100 } },
-});
+useBrowserTimeouts();
 
 interface DetectorRecord {
   formats: string[][];
@@ -45,26 +37,22 @@ function fakeDetector(formats: string[], value: string): string {
   })();`;
 }
 
-let client: BuiltClient;
-let relay: Relay;
-let browser: Browser;
+let stage: Stage;
 let link: string;
 
 beforeAll(async () => {
-  [client, browser] = await Promise.all([buildClient(), launchChromium()]);
-  relay = await startRelay(client.dir);
+  stage = await openStage();
   const frank = await testIdentity('scanner-native-frank');
-  link = contactLink(relay.httpUrl, encodeContactCode({ publicKey: frank.publicKey, displayName: 'Frank' }));
+  link = contactLink(
+    stage.relay.httpUrl,
+    encodeContactCode({ publicKey: frank.publicKey, displayName: 'Frank' }),
+  );
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await relay?.close();
-  await client?.remove();
-});
+afterAll(() => closeStage(stage, []));
 
 async function scanningPerson(name: string, formats: string[]): Promise<Person> {
-  const person = await Person.open(browser, relay.httpUrl, name);
+  const person = await Person.open(stage.browser, stage.relay.httpUrl, name);
   await person.context.addInitScript(fakeDetector(formats, link));
   await person.page.reload();
   await person.create(`${name} passphrase`);

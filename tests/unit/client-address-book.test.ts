@@ -130,6 +130,29 @@ describe('address book rules', () => {
     expect(book.applyTimer(list, KEY_B, 60, 200).changed).toBe(false);
   });
 
+  test('blocking keeps the entry as it was, so unblocking restores state, verification and timer', () => {
+    const ann = contact(KEY_A, 'Ann', { verified: true, disappearSeconds: 60, timerSetAt: 7 });
+    const asked = contact(KEY_B, 'Bo', { state: 'incoming' });
+    const have = [ann, asked];
+    const blocked = book.setBlocked(book.setBlocked(have, KEY_A, true), KEY_B, true);
+    expect(book.byKey(blocked, KEY_A)).toEqual({ ...ann, blocked: true });
+    expect(book.byKey(blocked, KEY_B)).toEqual({ ...asked, blocked: true });
+    expect(book.setBlocked(blocked, KEY_A, true)).toBe(blocked);
+    expect(book.setBlocked(blocked, KEY_C, true)).toBe(blocked);
+    const unblocked = book.setBlocked(book.setBlocked(blocked, KEY_A, false), KEY_B, false);
+    expect(unblocked).toEqual(have);
+    expect('blocked' in book.byKey(unblocked, KEY_A)!).toBe(false);
+    expect(book.setBlocked(have, KEY_A, false)).toBe(have);
+  });
+
+  test('a blocked contact that rotates its key stays blocked under the new key', () => {
+    const have = [contact(KEY_A, 'Ann', { verified: true, blocked: true })];
+    const moved = book.rotateKey(have, KEY_A, KEY_B, 9);
+    expect(moved).toEqual([
+      expect.objectContaining({ key: KEY_B, name: 'Ann', state: 'accepted', verified: false, blocked: true }),
+    ]);
+  });
+
   test('names compare case-insensitively after NFC', () => {
     expect(book.sameName('Zoë', 'zoe\u0308')).toBe(true);
     expect(book.sameName('Ann', 'Anne')).toBe(false);

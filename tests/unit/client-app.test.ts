@@ -136,6 +136,15 @@ describe('app lifecycle', () => {
     expect(after.kdf.salt).not.toBe((JSON.parse(before) as { kdf: { salt: string } }).kdf.salt);
     await sessions[0]!.save(utf8('profile of Zoë, saved after the change'));
 
+    // A backup exported now is the re-sealed record: it opens with the new passphrase only.
+    const backup = await app.exportBackup();
+    const target = setup();
+    await target.app.init();
+    await target.app.importBackup(backup, 'long enough passphrase');
+    expect(target.app.error.value).toBe('Wrong passphrase. Check it and try again.');
+    await target.app.importBackup(backup, 'a brand new passphrase');
+    expect(target.sessions[0]!.plaintext).toBe('profile of Zoë, saved after the change');
+
     await app.lock();
     await app.unlock('long enough passphrase');
     expect(app.error.value).toBe('Wrong passphrase. Check it and try again.');

@@ -43,6 +43,7 @@ function fakeMessenger() {
     requestContact: () => 'q'.repeat(32),
     acceptContact: () => 'a'.repeat(32),
     forgetPeer: () => {},
+    unblocked: async () => {},
     movePeer: () => {},
     sendKeyRotation: () => 'k'.repeat(32),
   };

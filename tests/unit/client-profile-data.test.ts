@@ -39,6 +39,14 @@ describe('profile data (the vault plaintext)', () => {
     expect(profileFromBytes(profileToBytes(data))).toEqual(data);
   });
 
+  test('a blocked contact keeps its mark through bytes; an unblocked one has no field at all', async () => {
+    const data = await profile();
+    const contact = data.contacts[0]!;
+    const blocked: ProfileData = { ...data, contacts: [{ ...contact, blocked: true }] };
+    expect(profileFromBytes(profileToBytes(blocked)).contacts[0]!.blocked).toBe(true);
+    expect('blocked' in profileFromBytes(profileToBytes(data)).contacts[0]!).toBe(false);
+  });
+
   test('history is not part of it', async () => {
     expect(Object.keys(await profile()).sort()).toEqual([
       'contacts',
@@ -63,6 +71,8 @@ describe('profile data (the vault plaintext)', () => {
       { ...data, contacts: [{ ...contact, verified: 'yes' }] },
       { ...data, contacts: [contact, contact] },
       { ...data, contacts: [{ ...contact, keyChange: { previousKey: 'x', at: 1 } }] },
+      { ...data, contacts: [{ ...contact, blocked: false }] },
+      { ...data, contacts: [{ ...contact, blocked: 'yes' }] },
     ];
     for (const value of broken) {
       try {

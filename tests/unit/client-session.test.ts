@@ -252,6 +252,98 @@ describe('two sessions through the real relay', () => {
     expect(ann.profile.contacts.map((c) => c.key)).toEqual([bo.session.me.key]);
   });
 
+  const texts = (p: Person, key: string) => messages(p, key).map((m) => (m as { text: string }).text);
+
+  test('blocking: nothing from the blocked key reaches the app, the block is stored, unblocking restores chat', {
+    timeout: 40_000,
+  }, async () => {
+    const [ann, bo] = await Promise.all([newPerson('Ann'), newPerson('Bo')]);
+    await online(ann, bo);
+    await befriend(ann, bo);
+    const annKey = ann.session.me.key;
+    const boKey = bo.session.me.key;
+    await ann.session.contacts.setVerified(boKey, true);
+    bo.session.chats.send(annKey, 'before');
+    await until(() => ann.session.contacts.presence.value.has(boKey), 'Bo online at Ann');
+    await until(() => texts(ann, boKey).length === 1, 'first message');
+
+    await ann.session.contacts.block(boKey);
+    expect(ann.profile.contacts.find((c) => c.key === boKey)?.blocked).toBe(true);
+    expect(ann.session.contacts.presence.value.has(boKey)).toBe(false);
+    // Bo starts over (a reload): his ping and his message need a new handshake, which Ann leaves unanswered.
+    await bo.session.dispose();
+    start(bo);
+    await online(bo);
+    bo.session.chats.send(annKey, 'while blocked');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(texts(ann, boKey)).toEqual(['before']);
+    const waiting = messages(bo, annKey).find((m) => (m as { text: string }).text === 'while blocked');
+    expect(waiting).toMatchObject({ status: 'waiting' });
+    expect(ann.session.contacts.presence.value.has(boKey)).toBe(false);
+    expect(bo.session.contacts.presence.value.has(annKey)).toBe(false);
+
+    await ann.session.contacts.unblock(boKey);
+    const restored = ann.profile.contacts.find((c) => c.key === boKey)!;
+    expect(restored).toMatchObject({ state: 'accepted', verified: true });
+    expect('blocked' in restored).toBe(false);
+    // Ann pings Bo again at her next tick: Bo's outbox resends what waited on the new session.
+    await until(() => texts(ann, boKey).includes('while blocked'), 'the waiting message', 20_000);
+    ann.session.chats.send(boKey, 'after');
+    await until(() => texts(bo, annKey).includes('after'), 'a message to Bo');
+  });
+
+  test('a blocked request leaves the request list and is kept; unblocking shows it again', async () => {
+    const [ann, bo] = await Promise.all([newPerson('Ann'), newPerson('Bo')]);
+    await online(ann, bo);
+    const preview = bo.session.contacts.preview(ann.session.me.code);
+    if (!preview.ok) throw new Error(preview.error);
+    await bo.session.contacts.add(preview.key, preview.name, { scannedInPerson: false });
+    await until(() => ann.session.contacts.requests.value.length === 1, 'request');
+    const boKey = bo.session.me.key;
+    await ann.session.contacts.block(boKey);
+    expect(ann.session.contacts.requests.value).toEqual([]);
+    expect(ann.session.contacts.accepted.value).toEqual([]);
+    expect(ann.profile.contacts).toEqual([
+      expect.objectContaining({ key: boKey, state: 'incoming', blocked: true }),
+    ]);
+    await ann.session.contacts.unblock(boKey);
+    expect(ann.session.contacts.requests.value.map((c) => c.key)).toEqual([boKey]);
+  });
+
+  test('a blocked contact that changes its key stays blocked and is not acknowledged', {
+    timeout: 40_000,
+  }, async () => {
+    const [ann, bo] = await Promise.all([newPerson('Ann'), newPerson('Bo')]);
+    await online(ann, bo);
+    await befriend(ann, bo);
+    const annKey = ann.session.me.key;
+    const oldBo = bo.session.me.key;
+    await ann.session.contacts.block(oldBo);
+
+    const plaintext = await bo.session.rotateIdentity();
+    await bo.session.dispose();
+    const { profileFromBytes } = await import('../../client/state/profile-data.ts');
+    const { identityFromSeed } = await import('../../crypto/identity.ts');
+    const { fromHex } = await import('../../crypto/bytes.ts');
+    const rotated = profileFromBytes(plaintext);
+    const newBo = start({
+      identity: await identityFromSeed(backend, fromHex(rotated.seed)),
+      profile: rotated,
+    });
+    const newKey = newBo.session.me.key;
+
+    // The rotation itself is signed by both keys, so Ann's entry follows it, block included.
+    await until(() => ann.session.contacts.byKey(newKey) !== undefined, 'rotation at Ann');
+    expect(ann.session.contacts.byKey(newKey)).toMatchObject({ name: 'Bo', blocked: true });
+    expect(ann.session.contacts.byKey(oldBo)).toBeUndefined();
+    newBo.session.chats.send(annKey, 'from my new key');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(texts(ann, newKey)).toEqual([]);
+    // No ack went back: to Bo, Ann still has not heard of his new key.
+    expect(newBo.profile.rotation?.pending).toEqual([annKey]);
+    expect(ann.session.contacts.requests.value).toEqual([]);
+  });
+
   test('declining sends nothing back and forgets the request', async () => {
     const [ann, bo] = await Promise.all([newPerson('Ann'), newPerson('Bo')]);
     await online(ann, bo);

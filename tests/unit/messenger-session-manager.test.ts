@@ -9,6 +9,7 @@ import {
 import { toHex } from '../../crypto/bytes.ts';
 import { MESSAGE_KIND } from '../../crypto/envelope.ts';
 import type { Identity } from '../../crypto/identity.ts';
+import { HANDSHAKE_FRESHNESS_MS } from '../../crypto/session.ts';
 import { testIdentity, testRandom } from '../support/identities.ts';
 import { backend, Clock } from './messenger-people.ts';
 
@@ -159,6 +160,49 @@ describe('session manager', () => {
     await mallory.manager.rekey(a.peer);
     await exchange(mallory, a);
     expect(a.delivered()).toEqual(['let me in']);
+  });
+
+  it('on unblock, answers the handshake the formerly blocked key still waits on, only while it is fresh', async () => {
+    const { clock, a } = await nodes();
+    const mallory = new Node(await testIdentity('sm-mallory', backend), clock);
+    mallory.reachable.add(a.peer);
+    a.reachable.add(mallory.peer);
+    a.statuses.set(mallory.peer, 'blocked');
+    await mallory.manager.send(a.peer, MESSAGE_KIND.chat, text('waited'));
+    for (const bytes of mallory.take()) await a.manager.receive(bytes);
+    expect(a.take()).toEqual([]);
+    // Still blocked: nothing is answered.
+    await a.manager.answerRefused(mallory.peer);
+    expect(a.take()).toEqual([]);
+    await mallory.manager.send(a.peer, MESSAGE_KIND.chat, text('again'));
+    for (const bytes of mallory.take()) await a.manager.receive(bytes);
+    a.statuses.set(mallory.peer, 'contact');
+    await a.manager.answerRefused(mallory.peer);
+    await exchange(a, mallory);
+    expect(mallory.manager.hasSession(a.peer)).toBe(true);
+    expect(a.delivered()).toEqual(['waited', 'again']);
+    // Answered once: a second call has nothing left to answer.
+    await a.manager.answerRefused(mallory.peer);
+    expect(a.take()).toEqual([]);
+
+    // A refused INIT older than the freshness window is dropped instead; forget() discards a held one.
+    a.statuses.set(mallory.peer, 'blocked');
+    a.manager.forget(mallory.peer);
+    mallory.manager.forget(a.peer);
+    await mallory.manager.send(a.peer, MESSAGE_KIND.chat, text('too old'));
+    for (const bytes of mallory.take()) await a.manager.receive(bytes);
+    clock.advance(HANDSHAKE_FRESHNESS_MS + 1);
+    a.statuses.set(mallory.peer, 'contact');
+    await a.manager.answerRefused(mallory.peer);
+    expect(a.take()).toEqual([]);
+    expect(a.dropped().at(-1)).toBe('stale-handshake');
+    a.statuses.set(mallory.peer, 'blocked');
+    await mallory.manager.rekey(a.peer);
+    for (const bytes of mallory.take()) await a.manager.receive(bytes);
+    a.manager.forget(mallory.peer);
+    a.statuses.set(mallory.peer, 'contact');
+    await a.manager.answerRefused(mallory.peer);
+    expect(a.take()).toEqual([]);
   });
 
   it('holds at most maxStrangers stranger sessions, evicting the oldest', async () => {

@@ -155,6 +155,11 @@ export class Messenger {
     }
   }
 
+  /** Call once the directory no longer lists `peer` as blocked: completes the handshake it is waiting on. */
+  unblocked(peer: PeerId): Promise<void> {
+    return this.sessions.answerRefused(peer);
+  }
+
   /** Declined, blocked or deleted: sessions, outbox, memory of ids and presence go. */
   forgetPeer(peer: PeerId): void {
     this.sessions.forget(peer);

@@ -9,14 +9,15 @@
  * - One step at a time per peer (SerialQueue); steps of different peers interleave.
  * - Strangers (a valid INIT from a key that is not a contact) get a session, so that a contact request
  *   can be read, but at most `maxStrangers` of them hold state at once (oldest evicted). Blocked keys get
- *   nothing: their INIT is dropped unanswered. What a stranger may say is the messenger's policy.
+ *   nothing: their INIT is dropped unanswered (the last one is kept, and answered if they are unblocked).
+ *   What a stranger may say is the messenger's policy.
  * - A handshake whose INIT comes back undeliverable is abandoned with its queue: the peer is offline, and
  *   the outbox (not the session queue) owns reliability.
  */
 import { fromHex, toHex } from '../../../crypto/bytes.ts';
 import type { MessageKind } from '../../../crypto/envelope.ts';
 import { isProtocolError, ProtocolError } from '../../../crypto/errors.ts';
-import { openInit } from '../../../crypto/handshake.ts';
+import { type OpenedInit, openInit } from '../../../crypto/handshake.ts';
 import {
   newPeerState,
   type PeerEffect,
@@ -39,6 +40,8 @@ export * from './session-types.ts';
 /** A delivered INIT that got no ACCEPT within this is replaced by a fresh one on the next send. */
 export const HANDSHAKE_RETRY_MS = 30_000;
 export const DEFAULT_MAX_STRANGERS = 32;
+/** Blocked keys whose last refused INIT is kept (see answerRefused); the oldest goes first. */
+export const MAX_REFUSED_INITS = 32;
 
 export class SessionManager {
   private readonly states = new Map<PeerId, PeerState>();
@@ -47,6 +50,8 @@ export class SessionManager {
   /** The relay's answer to each peer's INIT in flight: bodies queued behind it share its fate. */
   private readonly initResults = new Map<PeerId, Transmit['result']>();
   private strangers: PeerId[] = [];
+  /** The last INIT each blocked key sent, left unanswered. */
+  private readonly refused = new Map<PeerId, OpenedInit>();
   private readonly queue = new SerialQueue();
   private readonly self: PeerId;
 
@@ -83,6 +88,9 @@ export class SessionManager {
     if (peer === this.self) throw new ProtocolError('wrong-peer', 'init from our own key');
     const status = this.options.peerStatus(peer);
     if (status === 'blocked') {
+      this.refused.delete(peer);
+      this.refused.set(peer, init);
+      if (this.refused.size > MAX_REFUSED_INITS) this.refused.delete(this.refused.keys().next().value!);
       this.emit({ type: 'dropped', peer, error: new ProtocolError('unexpected-message', 'blocked key') });
       return;
     }
@@ -137,8 +145,30 @@ export class SessionManager {
     });
   }
 
+  /**
+   * `peer` is no longer blocked: answers the last INIT it sent while blocked, if still fresh. The peer waits
+   * on that handshake, and the lower key of two waits out its retry rather than answer ours (the tie rule
+   * in crypto/session.ts), so without this neither side could write for up to HANDSHAKE_RETRY_MS.
+   */
+  async answerRefused(peer: PeerId): Promise<void> {
+    const init = this.refused.get(peer);
+    const status = this.options.peerStatus(peer);
+    if (!init || status === 'blocked') return;
+    this.refused.delete(peer);
+    if (status === 'stranger') this.admitStranger(peer);
+    try {
+      await this.queue.run(peer, async () => {
+        await this.runStep(peer, { type: 'init', init });
+      });
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      this.emit({ type: 'dropped', peer, error });
+    }
+  }
+
   /** Drops every session with `peer` (declined, blocked or evicted). */
   forget(peer: PeerId): void {
+    this.refused.delete(peer);
     this.states.get(peer)?.pending?.ephemeralSecret.fill(0);
     this.states.delete(peer);
     this.reindex(peer, undefined);
