@@ -4,16 +4,13 @@ import type { StoredContact } from '../state/profile-data.ts';
 import { Icon } from './Icon.tsx';
 
 export function CallButtons({ calls, contact }: { calls: CallModel; contact: StoredContact }) {
+  // Nothing of ours goes to a blocked key, a call included: no buttons to offer one.
+  if (contact.blocked) return null;
   const view = calls.view.value;
   const busy = Boolean(view?.preparing) || (view?.call != null && view.call.phase !== 'ended');
-  const disabled = contact.state !== 'accepted' || contact.blocked === true || busy;
-  const title = contact.blocked
-    ? 'Unblock them to call'
-    : contact.state !== 'accepted'
-      ? 'You can call once they accept'
-      : busy
-        ? 'Already in a call'
-        : undefined;
+  const disabled = contact.state !== 'accepted' || busy;
+  const title =
+    contact.state !== 'accepted' ? 'You can call once they accept' : busy ? 'Already in a call' : undefined;
   return (
     <div class="row call-buttons">
       <button

@@ -71,7 +71,7 @@ describe('settings', () => {
     const composer = alice.page.getByRole('textbox', { name: /^Message to / });
     expect(await composer.isDisabled()).toBe(true);
     expect(await composer.getAttribute('placeholder')).toBe('Unblock them to write');
-    expect(await alice.page.getByRole('button', { name: 'Video call with Bob' }).isDisabled()).toBe(true);
+    expect(await countOf(alice.page.getByRole('button', { name: /call with Bob$/ }))()).toBe(0);
     await alice.screenshot('settings-02-blocked');
 
     const forwarded = stage.relay.metrics.counts.forwarded;
@@ -90,9 +90,12 @@ describe('settings', () => {
     await visible(alice.contactButton('Bob').getByText('Blocked'));
 
     await settings(alice);
+    await alice.page.getByRole('heading', { name: 'Blocked', exact: true }).scrollIntoViewIfNeeded();
+    await alice.screenshot('settings-03-blocked-list');
     await alice.page.getByRole('button', { name: 'Unblock Bob' }).click();
     await expect.poll(countOf(alice.contactButton('Bob').getByText('Blocked'))).toBe(0);
     await alice.openChat('Bob');
+    await visible(alice.page.getByRole('button', { name: 'Video call with Bob' }));
     // Bob's app kept what Alice never acknowledged: it arrives now, and Bob sees it delivered.
     await alice.message('while blocked').waitFor({ timeout: 40_000 });
     await visible(bob.message('while blocked').locator('[data-status="read"]'), 20_000);
@@ -108,6 +111,7 @@ describe('settings', () => {
     await mallory.checkCode(await bob.myCode());
     await mallory.sendRequest();
     await bob.openRequest('Mallory');
+    await bob.screenshot('settings-04-request');
     await bob.page.getByRole('button', { name: 'Block' }).click();
     await expect.poll(countOf(bob.page.getByText('Wants to add you'))).toBe(0);
     await settings(bob);

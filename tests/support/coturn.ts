@@ -13,6 +13,9 @@ export interface Coturn {
   readonly host: '127.0.0.1';
   readonly port: number;
   readonly relayPorts: readonly [number, number];
+  /** SIGSTOP: the server stops answering (a TURN path that dies for real), until resume(). */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -66,7 +69,10 @@ export async function startCoturn(secret: string): Promise<Coturn> {
   writeFileSync(join(dir, 'turnserver.conf'), `${config.join('\n')}\n`);
   const child: ChildProcess = spawn(binary, ['-c', join(dir, 'turnserver.conf')], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pause = () => void child.kill('SIGSTOP');
+  const resume = () => void child.kill('SIGCONT');
   const close = async () => {
+    resume();
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
     await exited;
@@ -76,7 +82,7 @@ export async function startCoturn(secret: string): Promise<Coturn> {
   // Bounded wait for the listener: 50 Binding probes of 300 ms at most.
   for (let attempt = 0; attempt < 50; attempt++) {
     if (child.exitCode !== null) break;
-    if (await stunAnswers('127.0.0.1', port)) return { host: '127.0.0.1', port, relayPorts, close };
+    if (await stunAnswers('127.0.0.1', port)) return { host: '127.0.0.1', port, relayPorts, pause, resume, close };
   }
   await close();
   throw new Error(`coturn did not answer on 127.0.0.1:${port}`);

@@ -18,6 +18,10 @@ const PAGE = `<!doctype html>
 <video id="remote" autoplay playsinline muted></video>
 <script>
 const me = new URLSearchParams(location.search).get('id');
+// held=1: the tracks are attached, then taken off with replaceTrack(null) until DTLS connects, as Tincan's gate
+// does, but without any check: what holding the encoders back costs by itself.
+const held = new URLSearchParams(location.search).get('held') === '1';
+const heldTracks = new Map();
 const epoch = () => performance.timeOrigin + performance.now();
 const socket = new WebSocket('ws://' + location.host + '/signal?id=' + me);
 const opened = new Promise((resolve) => socket.addEventListener('open', resolve));
@@ -44,10 +48,21 @@ async function connect() {
   pc.ontrack = (e) => { remote.addTrack(e.track); if (video.srcObject !== remote) { video.srcObject = remote; watchFirstFrame(); video.play().catch(() => {}); } };
 }
 
+async function attachTracks() {
+  for (const track of stream.getTracks()) {
+    const sender = pc.addTrack(track, stream);
+    if (held) { heldTracks.set(sender, track); await sender.replaceTrack(null); }
+  }
+}
+
 function watchDtls() {
   const transport = pc.getSenders().find((s) => s.transport)?.transport;
   if (!transport) return;
-  const mark = () => { if (transport.state === 'connected' && !times.dtlsConnectedAt) times.dtlsConnectedAt = epoch(); };
+  const mark = () => {
+    if (transport.state !== 'connected' || times.dtlsConnectedAt) return;
+    times.dtlsConnectedAt = epoch();
+    for (const [sender, track] of heldTracks) sender.replaceTrack(track);
+  };
   transport.addEventListener('statechange', mark);
   mark();
 }
@@ -64,7 +79,7 @@ socket.addEventListener('message', async (event) => {
     times.acceptAt = epoch();
     await connect();
     await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
-    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    await attachTracks();
     await flush();
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
@@ -85,7 +100,7 @@ socket.addEventListener('message', async (event) => {
 function close() {
   pc?.close();
   for (const track of stream?.getTracks() ?? []) track.stop();
-  pc = null; stream = null; pending = []; video.srcObject = null;
+  pc = null; stream = null; pending = []; video.srcObject = null; heldTracks.clear();
 }
 
 window.plainCall = {
@@ -96,7 +111,7 @@ window.plainCall = {
     peer = to;
     times.dialAt = epoch();
     await connect();
-    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    await attachTracks();
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     send({ type: 'offer', sdp: offer.sdp });
