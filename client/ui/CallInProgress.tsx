@@ -15,6 +15,8 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
   const showDevices = useSignal(false);
   const status = statusOf(calls);
   const remote = call.remoteMedia;
+  // Their camera is off: the last frame they sent would stay frozen on screen, so the video is hidden.
+  const remoteVideoOff = remote.videoOff && !remote.screenSharing;
   return (
     <div class="call-overlay in-call">
       <div
@@ -47,13 +49,11 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
               <StreamVideo
                 stream={view.remote}
                 muted
-                class="remote-video"
+                class={`remote-video ${remoteVideoOff ? 'off' : ''}`}
                 label={`${name}’s video`}
                 testId="remote-video"
               />
-              {remote.videoOff && !remote.screenSharing && (
-                <p class="video-off">{name} turned the camera off</p>
-              )}
+              {remoteVideoOff && <p class="video-off">{name} turned the camera off</p>}
               <StreamVideo
                 stream={view.local}
                 muted

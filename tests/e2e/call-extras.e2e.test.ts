@@ -1,14 +1,28 @@
 /**
- * The rest of a call, end to end in Chromium with fake devices, two people through the real relay: the
- * ringtone and the system notification while ringing, the call timer and quality indicator, screen sharing,
- * choosing another microphone, and an ICE restart. Steps run in order on one call.
+ * The rest of a call, end to end in Chromium with fake devices (three fake cameras, two of them usable), two people through the real
+ * relay: the ringtone (stopped by declining, and by accepting) and the system notification while ringing, the
+ * call timer and quality indicator, camera off and on, screen sharing, choosing another microphone and camera,
+ * and an ICE restart. Steps run in order. Losing the relay or the network path for real: call-recovery.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { callButton, caller, closeCallScreens, makeContacts, phaseOf, rtpTotals } from './support/calls.ts';
-import { textOf, visible } from './support/expect.ts';
+import { gateRecordOf, mediaFlow, pathFacts } from './support/call-probes.ts';
+import {
+  buildClientWithHooks,
+  callButton,
+  caller,
+  closeCallScreens,
+  endReasonOf,
+  launchForCalls,
+  MORE_FAKE_CAMERAS,
+  makeContacts,
+  phaseOf,
+  rtpTotals,
+} from './support/calls.ts';
+import { countOf, textOf, visible } from './support/expect.ts';
 import { PAGE_PROBES, probeRecord, setHidden } from './support/page-probes.ts';
 import type { Person } from './support/person.ts';
-import { closeStage, openStage, type Stage, useBrowserTimeouts } from './support/stage.ts';
+import { startRelay } from './support/relay.ts';
+import { closeStage, type Stage, useBrowserTimeouts } from './support/stage.ts';
 
 useBrowserTimeouts();
 
@@ -16,35 +30,12 @@ let stage: Stage;
 let alice: Person;
 let bob: Person;
 
-/** The inbound video's frame width and decoded-frame count on a page. */
-const inboundVideo = (person: Person) =>
-  person.page.evaluate(async () => {
-    const pc = (globalThis as { tincanCalls?: { service: { peerConnection: RTCPeerConnection | null } } })
-      .tincanCalls?.service.peerConnection;
-    let width = 0;
-    let frames = 0;
-    (await pc?.getStats())?.forEach((s: Record<string, unknown>) => {
-      if (s.type === 'inbound-rtp' && s.kind === 'video') {
-        width = (s.frameWidth as number) ?? 0;
-        frames = (s.framesDecoded as number) ?? 0;
-      }
-    });
-    return { width, frames };
-  });
-
-/** What the page's senders carry, and the ICE username fragment of its current remote description. */
-const localSide = (person: Person) =>
-  person.page.evaluate(() => {
-    const pc = (globalThis as { tincanCalls?: { service: { peerConnection: RTCPeerConnection | null } } })
-      .tincanCalls?.service.peerConnection;
-    return {
-      audioLabel: pc?.getSenders().find((s) => s.track?.kind === 'audio')?.track?.label ?? null,
-      remoteUfrag: /a=ice-ufrag:(\S+)/.exec(pc?.remoteDescription?.sdp ?? '')?.[1] ?? null,
-    };
-  });
+const framesAt = async (person: Person) => (await mediaFlow(person)).framesDecoded;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  stage = await openStage({ calls: true });
+  const [client, browser] = await Promise.all([buildClientWithHooks(), launchForCalls([MORE_FAKE_CAMERAS])]);
+  stage = { client, browser, relay: await startRelay(client.dir) };
   alice = await caller(stage.browser, stage.relay.httpUrl, 'Alice');
   bob = await caller(stage.browser, stage.relay.httpUrl, 'Bob');
   await bob.context.grantPermissions(['notifications'], { origin: stage.relay.httpUrl });
@@ -61,26 +52,43 @@ beforeAll(async () => {
 
 afterAll(() => closeStage(stage, [alice, bob], /Failed to load resource/));
 
-describe('in a call', () => {
-  test('ringing: a WebAudio ringtone and, with the tab hidden, a notification naming the caller', async () => {
+describe('ringing', () => {
+  test('the ringtone is a running WebAudio graph, and declining stops it', async () => {
+    await callButton(alice, 'audio', 'Bob').click();
+    await visible(bob.page.getByRole('button', { name: 'Decline' }), 20_000);
+    await expect.poll(async () => (await probeRecord(bob.page)).contextStates.at(-1)).toBe('running');
+    const started = (await probeRecord(bob.page)).oscillatorsStarted;
+    expect(started).toBeGreaterThan(0);
+    // It rings again every 3 s: new oscillators while the phone rings.
+    await expect.poll(async () => (await probeRecord(bob.page)).oscillatorsStarted).toBeGreaterThan(started);
+    await bob.page.getByRole('button', { name: 'Decline' }).click();
+    await expect.poll(async () => (await probeRecord(bob.page)).contextStates.at(-1)).toBe('closed');
+    // The tab was visible: no notification.
+    expect((await probeRecord(bob.page)).notifications).toEqual([]);
+    await expect.poll(endReasonOf(alice)).toBe('rejected');
+    await closeCallScreens(alice, bob);
+  });
+
+  test('with the tab hidden, a notification names the caller; accepting stops both', async () => {
     await setHidden(bob.page, true);
     await callButton(alice, 'video', 'Bob').click();
     await visible(bob.page.getByRole('button', { name: 'Accept' }), 20_000);
-    await expect.poll(async () => (await probeRecord(bob.page)).oscillatorsStarted).toBeGreaterThan(0);
+    await expect.poll(async () => (await probeRecord(bob.page)).contextStates.at(-1)).toBe('running');
     await expect
-      .poll(async () => (await probeRecord(bob.page)).notifications)
-      .toEqual([{ title: 'Alice is calling', body: 'Video call on Tincan', closed: false }]);
+      .poll(async () => (await probeRecord(bob.page)).notifications.at(-1))
+      .toEqual({ title: 'Alice is calling', body: 'Video call on Tincan', closed: false });
     await setHidden(bob.page, false);
-    const closedBefore = (await probeRecord(bob.page)).contextsClosed;
     await bob.page.getByRole('button', { name: 'Accept' }).click();
-    // Accepting stops the ringtone (its audio context is closed) and takes the notification away.
-    await expect.poll(async () => (await probeRecord(bob.page)).contextsClosed).toBeGreaterThan(closedBefore);
-    await expect.poll(async () => (await probeRecord(bob.page)).notifications[0]?.closed).toBe(true);
+    // Accepting closes the ringtone's audio context and takes the notification away.
+    await expect.poll(async () => (await probeRecord(bob.page)).contextStates.at(-1)).toBe('closed');
+    await expect.poll(async () => (await probeRecord(bob.page)).notifications.at(-1)?.closed).toBe(true);
     await expect.poll(phaseOf(alice)).toBe('active');
     await expect.poll(phaseOf(bob)).toBe('active');
-    await expect.poll(async () => (await inboundVideo(bob)).frames).toBeGreaterThan(0);
+    await expect.poll(() => framesAt(bob)).toBeGreaterThan(0);
   });
+});
 
+describe('in a call', () => {
   test('the call timer runs and the quality indicator reads getStats()', async () => {
     const status = alice.page.getByTestId('call-status');
     await expect.poll(textOf(status)).toMatch(/^0:0[1-9]$/);
@@ -91,46 +99,92 @@ describe('in a call', () => {
     expect(await quality.getAttribute('aria-label')).toMatch(/ms.*direct|direct.*ms/i);
   });
 
+  test('camera off: the far end is told and no frame is encoded; camera on resumes', async () => {
+    await alice.page.getByRole('button', { name: 'Turn camera off' }).click();
+    const notice = bob.page.getByText('Alice turned the camera off');
+    await visible(notice);
+    // Bob's page hides Alice's video rather than leave her last frame frozen on screen.
+    expect(await bob.page.getByTestId('remote-video').isVisible()).toBe(false);
+    expect((await mediaFlow(alice)).videoTrack).toBeNull();
+    await sleep(500); // frames already on the wire
+    const [encoded, decoded] = [(await mediaFlow(alice)).framesEncoded, await framesAt(bob)];
+    await sleep(1500);
+    expect((await mediaFlow(alice)).framesEncoded).toBe(encoded);
+    expect(await framesAt(bob)).toBeLessThanOrEqual(decoded + 1);
+    await bob.screenshot('call-extras-03-camera-off');
+    await alice.page.getByRole('button', { name: 'Turn camera on' }).click();
+    await expect.poll(countOf(notice)).toBe(0);
+    await visible(bob.page.getByTestId('remote-video'));
+    await expect.poll(() => framesAt(bob)).toBeGreaterThan(decoded + 10);
+    expect((await mediaFlow(alice)).videoTrack?.label).toBe('fake_device_0');
+  });
+
   test('screen sharing replaces the camera for the far end, and stopping brings the camera back', async () => {
-    await expect.poll(async () => (await inboundVideo(bob)).width).toBe(640);
+    const width = async () => (await mediaFlow(bob)).inboundWidth;
+    // The camera is 640x480 (the encoder may send it smaller for a while after camera on).
+    await expect.poll(width).toBeGreaterThan(0);
+    expect(await width()).toBeLessThanOrEqual(640);
     await alice.page.getByRole('button', { name: 'Share the screen' }).click();
-    // Chromium's fake screen is 1280x720 (sent at up to 1200 wide here); the camera is 640x480.
-    await expect.poll(async () => (await inboundVideo(bob)).width).toBeGreaterThan(1000);
+    // Chromium's fake screen is 1280x720 (sent at over 1000 wide here).
+    await expect.poll(width).toBeGreaterThan(1000);
     await visible(bob.page.locator('.call-header').getByText('sharing screen'));
     await bob.screenshot('call-extras-01-screen-shared');
     await alice.page.getByRole('button', { name: 'Stop sharing the screen' }).click();
-    await expect.poll(async () => (await inboundVideo(bob)).width).toBe(640);
+    await expect.poll(width).toBeLessThanOrEqual(640);
     await expect.poll(() => bob.page.locator('.call-header').getByText('sharing screen').count()).toBe(0);
+    expect((await mediaFlow(alice)).videoTrack?.label).toBe('fake_device_0');
   });
 
-  test('choosing another microphone switches the sender’s track; the far end keeps hearing', async () => {
+  test('choosing another microphone and camera switches the senders’ tracks without renegotiating', async () => {
+    const { localSdp } = await pathFacts(alice);
+    const { audioTrack, videoTrack } = await mediaFlow(alice);
     await alice.page.getByRole('button', { name: 'Choose camera and microphone' }).click();
     const microphone = alice.page.getByRole('combobox', { name: 'Microphone' });
     await visible(microphone);
     await alice.screenshot('call-extras-02-devices');
     await microphone.selectOption({ label: 'Fake Audio Input 1' });
-    await expect.poll(async () => (await localSide(alice)).audioLabel).toBe('Fake Audio Input 1');
+    await expect.poll(async () => (await mediaFlow(alice)).audioTrack?.label).toBe('Fake Audio Input 1');
     const energy = async () => (await rtpTotals(bob.page)).totalAudioEnergy;
-    const before = await energy();
-    await expect.poll(energy, { timeout: 15_000 }).toBeGreaterThan(before);
+    const heard = await energy();
+    await expect.poll(energy, { timeout: 15_000 }).toBeGreaterThan(heard);
+
+    await alice.page.getByRole('combobox', { name: 'Camera' }).selectOption({ label: 'fake_device_2' });
+    await expect.poll(async () => (await mediaFlow(alice)).videoTrack?.label).toBe('fake_device_2');
+    const after = await mediaFlow(alice);
+    expect(after.videoTrack?.deviceId).not.toBe(videoTrack?.deviceId);
+    expect(after.audioTrack?.deviceId).not.toBe(audioTrack?.deviceId);
+    const frames = await framesAt(bob);
+    await expect.poll(() => framesAt(bob)).toBeGreaterThan(frames + 10);
+    // replaceTrack through the gate: the same local description, nothing renegotiated.
+    expect((await pathFacts(alice)).localSdp).toBe(localSdp);
   });
 
-  test('ICE restart after a failure: new ICE credentials, signed and answered, and media keeps flowing', async () => {
-    const [ufragAtAlice, ufragAtBob] = await Promise.all([localSide(alice), localSide(bob)]);
-    const framesBefore = (await inboundVideo(bob)).frames;
+  test('ICE restart after a reported failure: new ICE credentials, same DTLS, media keeps flowing', async () => {
+    const [aliceBefore, bobBefore] = await Promise.all([pathFacts(alice), pathFacts(bob)]);
+    const gateBefore = await gateRecordOf(alice);
+    const framesBefore = await framesAt(bob);
+    // The path on loopback cannot fail here (call-recovery makes it fail through TURN): report a failure.
     await alice.page.evaluate(() =>
       (
         globalThis as unknown as { tincanCalls: { service: { simulateConnectionFailure(): void } } }
       ).tincanCalls.service.simulateConnectionFailure(),
     );
-    // Both descriptions now carry new ICE credentials (the offer went through the relay, sealed and signed).
-    await expect.poll(async () => (await localSide(bob)).remoteUfrag).not.toBe(ufragAtBob.remoteUfrag);
-    await expect.poll(async () => (await localSide(alice)).remoteUfrag).not.toBe(ufragAtAlice.remoteUfrag);
+    // Both descriptions now carry new ICE credentials, from the signed renegotiation.
+    await expect.poll(async () => (await pathFacts(bob)).remoteUfrag).not.toBe(bobBefore.remoteUfrag);
+    await expect.poll(async () => (await pathFacts(alice)).remoteUfrag).not.toBe(aliceBefore.remoteUfrag);
     await expect.poll(phaseOf(alice)).toBe('active');
     expect(await phaseOf(bob)()).toBe('active');
-    await expect
-      .poll(async () => (await inboundVideo(bob)).frames, { timeout: 15_000 })
-      .toBeGreaterThan(framesBefore + 10);
+    for (const [person, before] of [
+      [alice, aliceBefore],
+      [bob, bobBefore],
+    ] as const) {
+      const after = await pathFacts(person);
+      expect(after.localUfrag, person.name).not.toBe(before.localUfrag);
+      expect(after.dtlsTransportTag, person.name).toBe(before.dtlsTransportTag);
+      expect(after.remoteCertificate, person.name).toBe(before.remoteCertificate);
+    }
+    expect(await gateRecordOf(alice)).toEqual(gateBefore);
+    await expect.poll(() => framesAt(bob), { timeout: 15_000 }).toBeGreaterThan(framesBefore + 10);
 
     await alice.page.getByRole('button', { name: 'Hang up' }).click();
     await expect.poll(phaseOf(bob)).toBe('ended');

@@ -82,7 +82,8 @@ export async function startCoturn(secret: string): Promise<Coturn> {
   // Bounded wait for the listener: 50 Binding probes of 300 ms at most.
   for (let attempt = 0; attempt < 50; attempt++) {
     if (child.exitCode !== null) break;
-    if (await stunAnswers('127.0.0.1', port)) return { host: '127.0.0.1', port, relayPorts, pause, resume, close };
+    if (await stunAnswers('127.0.0.1', port))
+      return { host: '127.0.0.1', port, relayPorts, pause, resume, close };
   }
   await close();
   throw new Error(`coturn did not answer on 127.0.0.1:${port}`);

@@ -30,7 +30,8 @@ export interface CallConnectionOptions {
   /** Test hook: wait this long after DTLS connects before checking the certificate. */
   readonly checkDelayMs?: number;
   readonly onCandidate: (candidate: Omit<IceCandidateBody, 'type' | 'callId'>) => void;
-  readonly onGate: (verdict: 'verified' | 'mismatch' | 'dtls-failed') => void;
+  /** The verdict, and what had flowed either way by the report the check read (for the gate record). */
+  readonly onGate: (verdict: 'verified' | 'mismatch' | 'dtls-failed', flowed: FlowedSoFar) => void;
   /** DTLS has connected (the certificate check starts now). */
   readonly onDtlsConnected?: () => void;
   readonly onConnection: (state: 'connected' | 'disconnected' | 'failed') => void;
@@ -39,6 +40,11 @@ export interface CallConnectionOptions {
   readonly onFileChannel: (channel: RTCDataChannel) => void;
   /** The TURN server refused our credentials (401/403): relay-only calls cannot connect. */
   readonly onTurnRefused?: () => void;
+}
+
+export interface FlowedSoFar {
+  readonly inboundPackets: number;
+  readonly outboundBytes: number;
 }
 
 export interface LocalDescription {
@@ -261,7 +267,8 @@ export class CallConnection {
   }
 
   private watchGate(): void {
-    if (this.poll !== undefined || this.closed) return;
+    // A renegotiation after the check keeps the same DTLS transport and certificate: nothing to watch again.
+    if (this.poll !== undefined || this.closed || this.verdict !== 'waiting') return;
     const transport = this.dtlsTransport();
     if (transport) transport.onstatechange = () => void this.checkGate();
     this.poll = setInterval(() => void this.checkGate(), GATE_POLL_MS);
@@ -316,7 +323,18 @@ export class CallConnection {
     this.poll = undefined;
     this.verdict = result.state === 'verified' ? 'verified' : 'failed';
     const early = this.earlyEnvelopes.splice(0);
-    this.options.onGate(result.state);
+    this.options.onGate(result.state, flowedIn(report));
     if (this.verdict === 'verified') for (const bytes of early) this.options.onEnvelope(bytes);
   }
+}
+
+/** RTP counters in a stats report: the gate record proves nothing had flowed when the check passed. */
+function flowedIn(report: RTCStatsReport | null): FlowedSoFar {
+  let inboundPackets = 0;
+  let outboundBytes = 0;
+  report?.forEach((s: { type: string; packetsReceived?: number; bytesSent?: number }) => {
+    if (s.type === 'inbound-rtp') inboundPackets += s.packetsReceived ?? 0;
+    if (s.type === 'outbound-rtp') outboundBytes += s.bytesSent ?? 0;
+  });
+  return { inboundPackets, outboundBytes };
 }

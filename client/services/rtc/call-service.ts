@@ -22,7 +22,7 @@ import {
 import { isProtocolError } from '../../../crypto/errors.ts';
 import { SAS_NONCE_BYTES, sasCommitment } from '../../../crypto/sas.ts';
 import { padBody, unpadBody } from '../messenger/body-frame.ts';
-import { CallConnection, type LocalDescription } from './call-connection.ts';
+import { CallConnection, type FlowedSoFar, type LocalDescription } from './call-connection.ts';
 import { type CallEffect, type CallEvent, type CallState, isLive, sasOf, step } from './call-machine.ts';
 import { type CallServiceDeps, type CallView, EMPTY, type GateRecord } from './call-types.ts';
 import { describeMediaError, listDevices, type MediaDevicesLike, openMedia } from './devices.ts';
@@ -61,6 +61,8 @@ export class CallService {
   /** The answer made while it rings and not sent yet, with the IP policy it was made under. */
   private prepared: { description: LocalDescription; policy: IpPolicy['mode'] } | null = null;
   private accepting = false;
+  /** Caller: an ICE-restart offer is being made (a second request waits for its answer instead). */
+  private offeringRestart = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastSample: QualitySample | null = null;
   private sampledAt = 0;
@@ -350,7 +352,7 @@ export class CallService {
       ...(claimedFingerprint ? { claimedFingerprint } : {}),
       ...(hooks.checkDelayMs ? { checkDelayMs: hooks.checkDelayMs } : {}),
       onCandidate: (candidate) => this.localCandidate(candidate),
-      onGate: (verdict) => void this.gateVerdict(verdict),
+      onGate: (verdict, flowed) => this.gateVerdict(verdict, flowed),
       onDtlsConnected: () => {
         this.dtlsConnectedAt = this.now();
       },
@@ -532,11 +534,13 @@ export class CallService {
     }
     if (!connection) return;
     if (body.type === 'answer') {
-      const restarting = this.state?.phase === 'reconnecting';
-      if (!restarting) this.gateStarted = this.now();
+      const restart = body.purpose === 'renegotiate';
+      // Both pages may ask for the same restart; an answer to an offer already answered changes nothing.
+      if (restart && connection.pc.signalingState !== 'have-local-offer') return;
+      if (!restart) this.gateStarted = this.now();
       await connection.applyAnswer(body.sdp, body.fingerprint);
       // A restart the browser went along with without ever leaving 'connected' fires no state change.
-      if (restarting && connection.pc.connectionState === 'connected')
+      if (restart && this.state?.phase === 'reconnecting' && connection.pc.connectionState === 'connected')
         this.dispatch({ type: 'connection', state: 'connected' });
       return;
     }
@@ -560,7 +564,15 @@ export class CallService {
     const state = this.state;
     const connection = this.connection;
     if (!isLive(state) || !connection || !state.commitment || state.role !== 'caller') return;
-    const described = await connection.makeOffer(true);
+    // Our failure and the callee's ice-restart request usually come together: one restart offer at a time.
+    if (this.offeringRestart || connection.pc.signalingState !== 'stable') return;
+    this.offeringRestart = true;
+    let described: LocalDescription;
+    try {
+      described = await connection.makeOffer(true);
+    } finally {
+      this.offeringRestart = false;
+    }
     this.send(state.peer, {
       type: 'offer',
       callId: fromCallId(state.callId),
@@ -573,23 +585,17 @@ export class CallService {
     });
   }
 
-  private async gateVerdict(verdict: 'verified' | 'mismatch' | 'dtls-failed'): Promise<void> {
+  private gateVerdict(verdict: 'verified' | 'mismatch' | 'dtls-failed', flowed: FlowedSoFar): void {
     if (verdict === 'verified' && this.connection) {
-      const report = await this.connection.getStats();
-      let inbound = 0;
-      let outbound = 0;
-      report.forEach((s: { type: string; packetsReceived?: number; bytesSent?: number }) => {
-        if (s.type === 'inbound-rtp') inbound += s.packetsReceived ?? 0;
-        if (s.type === 'outbound-rtp') outbound += s.bytesSent ?? 0;
-      });
+      // From the report the check itself read: no second getStats() between the check and the gate opening.
       const verifiedAt = this.now();
       this.gateRecord = {
         startedAt: this.gateStarted,
         dtlsConnectedAt: this.dtlsConnectedAt,
         verifiedAt,
         openedAt: verifiedAt,
-        inboundPacketsAtVerify: inbound,
-        outboundBytesAtVerify: outbound,
+        inboundPacketsAtVerify: flowed.inboundPackets,
+        outboundBytesAtVerify: flowed.outboundBytes,
       };
     }
     this.dispatch({ type: 'gate', verdict });

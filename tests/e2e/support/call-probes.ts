@@ -32,7 +32,8 @@ export const mediaFlow = (person: Person): Promise<MediaFlow> =>
         flow.inboundWidth = (s.frameWidth as number) ?? 0;
         flow.framesDecoded = (s.framesDecoded as number) ?? 0;
       }
-      if (s.type === 'outbound-rtp' && s.kind === 'video') flow.framesEncoded = (s.framesEncoded as number) ?? 0;
+      if (s.type === 'outbound-rtp' && s.kind === 'video')
+        flow.framesEncoded = (s.framesEncoded as number) ?? 0;
     });
     for (const sender of pc?.getSenders() ?? []) {
       const track = sender.track;
@@ -105,3 +106,10 @@ export const logConnectionStates = (page: Page): Promise<void> =>
 
 export const connectionLog = (page: Page): Promise<string[]> =>
   page.evaluate(() => [...((globalThis as { connectionLog?: string[] }).connectionLog ?? [])]);
+
+/** When the page's gate verified and opened (set once per call: a renegotiation must not set it again). */
+export const gateRecordOf = (person: Person): Promise<unknown> =>
+  person.page.evaluate(
+    () =>
+      (globalThis as { tincanCalls?: { service: { gateRecord: unknown } } }).tincanCalls?.service.gateRecord,
+  );

@@ -26,7 +26,15 @@ export async function buildClientWithHooks(): Promise<BuiltClient> {
   }
 }
 
-export const launchForCalls = (): Promise<Browser> => launchChromium(WEBRTC_ARGS);
+export const launchForCalls = (extraArgs: readonly string[] = []): Promise<Browser> =>
+  launchChromium([...WEBRTC_ARGS, ...extraArgs]);
+
+/**
+ * Chromium's fake capture with three cameras instead of one. fake_device_0 gives I420 frames; fake_device_1
+ * gives Y16 (a depth format: a sender given it encodes nothing); fake_device_2 gives MJPEG, a second usable
+ * camera.
+ */
+export const MORE_FAKE_CAMERAS = '--use-fake-device-for-media-stream=device-count=3';
 
 /** Opens a person and installs an (empty, mutable) hooks object before their session starts. */
 export async function caller(

@@ -11,6 +11,7 @@ export {
   callButton,
   caller,
   launchForCalls,
+  MORE_FAKE_CAMERAS,
   makeContacts,
   setHooks,
   WEBRTC_ARGS,

@@ -9,11 +9,15 @@ export interface ProbeRecord {
   notifications: { title: string; body: string; closed: boolean }[];
   oscillatorsStarted: number;
   contextsClosed: number;
+  /** The state of every AudioContext the page made, oldest first ('running', 'closed', ...). */
+  contextStates: string[];
 }
 
 export const PAGE_PROBES = `(() => {
   const record = { notifications: [], oscillatorsStarted: 0, contextsClosed: 0 };
+  const contexts = [];
   globalThis.probeRecord = record;
+  globalThis.probeContexts = contexts;
   globalThis.probeHidden = false;
   Object.defineProperty(Document.prototype, 'visibilityState', {
     configurable: true,
@@ -36,10 +40,17 @@ export const PAGE_PROBES = `(() => {
   OscillatorNode.prototype.start = function (...args) { record.oscillatorsStarted++; return start.apply(this, args); };
   const close = AudioContext.prototype.close;
   AudioContext.prototype.close = function () { record.contextsClosed++; return close.call(this); };
+  const NativeAudio = globalThis.AudioContext;
+  globalThis.AudioContext = class extends NativeAudio {
+    constructor(...args) { super(...args); contexts.push(this); }
+  };
 })();`;
 
 export const probeRecord = (page: Page): Promise<ProbeRecord> =>
-  page.evaluate(() => (globalThis as unknown as { probeRecord: ProbeRecord }).probeRecord);
+  page.evaluate(() => {
+    const g = globalThis as unknown as { probeRecord: ProbeRecord; probeContexts: AudioContext[] };
+    return { ...g.probeRecord, contextStates: g.probeContexts.map((context) => context.state) };
+  });
 
 export const setHidden = (page: Page, hidden: boolean): Promise<void> =>
   page.evaluate((value) => {
