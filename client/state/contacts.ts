@@ -85,6 +85,11 @@ export function createContactsModel(deps: ContactsDeps) {
   /** Our own rotation's body id per contact, to tell its acknowledgement from others. */
   const rotationSent = new Map<string, MessageId>();
 
+  const sendRotation = (key: string) => {
+    const rotation = deps.profile.value.rotation;
+    if (rotation) rotationSent.set(key, deps.messenger().sendKeyRotation(key, fromHex(rotation.statement)));
+  };
+
   const safetyOf = (key: string): SafetyNumber => {
     let number = safetyCache.get(key);
     if (!number) {
@@ -204,6 +209,8 @@ export function createContactsModel(deps: ContactsDeps) {
     async unblock(key: string): Promise<void> {
       await change((list) => book.setBlocked(list, key, false));
       await deps.messenger().unblocked(key);
+      // Our key changed while they were blocked (nothing goes to a blocked key): they hear of it now.
+      if (deps.profile.value.rotation?.pending.includes(key)) sendRotation(key);
     },
 
     setVerified(key: string, verified: boolean): Promise<void> {
@@ -293,10 +300,7 @@ export function createContactsModel(deps: ContactsDeps) {
 
     /** Sends our rotation to the contacts that have not acknowledged it: at every start, like requests. */
     resendPendingRotation(): void {
-      const rotation = deps.profile.value.rotation;
-      if (!rotation) return;
-      for (const key of rotation.pending)
-        rotationSent.set(key, deps.messenger().sendKeyRotation(key, fromHex(rotation.statement)));
+      for (const key of deps.profile.value.rotation?.pending ?? []) sendRotation(key);
     },
 
     /** Acknowledgements from the messenger: a contact that acknowledged our rotation knows our new key. */

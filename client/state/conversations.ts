@@ -41,6 +41,8 @@ export interface ConversationsDeps {
   readonly messenger: () => ChatMessenger;
   readonly contacts: ContactsModel;
   readonly now: () => number;
+  /** Threads handed over by the session before it (our own key change), else none. */
+  readonly threads?: ReadonlyMap<string, readonly ChatLine[]>;
 }
 
 /** Typing stays shown this long after the last "typing" unless "stopped" or a message comes first. */
@@ -71,12 +73,14 @@ export function describeTimer(seconds: number): string {
   return `${seconds} seconds`;
 }
 
+/** Per page, not per model: lines handed over from one session to the next keep distinct ids. */
+let systemCounter = 0;
+
 export function createConversationsModel(deps: ConversationsDeps) {
-  const threads = signal<ReadonlyMap<string, readonly ChatLine[]>>(new Map());
+  const threads = signal<ReadonlyMap<string, readonly ChatLine[]>>(deps.threads ?? new Map());
   /** Contact key -> until when "typing…" shows. */
   const typingUntil = signal<ReadonlyMap<string, number>>(new Map());
   const myTyping = new Map<string, { sentAt: number; idle: ReturnType<typeof setTimeout> }>();
-  let systemCounter = 0;
 
   const lines = (key: string): readonly ChatLine[] => threads.value.get(key) ?? [];
   const update = (key: string, change: (lines: readonly ChatLine[]) => readonly ChatLine[]) => {
@@ -279,6 +283,25 @@ export function createConversationsModel(deps: ConversationsDeps) {
       next.delete(from);
       next.set(to, [...(next.get(to) ?? []), ...thread]);
       threads.value = next;
+    },
+
+    /**
+     * Our own key changed and the next session takes over: every thread, with a line saying so. What never
+     * reached its contact is marked not delivered: it was in this session's outbox, which does not carry over.
+     */
+    handOver(note: string): ReadonlyMap<string, readonly ChatLine[]> {
+      const at = deps.now();
+      const handed = new Map<string, readonly ChatLine[]>();
+      for (const [key, list] of threads.value) {
+        const kept = list.map(
+          (line): ChatLine =>
+            line.kind === 'message' && line.mine && line.status === 'waiting'
+              ? { ...line, status: 'failed' }
+              : line,
+        );
+        handed.set(key, [...kept, { kind: 'system', id: `system-${++systemCounter}`, text: note, at }]);
+      }
+      return handed;
     },
 
     forget(key: string): void {

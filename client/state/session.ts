@@ -17,7 +17,7 @@ import { createCallModel, settingsStorage } from './call.ts';
 import { callTestHooks, exposeCallsForTests } from './call-test-hooks.ts';
 import { createConnectionModel } from './connection.ts';
 import { createContactsModel } from './contacts.ts';
-import { createConversationsModel } from './conversations.ts';
+import { type ChatLine, createConversationsModel } from './conversations.ts';
 import { PROFILE_VERSION, type ProfileData, profileFromBytes, profileToBytes } from './profile-data.ts';
 
 /** What a session needs from the page it runs in. */
@@ -43,14 +43,38 @@ export interface SessionDeps extends Omit<SessionEnvironment, 'backend'> {
   readonly profile: ProfileData;
   /** Stores the profile (sealed); resolves once written. */
   readonly save: (profile: ProfileData) => Promise<void>;
+  /** Threads from the session before this one (our own key change). */
+  readonly threads?: ReadonlyMap<string, readonly ChatLine[]>;
+  /** Where rotateIdentity leaves the threads for the session under the new key. */
+  readonly handOver?: (handover: Handover) => void;
+}
+
+/** What one session leaves the next when our key changes: chat lives in memory, so it is passed on. */
+export interface Handover {
+  /** The new identity's seed (hex): only the session opened with it takes the threads. */
+  readonly seed: string;
+  readonly threads: ReadonlyMap<string, readonly ChatLine[]>;
 }
 
 export function createSessionFactory(env: SessionEnvironment): SessionFactory<SessionModel> {
   const now = env.now ?? (() => Date.now());
+  let handover: Handover | undefined;
   const start = async (profile: ProfileData, save: SaveProfile): Promise<SessionModel> => {
     const backend = await env.backend();
     const identity = await identityFromSeed(backend, fromHex(profile.seed), await env.x25519?.());
-    return createSession({ ...env, backend, identity, profile, save: (next) => save(profileToBytes(next)) });
+    const threads = handover?.seed === profile.seed ? handover.threads : undefined;
+    handover = undefined;
+    return createSession({
+      ...env,
+      backend,
+      identity,
+      profile,
+      save: (next) => save(profileToBytes(next)),
+      ...(threads ? { threads } : {}),
+      handOver: (next) => {
+        handover = next;
+      },
+    });
   };
   return {
     displayNameProblem: (name) =>
@@ -85,7 +109,12 @@ export function createSession(deps: SessionDeps) {
     now,
     backend: deps.backend,
   });
-  const chats = createConversationsModel({ messenger: () => messenger!, contacts, now });
+  const chats = createConversationsModel({
+    messenger: () => messenger!,
+    contacts,
+    now,
+    ...(deps.threads ? { threads: deps.threads } : {}),
+  });
 
   const connection = createConnectionModel({
     url: deps.relayUrl,
@@ -222,6 +251,12 @@ export function createSession(deps: SessionDeps) {
       const next = await identityFromSeed(deps.backend, seed, identity.x25519);
       const rotation = await createKeyRotation(identity, next, now());
       await contacts.startRotation(toHex(seed), toHex(keyRotationToBytes(rotation)));
+      deps.handOver?.({
+        seed: toHex(seed),
+        threads: chats.handOver(
+          'You changed your identity key. This contact is told automatically and has to verify you again.',
+        ),
+      });
       return profileToBytes(profile.value);
     },
     /** For tests and diagnostics. */

@@ -6,9 +6,12 @@ import type { ScreenProps } from './Shell.tsx';
 export function KeyRotationSettings({ app, session }: Pick<ScreenProps, 'app' | 'session'>) {
   const confirming = useSignal(false);
   const rotation = session.contacts.rotation.value;
-  const contacts = session.contacts.contacts.value.filter((c) => c.state === 'accepted').length;
+  const list = session.contacts.contacts.value;
+  const contacts = list.filter((c) => c.state === 'accepted' && !c.blocked).length;
   const busy = app.busy.value === 'rotating';
-  const pending = rotation?.pending.length ?? 0;
+  // A blocked contact is told only if it is unblocked: until then it is not counted as waiting.
+  const blocked = new Set(list.filter((c) => c.blocked).map((c) => c.key));
+  const pending = rotation?.pending.filter((key) => !blocked.has(key)).length ?? 0;
   return (
     <section class="section" aria-labelledby="key-heading">
       <h3 id="key-heading">Identity key</h3>

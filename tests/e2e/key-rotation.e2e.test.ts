@@ -2,7 +2,7 @@
  * Changing one's identity key, end to end: real Chromium, three people in three browser contexts, the real
  * relay. Bob changes his key in Settings; Alice (online) and Carol (away at the time) each get his signed
  * rotation, keep the conversation under his new key, and see him as "Key changed", no longer verified, until
- * they compare the new safety number.
+ * they compare the new safety number. Bob keeps his conversations too.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { makeContacts } from './support/call-setup.ts';
@@ -53,6 +53,9 @@ describe('changing an identity key', () => {
 
     await bob.page.getByRole('button', { name: 'Settings and backup' }).click();
     await bob.page.getByRole('button', { name: 'Change my identity key…' }).click();
+    await bob.page
+      .getByRole('button', { name: 'Change my key and tell 2 contacts' })
+      .scrollIntoViewIfNeeded();
     await bob.screenshot('rotation-01-confirm');
     await bob.page.getByRole('button', { name: 'Change my key and tell 2 contacts' }).click();
     await expect
@@ -70,6 +73,12 @@ describe('changing an identity key', () => {
     await visible(alice.page.getByText('Bob changed their identity key. Compare safety numbers'));
     await visible(alice.message('before the change'));
     await alice.screenshot('rotation-02-key-changed');
+
+    // Bob's own side keeps the conversation too, with a line about his change.
+    await bob.openChat('Alice');
+    await visible(bob.message('before the change'));
+    await visible(bob.page.getByText('You changed your identity key.'));
+    await bob.screenshot('rotation-03-own-side');
 
     // The new safety number is the same on both pages, and differs from the old one.
     const newDigits = await openSafety(alice, 'Bob');

@@ -195,6 +195,37 @@ describe('conversations model', () => {
     expect(typing()).toEqual([true, false]);
   });
 
+  test('our own key change hands every thread to the next model; what never left is marked not delivered', async () => {
+    const { chats, contacts, messages } = await setup();
+    chats.send(THEM, 'delivered one');
+    chats.send(THEM, 'still waiting');
+    chats.delivered(THEM, [messages()[0]!.id]);
+    chats.received(THEM, { id: 'ab'.repeat(16), sentAt: Date.now(), text: 'theirs' });
+    chats.system(THEM, 'an earlier line');
+    const handed = chats.handOver('You changed your identity key.');
+    chats.dispose();
+
+    const next = createConversationsModel({
+      messenger: () => fakeMessenger().messenger,
+      contacts,
+      now: () => Date.now(),
+      threads: handed,
+    });
+    const list = next.threads.value.get(THEM) ?? [];
+    expect(list.map((l) => (l.kind === 'message' ? [l.text, l.status] : [l.text]))).toEqual([
+      ['delivered one', 'delivered'],
+      ['still waiting', 'failed'],
+      ['theirs', 'delivered'],
+      ['an earlier line'],
+      ['You changed your identity key.'],
+    ]);
+    expect(next.unreadCounts.value.get(THEM)).toBe(1);
+    // Lines the new model adds never reuse an id handed over.
+    next.system(THEM, 'a later line');
+    const ids = (next.threads.value.get(THEM) ?? []).map((l) => l.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   test('dispose empties history', async () => {
     const { chats, lines } = await setup();
     chats.send(THEM, 'x');

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import type { WebSocketLike } from '../../client/services/relay-connection.ts';
 import type { ProfileData } from '../../client/state/profile-data.ts';
-import { createSession, type SessionModel } from '../../client/state/session.ts';
+import { createSession, createSessionFactory, type SessionModel } from '../../client/state/session.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import { webCryptoEd25519 } from '../../crypto/ed25519.ts';
 import type { Identity } from '../../crypto/identity.ts';
@@ -230,6 +230,46 @@ describe('two sessions through the real relay', () => {
     await until(() => newBo.profile.rotation?.pending.length === 0, 'everyone told');
   });
 
+  test('the session factory hands our threads to the session under our new key, and to no other', async () => {
+    const factory = createSessionFactory({
+      random: testRandom('factory'),
+      backend: async () => backend,
+      relayUrl: relay.url,
+      origin: relay.httpUrl,
+      relayOptions: { createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike },
+      tickMs: 50,
+    });
+    const stored: Uint8Array[] = [];
+    const save = async (bytes: Uint8Array) => {
+      stored.push(bytes.slice());
+    };
+    const first = await factory.create('Bo', save);
+    live.push(first);
+    const before = stored.at(-1)!;
+    const friend = 'ab'.repeat(32);
+    first.chats.system(friend, 'line one');
+    const p1 = await first.rotateIdentity();
+    await first.dispose();
+    // Another profile opens first: it takes nothing, and the threads are not kept for later either.
+    const other = await factory.open(before.slice(), save);
+    live.push(other);
+    expect(other.chats.threads.value.size).toBe(0);
+    const second = await factory.open(p1.slice(), save);
+    live.push(second);
+    expect(second.chats.threads.value.size).toBe(0);
+
+    second.chats.system(friend, 'line two');
+    const p2 = await second.rotateIdentity();
+    await second.dispose();
+    const third = await factory.open(p2.slice(), save);
+    live.push(third);
+    expect(third.me.key).not.toBe(second.me.key);
+    expect((third.chats.threads.value.get(friend) ?? []).map((l) => l.text)).toEqual([
+      'line two',
+      expect.stringContaining('You changed your identity key'),
+    ]);
+  });
+
   test('a rotation is refused unless the old key is a contact and the new key is the sender', async () => {
     const [ann, bo, eve] = await Promise.all([newPerson('Ann'), newPerson('Bo'), newPerson('Eve')]);
     await online(ann, bo, eve);
@@ -342,6 +382,40 @@ describe('two sessions through the real relay', () => {
     // No ack went back: to Bo, Ann still has not heard of his new key.
     expect(newBo.profile.rotation?.pending).toEqual([annKey]);
     expect(ann.session.contacts.requests.value).toEqual([]);
+  });
+
+  test('a contact blocked when we change our key is told of it once unblocked', {
+    timeout: 40_000,
+  }, async () => {
+    const [ann, bo] = await Promise.all([newPerson('Ann'), newPerson('Bo')]);
+    await online(ann, bo);
+    await befriend(ann, bo);
+    const boKey = bo.session.me.key;
+    const oldAnn = ann.session.me.key;
+    await ann.session.contacts.block(boKey);
+
+    const plaintext = await ann.session.rotateIdentity();
+    await ann.session.dispose();
+    const { profileFromBytes } = await import('../../client/state/profile-data.ts');
+    const { identityFromSeed } = await import('../../crypto/identity.ts');
+    const { fromHex } = await import('../../crypto/bytes.ts');
+    const rotated = profileFromBytes(plaintext);
+    const newAnn = start({
+      identity: await identityFromSeed(backend, fromHex(rotated.seed)),
+      profile: rotated,
+    });
+    await online(newAnn);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Nothing goes to a blocked key, the rotation included.
+    expect(bo.session.contacts.byKey(oldAnn)?.keyChange).toBeUndefined();
+    expect(newAnn.profile.rotation?.pending).toEqual([boKey]);
+
+    await newAnn.session.contacts.unblock(boKey);
+    await until(
+      () => bo.session.contacts.byKey(newAnn.session.me.key)?.keyChange?.signed === true,
+      'rotation',
+    );
+    await until(() => newAnn.profile.rotation?.pending.length === 0, 'ack from Bo');
   });
 
   test('declining sends nothing back and forgets the request', async () => {

@@ -5,8 +5,9 @@
  * caller's (call tick() every second or so).
  *
  * Policy for peers that are not contacts (spec/protocol.md §6 §Contact requests): a stranger's
- * session may carry one thing, a contact request, which is acknowledged and shown as a request. Anything
- * else from a stranger is dropped unread and unacknowledged; nothing but acks is ever sent to one.
+ * session may carry two things, a contact request, which is acknowledged and shown as a request, and a
+ * contact's key rotation from its new key (inbound-policy.ts). Anything else from a stranger is dropped
+ * unread and unacknowledged; nothing but acks is ever sent to one.
  */
 import type { MessageKind } from '../../../crypto/envelope.ts';
 import type { ProtocolError } from '../../../crypto/errors.ts';
@@ -18,7 +19,7 @@ import {
   newMessageId,
   type ReliableBody,
 } from './chat-protocol.ts';
-import { admitInbound } from './inbound-policy.ts';
+import { admitInbound, admitRotation } from './inbound-policy.ts';
 import {
   type ChatMessage,
   eventFor,
@@ -241,8 +242,25 @@ export class Messenger {
     if (admission.action === 'pass') return this.emit({ type: 'envelope', peer, kind, body: bytes });
     if (admission.action === 'drop') return this.drop(peer, admission.error);
     const { body } = admission;
+    if (body.type === 'keyRotation') {
+      const { backend, contacts } = this.options;
+      const refused = await admitRotation(
+        backend,
+        peer,
+        status,
+        (key) => contacts.status(key),
+        body.statement,
+      );
+      if (refused) return this.drop(peer, refused);
+    }
     if (status === 'contact') this.heard(peer);
-    if (isReliable(body)) return this.receiveReliable(peer, body);
+    if (isReliable(body)) {
+      await this.receiveReliable(peer, body);
+      // A rotation (or a request crossing ours) just made its sender a contact: it is online, and what
+      // waits for it can go now.
+      if (status === 'stranger' && this.options.contacts.status(peer) === 'contact') this.heard(peer);
+      return;
+    }
     if (body.type === 'ack') {
       const acked = this.outbox.ack(peer, body.ids).map((entry) => entry.body.id);
       if (acked.length) this.emit({ type: 'delivered', peer, ids: acked });
