@@ -146,13 +146,18 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
 
 function Devices({ calls, video }: { calls: CallModel; video: boolean }) {
   const devices = calls.view.value?.devices ?? [];
+  const inUse = calls.view.value?.devicesInUse;
   const select = (kind: 'audioinput' | 'videoinput', label: string) => {
     const options = devices.filter((d) => d.kind === kind);
     if (options.length === 0) return null;
     return (
       <label class="field">
         <span class="label">{label}</span>
-        <select class="input" onChange={(e) => void calls.selectDevice(kind, e.currentTarget.value)}>
+        <select
+          class="input"
+          value={inUse?.[kind] ?? undefined}
+          onChange={(e) => void calls.selectDevice(kind, e.currentTarget.value)}
+        >
           {options.map((d) => (
             <option key={d.id} value={d.id}>
               {d.label}

@@ -140,7 +140,11 @@ describe('in a call', () => {
     const { audioTrack, videoTrack } = await mediaFlow(alice);
     await alice.page.getByRole('button', { name: 'Choose camera and microphone' }).click();
     const microphone = alice.page.getByRole('combobox', { name: 'Microphone' });
+    const camera = alice.page.getByRole('combobox', { name: 'Camera' });
     await visible(microphone);
+    // The menu shows the devices in use.
+    expect(await microphone.inputValue()).toBe(audioTrack?.deviceId);
+    expect(await camera.inputValue()).toBe(videoTrack?.deviceId);
     await alice.screenshot('call-extras-02-devices');
     await microphone.selectOption({ label: 'Fake Audio Input 1' });
     await expect.poll(async () => (await mediaFlow(alice)).audioTrack?.label).toBe('Fake Audio Input 1');
@@ -148,9 +152,16 @@ describe('in a call', () => {
     const heard = await energy();
     await expect.poll(energy, { timeout: 15_000 }).toBeGreaterThan(heard);
 
-    await alice.page.getByRole('combobox', { name: 'Camera' }).selectOption({ label: 'fake_device_2' });
+    await camera.selectOption({ label: 'fake_device_2' });
     await expect.poll(async () => (await mediaFlow(alice)).videoTrack?.label).toBe('fake_device_2');
     const after = await mediaFlow(alice);
+    // Closed and opened again, the menu still shows what is in use (not the first entry of each list).
+    const menu = alice.page.getByRole('button', { name: 'Choose camera and microphone' });
+    await menu.click();
+    await expect.poll(() => camera.count()).toBe(0);
+    await menu.click();
+    expect(await microphone.inputValue()).toBe(after.audioTrack?.deviceId);
+    expect(await camera.inputValue()).toBe(after.videoTrack?.deviceId);
     expect(after.videoTrack?.deviceId).not.toBe(videoTrack?.deviceId);
     expect(after.audioTrack?.deviceId).not.toBe(audioTrack?.deviceId);
     const frames = await framesAt(bob);

@@ -452,8 +452,8 @@ export class CallService {
 
   /** The view follows the local media; the peer hears of mute, camera and screen once the call is up. */
   private mediaChanged(tellPeer = true): void {
-    const { muted, cameraOff, sharing, preview } = this.media.state;
-    this.update({ muted, cameraOff, sharing, local: preview });
+    const { muted, cameraOff, sharing, preview, inUse } = this.media.state;
+    this.update({ muted, cameraOff, sharing, local: preview, devicesInUse: inUse });
     if (tellPeer) this.sendFlags();
   }
 

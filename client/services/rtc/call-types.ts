@@ -7,6 +7,7 @@ import type { CallState } from './call-machine.ts';
 import type { DeviceInfo, MediaDevicesLike } from './devices.ts';
 import type { TransferView } from './file-transfer.ts';
 import type { HideIpSetting, IpPolicy } from './ice-policy.ts';
+import type { DevicesInUse } from './local-media.ts';
 import type { CallNotifier } from './notifier.ts';
 import type { Quality } from './quality.ts';
 import type { Ringer } from './ringtone.ts';
@@ -39,6 +40,7 @@ export interface CallView {
   readonly cameraOff: boolean;
   readonly sharing: boolean;
   readonly devices: readonly DeviceInfo[];
+  readonly devicesInUse: DevicesInUse;
   readonly transfers: readonly TransferView[];
   /** A plain-language problem to show (camera refused, screen sharing failed...). */
   readonly notice: string | null;
@@ -79,6 +81,7 @@ export const EMPTY: CallView = {
   cameraOff: false,
   sharing: false,
   devices: [],
+  devicesInUse: { audioinput: null, videoinput: null },
   transfers: [],
   notice: null,
 };

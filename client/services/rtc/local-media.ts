@@ -12,7 +12,17 @@ export interface LocalMediaState {
   readonly sharing: boolean;
   /** What the local preview shows: the screen being shared, else the camera. */
   readonly preview: MediaStream | null;
+  /** The devices in use, so the device menu shows them selected. */
+  readonly inUse: DevicesInUse;
 }
+
+export interface DevicesInUse {
+  readonly audioinput: string | null;
+  readonly videoinput: string | null;
+}
+
+const deviceOf = (track: MediaStreamTrack | null | undefined): string | null =>
+  track?.getSettings().deviceId ?? null;
 
 export class LocalMedia {
   private stream: MediaStream | null = null;
@@ -30,6 +40,7 @@ export class LocalMedia {
       cameraOff: this.cameraOff,
       sharing: this.screen !== null,
       preview: video ? new MediaStream([video]) : null,
+      inUse: { audioinput: deviceOf(this.stream?.getAudioTracks()[0]), videoinput: deviceOf(this.camera) },
     };
   }
 
