@@ -6,9 +6,7 @@
 import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals';
 import { fromHex, toHex } from '../../crypto/bytes.ts';
 import { type ContactCard, parseContactInput } from '../../crypto/contact-code.ts';
-import type { Ed25519Backend } from '../../crypto/ed25519.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
-import { openKeyRotation } from '../../crypto/key-rotation.ts';
 import { compareScannable, type SafetyNumber, safetyNumber } from '../../crypto/safety-number.ts';
 import type { MessageId } from '../services/messenger/chat-protocol.ts';
 import { scannableFromQrText } from '../services/qr.ts';
@@ -32,8 +30,6 @@ export interface ContactsDeps {
   readonly messenger: () => ContactMessenger;
   readonly myKey: Uint8Array;
   readonly now: () => number;
-  /** Checks the signatures of a contact's key rotation. */
-  readonly backend: Ed25519Backend;
 }
 
 export type AddPreview =
@@ -270,26 +266,17 @@ export function createContactsModel(deps: ContactsDeps) {
       book.byKey(contacts.value, key) ?? contacts.value.find((c) => c.keyChange?.previousKey === key),
 
     /**
-     * From the messenger: `key` (not a contact yet) sent a rotation statement. Applied when both keys signed
-     * it, it names `key` as the successor, and its old key is an accepted contact. Returns the old key when
-     * applied. Anything else is ignored (and still acknowledged: a resend would not make it valid).
+     * From the messenger, which has verified the statement (both keys signed it, `key` sent it, its old key is
+     * one of ours): the contact at `previousKey` moves to `key`. Returns whether it moved (a resend, or a
+     * contact that is no longer accepted, changes nothing).
      */
-    async receivedRotation(key: string, statement: Uint8Array): Promise<string | undefined> {
-      let from: string;
-      try {
-        const rotation = await openKeyRotation(deps.backend, statement);
-        if (toHex(rotation.newKey) !== key) return undefined;
-        from = toHex(rotation.oldKey);
-      } catch (error) {
-        if (isProtocolError(error)) return undefined;
-        throw error;
-      }
+    async receivedRotation(key: string, previousKey: string): Promise<boolean> {
       const before = deps.profile.value.contacts;
-      await change((list) => book.rotateKey(list, from, key, deps.now()));
-      if (deps.profile.value.contacts === before) return undefined;
-      deps.messenger().movePeer(from, key);
-      safetyCache.delete(from);
-      return from;
+      await change((list) => book.rotateKey(list, previousKey, key, deps.now()));
+      if (deps.profile.value.contacts === before) return false;
+      deps.messenger().movePeer(previousKey, key);
+      safetyCache.delete(previousKey);
+      return true;
     },
 
     /** Our own key changed: the profile, with the new seed and the rotation to tell every contact. */

@@ -107,7 +107,6 @@ export function createSession(deps: SessionDeps) {
     messenger: () => messenger!,
     myKey: identity.publicKey,
     now,
-    backend: deps.backend,
   });
   const chats = createConversationsModel({
     messenger: () => messenger!,
@@ -150,9 +149,9 @@ export function createSession(deps: SessionDeps) {
       case 'settings':
         return chats.timerFromThem(event.peer, event.expiresInSeconds, event.setAt);
       case 'key-rotation':
-        return contacts.receivedRotation(event.peer, event.statement).then((from) => {
-          if (from === undefined) return;
-          chats.moveThread(from, event.peer);
+        return contacts.receivedRotation(event.peer, event.previousKey).then((moved) => {
+          if (!moved) return;
+          chats.moveThread(event.previousKey, event.peer);
           const name = contacts.byKey(event.peer)?.name ?? 'This contact';
           chats.system(
             event.peer,

@@ -7,12 +7,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gateRecordOf, mediaFlow, pathFacts } from './support/call-probes.ts';
 import {
-  buildClientWithHooks,
   callButton,
   caller,
   closeCallScreens,
   endReasonOf,
-  launchForCalls,
   MORE_FAKE_CAMERAS,
   makeContacts,
   phaseOf,
@@ -21,8 +19,7 @@ import {
 import { countOf, textOf, visible } from './support/expect.ts';
 import { PAGE_PROBES, probeRecord, setHidden } from './support/page-probes.ts';
 import type { Person } from './support/person.ts';
-import { startRelay } from './support/relay.ts';
-import { closeStage, type Stage, useBrowserTimeouts } from './support/stage.ts';
+import { closeStage, openStage, type Stage, useBrowserTimeouts } from './support/stage.ts';
 
 useBrowserTimeouts();
 
@@ -34,8 +31,7 @@ const framesAt = async (person: Person) => (await mediaFlow(person)).framesDecod
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  const [client, browser] = await Promise.all([buildClientWithHooks(), launchForCalls([MORE_FAKE_CAMERAS])]);
-  stage = { client, browser, relay: await startRelay(client.dir) };
+  stage = await openStage({ calls: true, chromiumArgs: [MORE_FAKE_CAMERAS] });
   alice = await caller(stage.browser, stage.relay.httpUrl, 'Alice');
   bob = await caller(stage.browser, stage.relay.httpUrl, 'Bob');
   await bob.context.grantPermissions(['notifications'], { origin: stage.relay.httpUrl });

@@ -7,7 +7,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createRelay, type Relay } from '../../relay/server.ts';
+import type { Relay } from '../../relay/server.ts';
 import { type Coturn, startCoturn } from '../support/coturn.ts';
 import type { BuiltClient } from './support/build-client.ts';
 import {
@@ -29,6 +29,7 @@ import {
 } from './support/calls.ts';
 import { countOf, visible } from './support/expect.ts';
 import type { Person } from './support/person.ts';
+import { startTurnRelay } from './support/relay.ts';
 import { useBrowserTimeouts } from './support/stage.ts';
 
 useBrowserTimeouts();
@@ -42,13 +43,7 @@ let browser: Browser;
 let alice: Person;
 let bob: Person;
 
-const startTurnRelay = (port = 0) =>
-  createRelay({
-    host: '127.0.0.1',
-    port,
-    staticDir: client.dir,
-    turn: { secret: SECRET, urls: [`turn:127.0.0.1:${coturn.port}?transport=udp`], ttlSeconds: 600 },
-  });
+const turnRelay = (port = 0) => startTurnRelay(client.dir, coturn.port, SECRET, port);
 
 const framesAt = async (person: Person) => (await mediaFlow(person)).framesDecoded;
 
@@ -58,7 +53,7 @@ beforeAll(async () => {
     launchForCalls(),
     startCoturn(SECRET),
   ]);
-  relay = await startTurnRelay();
+  relay = await turnRelay();
   alice = await caller(browser, relay.httpUrl, 'Alice');
   bob = await caller(browser, relay.httpUrl, 'Bob');
   await Promise.all([alice.create('alice passphrase'), bob.create('bob passphrase')]);
@@ -96,7 +91,7 @@ describe('a call that loses its paths', () => {
     await visible(bob.page.locator('[data-relay-status="retrying"]'));
     // No relay at all: the call's media is peer to peer (here through TURN), so it goes on.
     await expect.poll(() => framesAt(bob)).toBeGreaterThan(before + 20);
-    relay = await startTurnRelay(port);
+    relay = await turnRelay(port);
     await Promise.all([alice.waitOnline(), bob.waitOnline()]);
     expect(relay.metrics.counts.authenticated).toBeGreaterThanOrEqual(2);
     expect(await phaseOf(alice)()).toBe('active');

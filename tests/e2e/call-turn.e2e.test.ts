@@ -6,8 +6,8 @@
  * directly.
  */
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createRelay, type Relay } from '../../relay/server.ts';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Relay } from '../../relay/server.ts';
 import { type Coturn, startCoturn } from '../support/coturn.ts';
 import type { BuiltClient } from './support/build-client.ts';
 import {
@@ -25,12 +25,10 @@ import {
 } from './support/calls.ts';
 import { visible } from './support/expect.ts';
 import type { Person } from './support/person.ts';
+import { startTurnRelay } from './support/relay.ts';
+import { useBrowserTimeouts } from './support/stage.ts';
 
-vi.setConfig({
-  testTimeout: 120_000,
-  hookTimeout: 180_000,
-  expect: { poll: { timeout: 20_000, interval: 100 } },
-});
+useBrowserTimeouts();
 
 const SECRET = 'tincan-e2e-turn-secret-0123456789';
 const FORGED = 'not-the-coturn-secret-9876543210';
@@ -42,13 +40,7 @@ let forgedRelay: Relay;
 let browser: Browser;
 const people: Person[] = [];
 
-const turnRelay = (secret: string, port = 0) =>
-  createRelay({
-    host: '127.0.0.1',
-    port,
-    staticDir: client.dir,
-    turn: { secret, urls: [`turn:127.0.0.1:${coturn.port}?transport=udp`], ttlSeconds: 600 },
-  });
+const turnRelay = (secret: string, port = 0) => startTurnRelay(client.dir, coturn.port, secret, port);
 
 async function pair(on: Relay, a: string, b: string): Promise<[Person, Person]> {
   const first = await caller(browser, on.httpUrl, a);

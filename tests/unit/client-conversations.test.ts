@@ -10,7 +10,6 @@ import {
 } from '../../client/state/conversations.ts';
 import type { ProfileData } from '../../client/state/profile-data.ts';
 import { toHex } from '../../crypto/bytes.ts';
-import { nobleEd25519 } from '../../crypto/ed25519.ts';
 import { testIdentity } from '../support/identities.ts';
 
 const THEM = 'b'.repeat(64);
@@ -80,7 +79,6 @@ async function setup() {
     messenger: () => messenger,
     myKey: me.publicKey,
     now: () => Date.now(),
-    backend: nobleEd25519,
   });
   const chats = createConversationsModel({ messenger: () => messenger, contacts, now: () => Date.now() });
   const lines = () => chats.threads.value.get(THEM) ?? [];

@@ -5,11 +5,13 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import type { WebSocketLike } from '../../client/services/relay-connection.ts';
-import type { ProfileData } from '../../client/state/profile-data.ts';
+import { type ProfileData, profileFromBytes } from '../../client/state/profile-data.ts';
 import { createSession, createSessionFactory, type SessionModel } from '../../client/state/session.ts';
-import { toHex } from '../../crypto/bytes.ts';
+import { fromHex, toHex } from '../../crypto/bytes.ts';
+import { encodeContactCode } from '../../crypto/contact-code.ts';
 import { webCryptoEd25519 } from '../../crypto/ed25519.ts';
-import type { Identity } from '../../crypto/identity.ts';
+import { type Identity, identityFromSeed } from '../../crypto/identity.ts';
+import { createKeyRotation, keyRotationToBytes } from '../../crypto/key-rotation.ts';
 import { createRelay, type Relay } from '../../relay/server.ts';
 import { testIdentity, testRandom } from '../support/identities.ts';
 
@@ -65,6 +67,14 @@ describe('two sessions through the real relay', () => {
       identity,
       profile: { version: 1, seed: toHex(identity.seed), displayName: name, createdAt: 0, contacts: [] },
     });
+  };
+
+  /** `person` changes its key: the rotated profile is stored and a session starts under the new key. */
+  const rotateKey = async (person: Person): Promise<{ rotated: ProfileData; next: Person }> => {
+    const rotated = profileFromBytes(await person.session.rotateIdentity());
+    await person.session.dispose();
+    const identity = await identityFromSeed(backend, fromHex(rotated.seed));
+    return { rotated, next: start({ identity, profile: rotated }) };
   };
 
   const online = (...people: Person[]) =>
@@ -138,7 +148,7 @@ describe('two sessions through the real relay', () => {
       createdAt: 0,
       contacts: [],
     };
-    const boCode = `${relay.httpUrl}/#add=${(await import('../../crypto/contact-code.ts')).encodeContactCode({ publicKey: boIdentity.publicKey, displayName: 'Bo' })}`;
+    const boCode = `${relay.httpUrl}/#add=${encodeContactCode({ publicKey: boIdentity.publicKey, displayName: 'Bo' })}`;
     await online(ann);
     const preview = ann.session.contacts.preview(boCode);
     if (!preview.ok) throw new Error(preview.error);
@@ -183,20 +193,11 @@ describe('two sessions through the real relay', () => {
     const cyProfile = () => cy.profile;
     await cy.session.dispose();
 
-    const plaintext = await bo.session.rotateIdentity();
-    const { profileFromBytes } = await import('../../client/state/profile-data.ts');
-    const rotated = profileFromBytes(plaintext);
+    const { rotated, next: newBo } = await rotateKey(bo);
     expect(rotated.seed).not.toBe(toHex(bo.identity.seed));
     expect([...(rotated.rotation?.pending ?? [])].sort()).toEqual(
       [ann.session.me.key, cy.session.me.key].sort(),
     );
-    await bo.session.dispose();
-    const { identityFromSeed } = await import('../../crypto/identity.ts');
-    const { fromHex } = await import('../../crypto/bytes.ts');
-    const newBo = start({
-      identity: await identityFromSeed(backend, fromHex(rotated.seed)),
-      profile: rotated,
-    });
     const newKey = newBo.session.me.key;
     expect(newKey).not.toBe(oldBo);
 
@@ -274,20 +275,22 @@ describe('two sessions through the real relay', () => {
     const [ann, bo, eve] = await Promise.all([newPerson('Ann'), newPerson('Bo'), newPerson('Eve')]);
     await online(ann, bo, eve);
     await befriend(ann, bo);
-    const { createKeyRotation, keyRotationToBytes } = await import('../../crypto/key-rotation.ts');
     // Eve has none of Bo's keys: she can only put Bo's key in the old slot over her own signatures.
     const eve2 = await testIdentity('Eve2', backend);
     const own = await createKeyRotation(eve.identity, eve2, 1);
     const forged = keyRotationToBytes({ ...own, oldKey: bo.identity.publicKey });
-    expect(await ann.session.contacts.receivedRotation(toHex(eve2.publicKey), forged)).toBeUndefined();
+    const annKey = ann.session.me.key;
+    const eveNext = start({ identity: eve2, profile: { ...eve.profile, seed: toHex(eve2.seed) } });
+    await online(eveNext);
+    eveNext.session.messenger.sendKeyRotation(annKey, forged);
     // A valid statement, but not sent by its new key.
-    expect(
-      await ann.session.contacts.receivedRotation(eve.session.me.key, keyRotationToBytes(own)),
-    ).toBeUndefined();
+    eve.session.messenger.sendKeyRotation(annKey, keyRotationToBytes(own));
     // A valid statement from its new key, whose old key is not Ann's contact.
-    expect(
-      await ann.session.contacts.receivedRotation(toHex(eve2.publicKey), keyRotationToBytes(own)),
-    ).toBeUndefined();
+    eveNext.session.messenger.sendKeyRotation(annKey, keyRotationToBytes(own));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Ann's messenger refused all three: none was acknowledged, and her address book is as it was.
+    expect(eveNext.session.messenger.outbox.size).toBe(2);
+    expect(eve.session.messenger.outbox.size).toBe(1);
     expect(ann.session.contacts.byKey(bo.session.me.key)).toMatchObject({ state: 'accepted' });
     expect(ann.profile.contacts.map((c) => c.key)).toEqual([bo.session.me.key]);
   });
@@ -360,16 +363,7 @@ describe('two sessions through the real relay', () => {
     const oldBo = bo.session.me.key;
     await ann.session.contacts.block(oldBo);
 
-    const plaintext = await bo.session.rotateIdentity();
-    await bo.session.dispose();
-    const { profileFromBytes } = await import('../../client/state/profile-data.ts');
-    const { identityFromSeed } = await import('../../crypto/identity.ts');
-    const { fromHex } = await import('../../crypto/bytes.ts');
-    const rotated = profileFromBytes(plaintext);
-    const newBo = start({
-      identity: await identityFromSeed(backend, fromHex(rotated.seed)),
-      profile: rotated,
-    });
+    const { next: newBo } = await rotateKey(bo);
     const newKey = newBo.session.me.key;
 
     // The rotation itself is signed by both keys, so Ann's entry follows it, block included.
@@ -394,16 +388,7 @@ describe('two sessions through the real relay', () => {
     const oldAnn = ann.session.me.key;
     await ann.session.contacts.block(boKey);
 
-    const plaintext = await ann.session.rotateIdentity();
-    await ann.session.dispose();
-    const { profileFromBytes } = await import('../../client/state/profile-data.ts');
-    const { identityFromSeed } = await import('../../crypto/identity.ts');
-    const { fromHex } = await import('../../crypto/bytes.ts');
-    const rotated = profileFromBytes(plaintext);
-    const newAnn = start({
-      identity: await identityFromSeed(backend, fromHex(rotated.seed)),
-      profile: rotated,
-    });
+    const { next: newAnn } = await rotateKey(ann);
     await online(newAnn);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     // Nothing goes to a blocked key, the rotation included.

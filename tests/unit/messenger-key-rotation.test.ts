@@ -30,10 +30,13 @@ async function setup() {
 
 describe('key rotation bodies', () => {
   it('a contact’s rotation from its new key reaches the app and is acknowledged', async () => {
-    const { relay, alice, bobNext, statement } = await setup();
+    const { relay, alice, bob, bobNext, statement } = await setup();
     const id = bobNext.messenger.sendKeyRotation(alice.peer, statement);
     await relay.pump();
-    expect(alice.of('key-rotation')).toEqual([{ type: 'key-rotation', peer: bobNext.peer, statement }]);
+    // The app gets the verified old key, not the statement to check again.
+    expect(alice.of('key-rotation')).toEqual([
+      { type: 'key-rotation', peer: bobNext.peer, previousKey: bob.peer },
+    ]);
     expect(bobNext.delivered()).toEqual([id]);
     expect(alice.of('dropped')).toEqual([]);
   });

@@ -145,12 +145,18 @@ describe('session manager', () => {
     expect(b.delivered()).toEqual(['now']);
   });
 
-  it('refuses a blocked key without answering, and gives strangers a session', async () => {
+  /** Mallory, whom `a` has blocked, can reach `a` and be reached. */
+  async function blockedMallory() {
     const { clock, a } = await nodes();
     const mallory = new Node(await testIdentity('sm-mallory', backend), clock);
     mallory.reachable.add(a.peer);
     a.reachable.add(mallory.peer);
     a.statuses.set(mallory.peer, 'blocked');
+    return { clock, a, mallory };
+  }
+
+  it('refuses a blocked key without answering, and gives strangers a session', async () => {
+    const { clock, a, mallory } = await blockedMallory();
     await mallory.manager.send(a.peer, MESSAGE_KIND.contactRequest, text('let me in'));
     for (const bytes of mallory.take()) await a.manager.receive(bytes);
     expect(a.take()).toEqual([]);
@@ -163,11 +169,7 @@ describe('session manager', () => {
   });
 
   it('on unblock, answers the handshake the formerly blocked key still waits on, only while it is fresh', async () => {
-    const { clock, a } = await nodes();
-    const mallory = new Node(await testIdentity('sm-mallory', backend), clock);
-    mallory.reachable.add(a.peer);
-    a.reachable.add(mallory.peer);
-    a.statuses.set(mallory.peer, 'blocked');
+    const { clock, a, mallory } = await blockedMallory();
     await mallory.manager.send(a.peer, MESSAGE_KIND.chat, text('waited'));
     for (const bytes of mallory.take()) await a.manager.receive(bytes);
     expect(a.take()).toEqual([]);

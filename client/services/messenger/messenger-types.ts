@@ -1,9 +1,10 @@
 /** The messenger's public types: what it needs from the app, and what it tells the app. */
-import type { RandomSource } from '../../../crypto/bytes.ts';
+import { type RandomSource, toHex } from '../../../crypto/bytes.ts';
 import type { Ed25519Backend } from '../../../crypto/ed25519.ts';
 import type { MessageKind } from '../../../crypto/envelope.ts';
 import type { ProtocolErrorCode } from '../../../crypto/errors.ts';
 import type { Identity } from '../../../crypto/identity.ts';
+import { keyRotationFromBytes } from '../../../crypto/key-rotation.ts';
 import type { MessageId, ReliableBody } from './chat-protocol.ts';
 import type { PeerId, PeerStatus, Transport } from './session-manager.ts';
 
@@ -25,8 +26,8 @@ export type MessengerEvent =
   | { type: 'contact-request'; peer: PeerId; id: MessageId; displayName: string }
   | { type: 'contact-response'; peer: PeerId; accepted: boolean; displayName?: string }
   | { type: 'settings'; peer: PeerId; expiresInSeconds: number; setAt: number }
-  /** A signed statement that an identity hands over to `peer` (the sender); the app checks and applies it. */
-  | { type: 'key-rotation'; peer: PeerId; statement: Uint8Array }
+  /** `previousKey` handed over to `peer` (the sender): both signatures already verified (inbound-policy.ts). */
+  | { type: 'key-rotation'; peer: PeerId; previousKey: PeerId }
   | { type: 'established'; peer: PeerId; sessionId: string }
   | { type: 'send-failed'; peer: PeerId; id: MessageId; reason: 'expired' }
   /** Kinds this service does not handle (calls): for the service that does. */
@@ -73,6 +74,6 @@ export function eventFor(peer: PeerId, body: ReliableBody): MessengerEvent {
     case 'settings':
       return { type: 'settings', peer, expiresInSeconds: body.expiresInSeconds, setAt: body.setAt };
     case 'keyRotation':
-      return { type: 'key-rotation', peer, statement: body.statement };
+      return { type: 'key-rotation', peer, previousKey: toHex(keyRotationFromBytes(body.statement).oldKey) };
   }
 }

@@ -539,9 +539,7 @@ export class CallService {
       if (restart && connection.pc.signalingState !== 'have-local-offer') return;
       if (!restart) this.gateStarted = this.now();
       await connection.applyAnswer(body.sdp, body.fingerprint);
-      // A restart the browser went along with without ever leaving 'connected' fires no state change.
-      if (restart && this.state?.phase === 'reconnecting' && connection.pc.connectionState === 'connected')
-        this.dispatch({ type: 'connection', state: 'connected' });
+      if (restart) this.restartSettled(connection);
       return;
     }
     // Callee: the caller's ICE restart.
@@ -556,6 +554,11 @@ export class CallService {
       fingerprint: described.fingerprint,
       sdp: described.sdp,
     });
+    this.restartSettled(connection);
+  }
+
+  /** A restart the browser went along with without ever leaving 'connected' fires no state change. */
+  private restartSettled(connection: CallConnection): void {
     if (this.state?.phase === 'reconnecting' && connection.pc.connectionState === 'connected')
       this.dispatch({ type: 'connection', state: 'connected' });
   }

@@ -1,6 +1,21 @@
-/** The real relay, on a free port, serving a built client. */
+/** The real relay, on a free port (or a given one, to come back where it was), serving a built client. */
 import { createRelay, type Relay } from '../../../relay/server.ts';
 
 export function startRelay(staticDir: string): Promise<Relay> {
   return createRelay({ host: '127.0.0.1', port: 0, staticDir });
+}
+
+/** A relay that mints TURN credentials for a coturn on loopback, with `secret` (coturn's, or a forged one). */
+export function startTurnRelay(
+  staticDir: string,
+  coturnPort: number,
+  secret: string,
+  port = 0,
+): Promise<Relay> {
+  return createRelay({
+    host: '127.0.0.1',
+    port,
+    staticDir,
+    turn: { secret, urls: [`turn:127.0.0.1:${coturnPort}?transport=udp`], ttlSeconds: 600 },
+  });
 }

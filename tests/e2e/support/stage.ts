@@ -26,10 +26,13 @@ export function useBrowserTimeouts(): void {
   });
 }
 
-/** `calls`: a client built with the call test hooks, and Chromium with loopback WebRTC. */
-export async function openStage(options: { calls?: boolean } = {}): Promise<Stage> {
+/** `calls`: a client built with the call test hooks, and Chromium with loopback WebRTC; `chromiumArgs`: more flags. */
+export async function openStage(
+  options: { calls?: boolean; chromiumArgs?: readonly string[] } = {},
+): Promise<Stage> {
+  const args = options.chromiumArgs ?? [];
   const [client, browser] = await Promise.all(
-    options.calls ? [buildClientWithHooks(), launchForCalls()] : [buildClient(), launchChromium()],
+    options.calls ? [buildClientWithHooks(), launchForCalls(args)] : [buildClient(), launchChromium(args)],
   );
   return { client, browser, relay: await startRelay(client.dir) };
 }
