@@ -1,9 +1,9 @@
 /**
  * A video call that loses its paths for real and recovers, in Chromium through the real relay and a real
  * coturn (the call is relay-only: the contacts are not verified). First the relay restarts: both pages
- * reconnect and the call never notices. Then the TURN server stops answering: ICE fails in both browsers, the
- * caller sends a signed ICE-restart offer through the relay, and once TURN is back the call is up again on new
- * ICE credentials with the same DTLS certificates. Steps run in order on one call.
+ * reconnect and the call never notices. Then the TURN server stops answering: ICE disconnects in both
+ * browsers, the caller sends a signed ICE-restart offer through the relay without waiting for 'failed', and
+ * once TURN is back the call is up again on new ICE credentials with the same DTLS certificates. Steps run in order on one call.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -107,24 +107,27 @@ describe('a call that loses its paths', () => {
     await expect.poll(() => framesAt(alice)).toBeGreaterThan(after + 20);
   });
 
-  test('TURN stops answering: ICE fails, a signed ICE restart goes through the relay, and the call recovers', async () => {
+  test('TURN stops answering: ICE disconnects, a signed ICE restart goes through the relay, and the call recovers', async () => {
     const [aliceBefore, bobBefore] = await Promise.all([pathFacts(alice), pathFacts(bob)]);
     const gateBefore = await gateRecordOf(alice);
     await Promise.all([logConnectionStates(alice.page), logConnectionStates(bob.page)]);
     coturn.pause();
-    // Chromium reports 'disconnected' (the call shows "Reconnecting…"), then 'failed' some 10 s later.
+    // Chromium reports 'disconnected' (the call shows "Reconnecting…"), and 'failed' only some 10 s later.
     await expect.poll(phaseOf(alice)).toBe('reconnecting');
     const forwarded = relay.metrics.counts.forwarded;
-    await expect.poll(() => connectionLog(alice.page), { timeout: 40_000 }).toContain('failed');
-    // On 'failed' the caller sends its restart offer; with the path down (and the data channel with it) it goes
-    // through the new relay connection, signed and sealed, and Bob's page applies it.
-    await expect.poll(async () => (await pathFacts(bob)).remoteUfrag).not.toBe(bobBefore.remoteUfrag);
+    // A lasting 'disconnected' is enough: the caller sends its restart offer a few seconds on, long before any
+    // 'failed'. With the path down (and the data channel with it) the offer goes through the new relay
+    // connection, signed and sealed, and Bob's page applies it.
+    await expect
+      .poll(async () => (await pathFacts(bob)).remoteUfrag, { timeout: 8_000 })
+      .not.toBe(bobBefore.remoteUfrag);
+    expect(await connectionLog(alice.page)).toEqual(['disconnected']);
     expect(relay.metrics.counts.forwarded).toBeGreaterThan(forwarded);
     coturn.resume();
-    await expect.poll(phaseOf(alice)).toBe('active');
-    await expect.poll(phaseOf(bob)).toBe('active');
+    await expect.poll(phaseOf(alice), { timeout: 30_000 }).toBe('active');
+    await expect.poll(phaseOf(bob), { timeout: 30_000 }).toBe('active');
     const log = await connectionLog(alice.page);
-    expect(log.slice(0, 2)).toEqual(['disconnected', 'failed']);
+    expect(log[0]).toBe('disconnected');
     expect(log.at(-1)).toBe('connected');
     const [aliceAfter, bobAfter] = await Promise.all([pathFacts(alice), pathFacts(bob)]);
     expect(aliceAfter.localUfrag).not.toBe(aliceBefore.localUfrag);

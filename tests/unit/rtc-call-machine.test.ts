@@ -388,6 +388,36 @@ describe('security and connection failures', () => {
     expect(a.state?.phase).toBe('active');
   });
 
+  it("a lasting 'disconnected' asks for an ICE restart without waiting for 'failed'; a short one does not", () => {
+    const { a, b } = connected(13);
+    a.on({ type: 'connection', state: 'disconnected' });
+    b.on({ type: 'connection', state: 'disconnected' });
+    expect(a.state?.phase).toBe('reconnecting');
+    expect(a.on({ type: 'tick' })).toEqual([]);
+    b.now += DEFAULT_TIMEOUTS.restartAfterMs - 1;
+    expect(b.on({ type: 'tick' })).toEqual([]);
+    // The path came back by itself on Bob's side in time: nothing to ask for.
+    b.on({ type: 'connection', state: 'connected' });
+    expect(b.state?.phase).toBe('active');
+    b.now += 1;
+    expect(b.on({ type: 'tick' })).toEqual([]);
+    a.now += DEFAULT_TIMEOUTS.restartAfterMs;
+    expect(a.on({ type: 'tick' })).toEqual([{ type: 'restart-ice' }]);
+    // Asked once per loss; a 'failed' after it asks again (the first restart may have failed too).
+    a.now += 1_000;
+    expect(a.on({ type: 'tick' })).toEqual([]);
+    expect(a.on({ type: 'connection', state: 'failed' })).toEqual([{ type: 'restart-ice' }]);
+    expect(a.state?.phase).toBe('reconnecting');
+
+    const other = connected(14);
+    other.b.on({ type: 'connection', state: 'disconnected' });
+    other.b.sent();
+    other.b.now += DEFAULT_TIMEOUTS.restartAfterMs;
+    other.b.on({ type: 'tick' });
+    expect(deliver(other.b, other.a)).toEqual([expect.objectContaining({ action: 'ice-restart' })]);
+    expect(other.a.has('restart-ice')).toBe(true);
+  });
+
   it('reconnecting too long, or connecting too long, ends the call as failed', () => {
     const { a } = connected();
     a.on({ type: 'connection', state: 'disconnected' });
