@@ -34,7 +34,7 @@ import {
   verdictMark,
 } from './support/table.ts';
 
-const ROUNDS = 7;
+const ROUNDS = 11;
 const WARMUP = 1;
 const RATIO_GOAL = 1.15;
 /** How long the callee lets it ring before accepting, in the accept → first frame rounds. */

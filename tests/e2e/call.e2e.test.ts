@@ -90,6 +90,14 @@ afterEach(async (context) => {
   }
 });
 
+/** The remote description the page's peer connection holds (no getStats(): see gate.ts). */
+const remoteSdpOf = (person: Person): Promise<string> =>
+  person.page.evaluate(
+    () =>
+      (globalThis as { tincanCalls?: { service: { peerConnection: RTCPeerConnection | null } } }).tincanCalls
+        ?.service.peerConnection?.remoteDescription?.sdp ?? '',
+  );
+
 async function ring(from: Person, to: Person, media: 'audio' | 'video' = 'video'): Promise<void> {
   await callButton(from, media, to.name).click();
   await visible(to.page.getByRole('button', { name: 'Accept' }), 20_000);
@@ -117,6 +125,14 @@ describe('calls', () => {
     const [ringingAlice, ringingBob] = await Promise.all([rtpTotals(alice.page), rtpTotals(bob.page)]);
     expect(ringingBob).toMatchObject({ remoteCandidates: 0, candidatePairs: 0 });
     expect(ringingAlice).toMatchObject({ remoteCandidates: 0, candidatePairs: 0, dtlsState: 'new' });
+    // Bob's signed answer has reached Alice already (his ICE credentials, so that she can answer his first
+    // checks the moment he accepts), but with no address or port of his in it.
+    const answerAtAlice = await remoteSdpOf(alice);
+    expect(answerAtAlice).toMatch(/^a=ice-ufrag:\S+$/m);
+    expect(answerAtAlice).not.toMatch(/a=candidate/);
+    expect(answerAtAlice.match(/^c=.*$/gm)).toEqual(expect.arrayContaining(['c=IN IP4 0.0.0.0']));
+    expect(answerAtAlice.match(/^c=.*$/gm)?.every((line) => line === 'c=IN IP4 0.0.0.0')).toBe(true);
+    expect(answerAtAlice.match(/^m=\S+ \d+/gm)?.every((line) => line.endsWith(' 9'))).toBe(true);
     await bob.screenshot('call-01-ringing');
     await visible(alice.page.getByText('Ringing…'));
     await alice.screenshot('call-02-outgoing');

@@ -227,6 +227,22 @@ describe('connected while it rings (the answer before the accept)', () => {
     expect(a.has('open-gate') || b.has('open-gate')).toBe(false);
   });
 
+  it("the caller's check fails while the callee still rings (or is accepting): the callee is warned", () => {
+    const { a, b, o, random } = ringing(15);
+    b.on({ type: 'answered', answer: answerTo(o, random(32)) });
+    deliver(b, a);
+    a.on({ type: 'gate', verdict: 'dtls-failed' });
+    expect(a.state).toMatchObject({ phase: 'ended', endReason: 'security' });
+    deliver(a, b);
+    expect(b.state).toMatchObject({ phase: 'ended', endReason: 'remote-security' });
+    expect(b.effects).toContainEqual({ type: 'ring', on: false });
+    // An ordinary hang-up before any answer is still a missed call.
+    const other = ringing(16);
+    other.a.on({ type: 'hangup' });
+    deliver(other.a, other.b);
+    expect(other.b.state?.endReason).toBe('missed');
+  });
+
   it('an accept without an answer, or a second answer, changes nothing; the ring timeout still runs', () => {
     const { a, b, o, random } = ringing();
     b.on({ type: 'accepted' });

@@ -94,13 +94,15 @@ describe('gateVerdict', () => {
 /** A sender that records what it was given. */
 function recordingSender(): SenderLike & { log: (string | null)[] } {
   const log: (string | null)[] = [];
-  return {
+  const sender = {
     log,
-    track: null,
-    async replaceTrack(track) {
+    track: null as MediaStreamTrack | null,
+    async replaceTrack(track: MediaStreamTrack | null) {
       log.push(track ? track.id : null);
+      sender.track = track;
     },
   };
+  return sender;
 }
 
 const track = (id: string) => ({ id }) as MediaStreamTrack;
@@ -122,6 +124,19 @@ describe('MediaGate', () => {
     expect(video.log.at(-1)).toBe('cam2');
     await gate.setTrack('video', track('cam3'));
     expect(video.log.at(-1)).toBe('cam3');
+  });
+
+  it('opened before the camera is ready (the callee accepts at once): the tracks go on as they come', async () => {
+    const gate = new MediaGate();
+    const audio = recordingSender();
+    const video = recordingSender();
+    await gate.attach('audio', audio, null);
+    await gate.attach('video', video, null);
+    await gate.open();
+    // Nothing to put on yet, so no replaceTrack(null) round trip on the media thread either.
+    expect([audio.log, video.log]).toEqual([[null], [null]]);
+    await Promise.all([gate.setTrack('audio', track('mic')), gate.setTrack('video', track('cam'))]);
+    expect([audio.log.at(-1), video.log.at(-1)]).toEqual(['mic', 'cam']);
   });
 
   it('close() mutes every sender for good; open() after close sends nothing', async () => {

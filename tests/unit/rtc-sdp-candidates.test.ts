@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { takeSdpCandidates } from '../../client/services/rtc/sdp-candidates.ts';
+import { sdpWithoutAddresses, takeSdpCandidates } from '../../client/services/rtc/sdp-candidates.ts';
 
 const lines = (...l: string[]) => `${l.join('\r\n')}\r\n`;
 
@@ -59,5 +59,35 @@ describe('takeSdpCandidates', () => {
   test('a candidate-like line before any m-line is not a candidate of any section and stays', () => {
     const odd = lines('v=0', 'a=candidate:9 1 udp 1 127.0.0.1 1 typ host', 'm=audio 9 UDP/TLS/RTP/SAVPF 111');
     expect(takeSdpCandidates(odd)).toEqual({ sdp: odd, candidates: [] });
+  });
+});
+
+describe('sdpWithoutAddresses', () => {
+  const GATHERED = lines(
+    'v=0',
+    'o=- 1 2 IN IP4 127.0.0.1',
+    's=-',
+    't=0 0',
+    'm=audio 50000 UDP/TLS/RTP/SAVPF 111',
+    'c=IN IP4 192.0.2.7',
+    'a=rtcp:50001 IN IP4 192.0.2.7',
+    'a=candidate:1 1 udp 2122260223 192.0.2.7 50000 typ host generation 0',
+    'a=mid:0',
+    'm=video 0 UDP/TLS/RTP/SAVPF 96',
+    'c=IN IP6 2001:db8::7',
+    'a=mid:1',
+    'm=application 50000 UDP/DTLS/SCTP webrtc-datachannel',
+    'c=IN IP4 192.0.2.7',
+    'a=mid:2',
+  );
+
+  test('no address and no port of ours is left; a rejected m-line keeps port 0; the rest is as it was', () => {
+    const sdp = sdpWithoutAddresses(GATHERED);
+    expect(sdp).not.toMatch(/192\.0\.2\.7|2001:db8|50000|50001|a=candidate/);
+    expect(sdp).toContain('m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0');
+    expect(sdp).toContain('m=video 0 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0');
+    expect(sdp).toContain('m=application 9 UDP/DTLS/SCTP webrtc-datachannel');
+    expect(sdp.startsWith('v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n')).toBe(true);
+    expect(sdp.split('\r\n').length).toBe(GATHERED.split('\r\n').length - 1);
   });
 });

@@ -67,12 +67,18 @@ export class CallConnection {
   private readonly earlyEnvelopes: Uint8Array[] = [];
   private poll: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  /** Settles on close(): Chromium never settles addIceCandidate() on a peer connection closed meanwhile. */
+  private readonly closing: Promise<void>;
+  private markClosed: () => void = () => {};
   private dtlsSeen = false;
   /** Gate checks run one at a time; at most one more waits behind the running one. */
   private gateQueued: Promise<void> | null = null;
   private gateRunning: Promise<void> = Promise.resolve();
 
   private constructor(private readonly options: CallConnectionOptions) {
+    this.closing = new Promise((resolve) => {
+      this.markClosed = resolve;
+    });
     const pc = options.createPeerConnection(options.config);
     this.pc = pc;
     this.envelopes = pc.createDataChannel(ENVELOPE_CHANNEL.label, {
@@ -187,8 +193,7 @@ export class CallConnection {
       this.pendingCandidates.push(init);
       return;
     }
-    // A candidate of an ICE generation that has moved on is refused by the browser: nothing to do about it.
-    await this.pc.addIceCandidate(init).catch(() => {});
+    await this.addToIce(init);
   }
 
   /** Callee, on accept: the caller's candidates go to ICE, and connectivity checks start. */
@@ -227,6 +232,7 @@ export class CallConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.markClosed();
     this.earlyEnvelopes.length = 0;
     if (this.poll !== undefined) clearInterval(this.poll);
     void this.gate.close();
@@ -263,7 +269,17 @@ export class CallConnection {
   private async flushCandidates(): Promise<void> {
     const pending = this.pendingCandidates;
     this.pendingCandidates = [];
-    for (const candidate of pending) await this.pc.addIceCandidate(candidate).catch(() => {});
+    // All at once: the browser applies them in order (its operations chain), and the accept waits on this.
+    await Promise.all(pending.map((candidate) => this.addToIce(candidate)));
+  }
+
+  /**
+   * Settles even if the call ends meanwhile (an accept waiting on it would otherwise wait forever). A candidate
+   * of an ICE generation that has moved on is refused by the browser: nothing to do about it.
+   */
+  private addToIce(candidate: RTCIceCandidateInit): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return Promise.race([this.pc.addIceCandidate(candidate).catch(() => {}), this.closing]);
   }
 
   private watchGate(): void {

@@ -443,7 +443,10 @@ function controlReceived(state: CallState, body: CallControl, now: number, timeo
     case 'no-answer':
       return phase === 'incoming' ? end(state, 'missed', now) : { state, effects: [] };
     case 'hangup':
-      if (phase === 'incoming') return end(state, 'missed', now);
+      // The caller's certificate check runs while it rings (or in the instant of the accept) too: a security
+      // ending then is a warning, not a missed call.
+      if (phase === 'incoming')
+        return end(state, body.reason === 'security' && state.answered ? 'remote-security' : 'missed', now);
       if (phase === 'outgoing')
         return end(state, body.reason === 'security' ? 'remote-security' : 'rejected', now);
       return end(

@@ -32,6 +32,7 @@ import { LocalMedia } from './local-media.ts';
 import { type CallNotifier, silentNotifier } from './notifier.ts';
 import { type QualitySample, qualityBetween, sampleOf } from './quality.ts';
 import { type Ringer, silentRinger } from './ringtone.ts';
+import { sdpWithoutAddresses } from './sdp-candidates.ts';
 import { certificateFingerprintOf, tamperFingerprint } from './test-hooks.ts';
 
 export type { CallServiceDeps, CallTestHooks, CallView, GateRecord } from './call-types.ts';
@@ -59,7 +60,6 @@ export class CallService {
   /** An answer being made while the phone rings; accept() waits for it. */
   private answering: Promise<void> = Promise.resolve();
   /** The answer made while it rings and not sent yet, with the IP policy it was made under. */
-  private prepared: { description: LocalDescription; policy: IpPolicy['mode'] } | null = null;
   private accepting = false;
   /** Caller: an ICE-restart offer is being made (a second request waits for its answer instead). */
   private offeringRestart = false;
@@ -150,7 +150,8 @@ export class CallService {
     const opening = openMedia(this.devices(), { audio: true, video: state.media === 'video' });
     try {
       await this.answering;
-      if (!this.state?.answered && stillRinging()) {
+      if (stillRinging()) {
+        // Sends the answer if it has not left yet, and lets ICE start.
         this.answering = this.answerEarly(state, true);
         await this.answering;
       }
@@ -399,46 +400,43 @@ export class CallService {
 
   /**
    * Callee: the peer connection and the answer, without camera or microphone (the senders get their tracks on
-   * accept, and the gate opens only then). While it rings the answer leaves (and ICE, DTLS and the certificate
-   * check run) only when that shows the caller nothing new about us: relay-only ICE, or a verified contact.
-   * Otherwise the answer is made but kept, the caller's candidates held back so that our ICE agent sends
-   * nothing, and both go on accept (`accepted`), beside the camera.
+   * accept, and the gate opens only then). The answer leaves while it rings. ICE, DTLS and the certificate
+   * check run then too only when that shows the caller nothing new about us: relay-only ICE, or a verified
+   * contact. Otherwise the answer goes without any address (sdpWithoutAddresses), and the caller's candidates
+   * and ours are held back, so that our ICE agent sends nothing until the accept (`accepted`). The caller has
+   * our ICE credentials by then: it answers our first checks at once, without waiting for our candidates.
    */
   private async answerEarly(state: CallState, accepted = false): Promise<void> {
     const offer = state.offer;
     if (!offer) return;
     const policy = this.policyFor(state.peer);
-    const sendNow = accepted || connectsWhileRinging(policy, this.deps.isVerified(state.peer));
+    const connectNow = accepted || connectsWhileRinging(policy, this.deps.isVerified(state.peer));
     const stillRinging = () => this.state?.callId === state.callId && this.state.phase === 'incoming';
     try {
-      if (this.prepared && this.prepared.policy !== policy.mode) this.discardPrepared();
-      if (!this.prepared) {
+      if (!this.state?.answered) {
         this.update({ policy });
         this.holdCandidates = true;
-        const description = await this.connect(offer.media, policy, offer, !sendNow);
+        const description = await this.connect(offer.media, policy, offer, !connectNow);
         if (!stillRinging()) {
           // The call ended while its connection was being made: nothing may outlive it.
           if (!isLive(this.state)) this.teardown();
           return;
         }
-        this.prepared = { description, policy: policy.mode };
+        const sent = connectNow ? description : { ...description, sdp: sdpWithoutAddresses(description.sdp) };
+        this.dispatch({ type: 'answered', answer: this.answerTo(offer, sent) });
       }
-      if (!sendNow || !this.connection) return;
-      const { description } = this.prepared;
-      this.prepared = null;
+      if (!connectNow || !this.connection) return;
       await this.connection.releaseRemoteCandidates();
       this.gateStarted = this.now();
-      this.dispatch({ type: 'answered', answer: this.answerTo(offer, description) });
       this.releaseCandidates();
     } catch (error) {
       if (accepted) throw error;
-      // Accepting will try again from the start.
-      this.discardPrepared();
+      // Accepting will try again from the start (once an answer has left, it stands).
+      if (!this.state?.answered) this.discardUnanswered();
     }
   }
 
-  private discardPrepared(): void {
-    this.prepared = null;
+  private discardUnanswered(): void {
     this.holdCandidates = false;
     this.heldCandidates.length = 0;
     this.connection?.close();
@@ -701,7 +699,6 @@ export class CallService {
     this.candidatesBeforeConnection.length = 0;
     this.heldCandidates.length = 0;
     this.holdCandidates = false;
-    this.prepared = null;
     this.update({ local: null, remote: null, quality: null, sharing: false });
   }
 

@@ -129,7 +129,11 @@ export class MediaGate {
     if (this.closed || this.opened) return;
     this.opened = true;
     await Promise.all(
-      [...this.senders].map(([kind, sender]) => sender.replaceTrack(this.wanted.get(kind) ?? null)),
+      [...this.senders].map(([kind, sender]) => {
+        const track = this.wanted.get(kind) ?? null;
+        // Nothing to put on yet (the callee's camera may still be opening): no needless round trip.
+        return track === null && sender.track === null ? undefined : sender.replaceTrack(track);
+      }),
     );
   }
 

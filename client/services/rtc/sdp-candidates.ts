@@ -36,3 +36,20 @@ export function takeSdpCandidates(sdp: string): SdpWithoutCandidates {
   settleMids();
   return { sdp: kept.join('\r\n'), candidates };
 }
+
+/**
+ * An answer that may leave before we agree to be reached: no candidates, and what Chromium copies from its
+ * default candidate once it has gathered (the connection and RTCP lines' address, the m-lines' port) put back
+ * to the "nothing yet" values 0.0.0.0 and 9. A rejected m-line keeps its port 0.
+ */
+export function sdpWithoutAddresses(sdp: string): string {
+  return takeSdpCandidates(sdp)
+    .sdp.split('\r\n')
+    .map((line) => {
+      if (line.startsWith('c=IN ')) return 'c=IN IP4 0.0.0.0';
+      if (line.startsWith('a=rtcp:')) return 'a=rtcp:9 IN IP4 0.0.0.0';
+      const media = /^(m=\S+ )(\d+)( .*)$/.exec(line);
+      return media && media[2] !== '0' ? `${media[1]}9${media[3]}` : line;
+    })
+    .join('\r\n');
+}

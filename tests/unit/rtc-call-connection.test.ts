@@ -1,0 +1,124 @@
+/**
+ * CallConnection against a scripted peer connection, for what Chromium does that a test cannot provoke on
+ * demand: an addIceCandidate() that never settles because the peer connection was closed meanwhile (the call
+ * ended while the callee's accept was handing ICE the caller's candidates). The accept must not wait forever.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CallConnection } from '../../client/services/rtc/call-connection.ts';
+
+const FINGERPRINT = Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, '0').toUpperCase()).join(
+  ':',
+);
+const SDP = [
+  'v=0',
+  'o=- 1 2 IN IP4 127.0.0.1',
+  's=-',
+  't=0 0',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+  'c=IN IP4 0.0.0.0',
+  `a=fingerprint:sha-256 ${FINGERPRINT}`,
+  'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0',
+  'a=candidate:2 1 udp 2122260223 127.0.0.1 50002 typ host generation 0',
+  'a=mid:0',
+  '',
+].join('\r\n');
+
+/** Just enough of RTCPeerConnection; addIceCandidate() settles only while the connection is open. */
+class ScriptedPeerConnection {
+  signalingState = 'stable';
+  connectionState = 'new';
+  localDescription: { type: string; sdp: string } | null = null;
+  remoteDescription: { type: string; sdp: string } | null = null;
+  readonly added: string[] = [];
+  /** Called on the first addIceCandidate(), before it (never) settles. */
+  onFirstAdd: () => void = () => {};
+  private readonly transceivers: {
+    sender: { track: null; replaceTrack(): Promise<void> };
+    receiver: { track: { kind: string } };
+    direction: string;
+  }[] = [];
+  sctp = null;
+
+  createDataChannel() {
+    return { binaryType: '', readyState: 'connecting', onmessage: null, send() {}, close() {} };
+  }
+  addTransceiver(kind: string) {
+    const t = {
+      sender: { track: null, replaceTrack: async () => {} },
+      receiver: { track: { kind } },
+      direction: 'sendrecv',
+    };
+    this.transceivers.push(t);
+    return t;
+  }
+  getTransceivers() {
+    return this.transceivers;
+  }
+  getSenders() {
+    return this.transceivers.map((t) => t.sender);
+  }
+  getReceivers() {
+    return this.transceivers.map((t) => t.receiver);
+  }
+  async setRemoteDescription(description: { type: string; sdp: string }) {
+    this.remoteDescription = description;
+    this.addTransceiver('audio');
+  }
+  async createAnswer() {
+    return { type: 'answer', sdp: SDP };
+  }
+  async setLocalDescription(description: { type: string; sdp: string }) {
+    this.localDescription = description;
+  }
+  addIceCandidate(candidate: RTCIceCandidateInit): Promise<void> {
+    this.added.push(candidate.candidate ?? '');
+    if (this.added.length === 1) this.onFirstAdd();
+    // As Chromium does once closed: a promise that never settles.
+    return this.signalingState === 'closed' ? new Promise(() => {}) : Promise.resolve();
+  }
+  close() {
+    this.signalingState = 'closed';
+    this.connectionState = 'closed';
+  }
+}
+
+let savedMediaStream: unknown;
+beforeAll(() => {
+  savedMediaStream = (globalThis as { MediaStream?: unknown }).MediaStream;
+  (globalThis as { MediaStream?: unknown }).MediaStream = class {
+    addTrack() {}
+  };
+});
+afterAll(() => {
+  (globalThis as { MediaStream?: unknown }).MediaStream = savedMediaStream;
+});
+
+const noop = () => {};
+
+describe('CallConnection', () => {
+  test('releasing held candidates settles even when the call ends half-way (Chromium would never settle)', async () => {
+    const pc = new ScriptedPeerConnection();
+    const connection = await CallConnection.create({
+      config: {},
+      media: 'audio',
+      createPeerConnection: () => pc as unknown as RTCPeerConnection,
+      onCandidate: noop,
+      onGate: noop,
+      onConnection: noop,
+      onRemoteStream: noop,
+      onEnvelope: noop,
+      onFileChannel: noop,
+    });
+    const answer = await connection.acceptOffer(SDP, { algorithm: 'sha-256', value: FINGERPRINT }, true);
+    expect(answer.fingerprint.value).toBe(FINGERPRINT);
+    // Held while ringing: nothing reached ICE.
+    expect(pc.added).toEqual([]);
+    // The call ends (the caller's security hang-up, say) while the first candidate is being added.
+    pc.onFirstAdd = () => connection.close();
+    const released = connection.releaseRemoteCandidates().then(() => 'settled');
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_000));
+    expect(await Promise.race([released, timeout])).toBe('settled');
+    // Nothing more went to a closed peer connection.
+    expect(pc.added).toHaveLength(1);
+  });
+});
