@@ -7,12 +7,14 @@
  *   setup                  caller's click → first remote frame presented on the caller's page, the callee
  *                          accepting the moment it rings
  *   accept → first frame   callee's accept, after RING_MS of ringing → the later of the two pages' first frames
- *   gate                   DTLS connected → tracks on (getStats() + certificate hash + replaceTrack), and
- *                          certificate verified → first remote frame, against plain DTLS connected → first frame
+ *   gate                   DTLS connected → tracks on (the check, then the callee's camera or the accept if
+ *                          they come later), and certificate verified → first remote frame, against plain DTLS
+ *                          connected → first frame
  *
  * Two Tincan cases: a verified contact (the callee's page connects ICE and DTLS while it rings, media still
- * gated until the accept), and an unverified contact on a relay without TURN (nothing happens before the
- * accept, so as not to show the caller the callee's address). Times are epoch ms from performance.timeOrigin +
+ * gated until the accept), and an unverified contact on a relay without TURN (the callee's answer leaves while
+ * it rings, without addresses; ICE starts only on the accept, so as not to show the caller the callee's
+ * address). Times are epoch ms from performance.timeOrigin +
  * performance.now() in each page (one machine, one clock).
  */
 import type { Browser, Page } from 'playwright-core';
@@ -282,6 +284,33 @@ export async function runCallsBench(): Promise<BenchTable[]> {
       return tincanCall(from, bob, bobKey, acceptDelayMs);
     };
 
+    let retried = 0;
+    // A round that times out (a call that never showed a frame: rare, on a loaded machine) is hung up and run
+    // again once, and counted in the table's notes, rather than losing the whole suite.
+    const hangUpAll = async () => {
+      for (const page of [plainAlice, plainBob, heldAlice, heldBob])
+        await page.evaluate(() => (globalThis as unknown as Global).plainCall.hangup()).catch(() => {});
+      for (const person of [alice, carol, bob])
+        await person.page
+          .evaluate(() => {
+            const calls = (globalThis as unknown as Global).tincanCalls;
+            calls.hangup();
+            calls.dismiss();
+          })
+          .catch(() => {});
+    };
+    const attempt = async (contender: Contender, acceptDelayMs: number): Promise<Sample> => {
+      try {
+        return await call(contender, acceptDelayMs);
+      } catch (error) {
+        console.error(`  ${LABEL[contender]}: ${(error as Error).message}; hung up, running the round again`);
+        retried += 1;
+        await hangUpAll();
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        return call(contender, acceptDelayMs);
+      }
+    };
+
     const setups = new Map<Contender, number[]>(CONTENDERS.map((c) => [c, []]));
     const accepts = new Map<Contender, Sample[]>(CONTENDERS.map((c) => [c, []]));
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
@@ -289,16 +318,16 @@ export async function runCallsBench(): Promise<BenchTable[]> {
       // Rotate the order each round, so that no contender always goes first after the others.
       const order = CONTENDERS.map((_, i) => CONTENDERS[(i + round) % CONTENDERS.length]!);
       for (const contender of order) {
-        const immediate = await call(contender, 0);
+        const immediate = await attempt(contender, 0);
         await settle();
-        const rung = await call(contender, RING_MS);
+        const rung = await attempt(contender, RING_MS);
         await settle();
         if (!measured) continue;
         setups.get(contender)!.push(immediate.setup);
         accepts.get(contender)!.push(rung);
       }
     }
-    return tables(setups, accepts);
+    return tables(setups, accepts, retried);
   } finally {
     await browser?.close();
     await relay?.close();
@@ -307,7 +336,11 @@ export async function runCallsBench(): Promise<BenchTable[]> {
   }
 }
 
-function tables(setups: Map<Contender, number[]>, accepts: Map<Contender, Sample[]>): BenchTable[] {
+function tables(
+  setups: Map<Contender, number[]>,
+  accepts: Map<Contender, Sample[]>,
+  retried: number,
+): BenchTable[] {
   const goal = atMost(RATIO_GOAL, '×');
   const verdicts: GoalVerdict[] = [];
   const comparison = (
@@ -365,6 +398,7 @@ function tables(setups: Map<Contender, number[]>, accepts: Map<Contender, Sample
       'loopback, Chromium headless, fake camera at 640x480 / 24 fps; contenders alternate and rotate each round',
       'plain: unsigned JSON over a bare WebSocket forwarder, no identities, no gate; ratio = median of per-round ratios',
       'verified contact: the callee’s page connects ICE/DTLS and checks the certificate while it rings; no media before the accept',
+      ...(retried > 0 ? [`${retried} call(s) timed out and were run again (see the log above)`] : []),
     ],
   );
   const flat = (c: Contender, pick: (s: Sample) => number[]) => accepts.get(c)!.flatMap(pick);
@@ -377,7 +411,7 @@ function tables(setups: Map<Contender, number[]>, accepts: Map<Contender, Sample
     ],
     rows: [
       [
-        'Tincan: DTLS connected → tracks on (getStats, hash, replaceTrack)',
+        'Tincan: DTLS connected → tracks on (the check, then the camera or the accept if later)',
         ...medianAndSpread(flat('unverified', (s) => s.gateOpen)),
       ],
       [
@@ -397,7 +431,9 @@ function tables(setups: Map<Contender, number[]>, accepts: Map<Contender, Sample
     notes: [
       'unverified case (DTLS after the accept, as in plain); a page’s first frame also waits for the other page’s gate',
       'the last row holds the tracks back with replaceTrack(null) and puts them on at DTLS connected, with no check:',
-      'what starting the encoders late costs by itself, against the plain row; the rest of the gap is the check',
+      'what starting the encoders late costs by itself, against the plain row',
+      'DTLS now connects some 10 ms after the accept, before the callee’s camera is open and before its accept has reached',
+      'the caller: the tracks go on when those are done, so the first row is mostly waiting for them, not the check',
     ],
   };
   return [setupTable, acceptTable, gateTable];
