@@ -3,7 +3,8 @@
  * coturn (the call is relay-only: the contacts are not verified). First the relay restarts: both pages
  * reconnect and the call never notices. Then the TURN server stops answering: ICE disconnects in both
  * browsers, the caller sends a signed ICE-restart offer through the relay without waiting for 'failed', and
- * once TURN is back the call is up again on new ICE credentials with the same DTLS certificates. Steps run in order on one call.
+ * once TURN is back the call is up again on new ICE credentials with the same DTLS certificates. Steps run in
+ * order on one call.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

@@ -59,7 +59,6 @@ export class CallService {
   private dialing: string | null = null;
   /** An answer being made while the phone rings; accept() waits for it. */
   private answering: Promise<void> = Promise.resolve();
-  /** The answer made while it rings and not sent yet, with the IP policy it was made under. */
   private accepting = false;
   /** Caller: an ICE-restart offer is being made (a second request waits for its answer instead). */
   private offeringRestart = false;
