@@ -118,8 +118,9 @@ describe('calls', () => {
     const watchAlice = watchRtp(alice.page);
     const watchBob = watchRtp(bob.page);
     await ring(alice, bob);
-    // An unverified contact, no TURN: while it rings Bob's page makes its answer but sends nothing, and keeps
-    // Alice's candidates from ICE, so no connectivity check can tell Alice his address before he accepts.
+    // An unverified contact, no TURN: while it rings Bob's page sends its answer without any address, keeps its
+    // own candidates, and keeps Alice's from ICE, so no connectivity check can tell Alice his address before
+    // he accepts.
     await expect.poll(async () => (await rtpTotals(bob.page)).dtlsState).toBe('new');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const [ringingAlice, ringingBob] = await Promise.all([rtpTotals(alice.page), rtpTotals(bob.page)]);
