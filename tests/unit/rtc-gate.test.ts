@@ -126,14 +126,14 @@ describe('MediaGate', () => {
     expect(video.log.at(-1)).toBe('cam3');
   });
 
-  it('opened before the camera is ready (the callee accepts at once): the tracks go on as they come', async () => {
+  it('open() with no track wanted costs no round trip; tracks set afterwards go on at once', async () => {
     const gate = new MediaGate();
     const audio = recordingSender();
     const video = recordingSender();
     await gate.attach('audio', audio, null);
     await gate.attach('video', video, null);
     await gate.open();
-    // Nothing to put on yet, so no replaceTrack(null) round trip on the media thread either.
+    // Nothing to put on, so no replaceTrack(null) beyond the one attach() made.
     expect([audio.log, video.log]).toEqual([[null], [null]]);
     await Promise.all([gate.setTrack('audio', track('mic')), gate.setTrack('video', track('cam'))]);
     expect([audio.log.at(-1), video.log.at(-1)]).toEqual(['mic', 'cam']);

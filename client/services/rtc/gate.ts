@@ -131,7 +131,8 @@ export class MediaGate {
     await Promise.all(
       [...this.senders].map(([kind, sender]) => {
         const track = this.wanted.get(kind) ?? null;
-        // Nothing to put on yet (the callee's camera may still be opening): no needless round trip.
+        // A sender with nothing to put on (camera off, an audio-only device set) is already muted: no round
+        // trip to the media thread for it while the other sender's track goes on.
         return track === null && sender.track === null ? undefined : sender.replaceTrack(track);
       }),
     );

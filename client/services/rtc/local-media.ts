@@ -49,11 +49,8 @@ export class LocalMedia {
     this.stop();
     this.stream = stream;
     this.camera = stream.getVideoTracks()[0] ?? null;
-    // Both at once: with the gate already open each is a round trip to the browser's media thread.
-    await Promise.all([
-      gate.setTrack('audio', stream.getAudioTracks()[0] ?? null),
-      gate.hasSender('video') ? gate.setTrack('video', this.camera) : undefined,
-    ]);
+    await gate.setTrack('audio', stream.getAudioTracks()[0] ?? null);
+    if (gate.hasSender('video')) await gate.setTrack('video', this.camera);
   }
 
   /** Muting disables the microphone track: the sender keeps it and sends silence. */
