@@ -76,6 +76,12 @@ export function CallInProgress({ calls }: { calls: CallModel }) {
               {view.notice}
             </p>
           )}
+          {view.cameraSilent && (
+            <p class="notice warning" role="alert" data-testid="camera-silent">
+              {name} sees nothing: your camera gives a picture this call cannot send (a depth or infrared
+              camera does this). Choose another camera.
+            </p>
+          )}
           <Transfers calls={calls} />
           {showDevices.value && <Devices calls={calls} video={video} />}
         </div>

@@ -148,8 +148,19 @@ describe('in a call', () => {
     const heard = await energy();
     await expect.poll(energy, { timeout: 15_000 }).toBeGreaterThan(heard);
 
+    // A depth camera (Chromium's fake_device_1 gives Y16 frames) is listed like any other, and a sender given it
+    // encodes nothing: the page says so instead of leaving Bob looking at nothing.
+    const silent = alice.page.getByTestId('camera-silent');
+    expect(await silent.count()).toBe(0);
+    await camera.selectOption({ label: 'fake_device_1' });
+    await expect.poll(async () => (await mediaFlow(alice)).videoTrack?.label).toBe('fake_device_1');
+    await visible(silent);
+    expect(await silent.textContent()).toContain('Choose another camera');
+    await alice.screenshot('call-extras-04-camera-silent');
+
     await camera.selectOption({ label: 'fake_device_2' });
     await expect.poll(async () => (await mediaFlow(alice)).videoTrack?.label).toBe('fake_device_2');
+    await expect.poll(() => silent.count(), { timeout: 10_000 }).toBe(0);
     const after = await mediaFlow(alice);
     // Closed and opened again, the menu still shows what is in use (not the first entry of each list).
     const menu = alice.page.getByRole('button', { name: 'Choose camera and microphone' });

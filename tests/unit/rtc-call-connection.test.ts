@@ -1,7 +1,8 @@
 /**
  * CallConnection against a scripted peer connection, for what Chromium does that a test cannot provoke on
  * demand: an addIceCandidate() that never settles because the peer connection was closed meanwhile (the call
- * ended while the callee's accept was handing ICE the caller's candidates). The accept must not wait forever.
+ * ended while the callee's accept was handing ICE the caller's candidates), and an RTCDtlsTransport whose state
+ * stays 'connecting' while the connection is up.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CallConnection } from '../../client/services/rtc/call-connection.ts';
@@ -32,8 +33,16 @@ class ScriptedPeerConnection {
   readonly added: string[] = [];
   /** Called on the first addIceCandidate(), before it (never) settles. */
   onFirstAdd: () => void = () => {};
+  /** The DTLS transport every sender reports once a description is set. */
+  transport: {
+    state: string;
+    iceTransport: { state: string };
+    getRemoteCertificates(): ArrayBuffer[];
+  } | null = null;
+  report: Record<string, unknown>[] = [];
+  onconnectionstatechange: (() => void) | null = null;
   private readonly transceivers: {
-    sender: { track: null; replaceTrack(): Promise<void> };
+    sender: { track: null; replaceTrack(): Promise<void>; readonly transport: unknown };
     receiver: { track: { kind: string } };
     direction: string;
   }[] = [];
@@ -43,8 +52,15 @@ class ScriptedPeerConnection {
     return { binaryType: '', readyState: 'connecting', onmessage: null, send() {}, close() {} };
   }
   addTransceiver(kind: string) {
+    const pc = this;
     const t = {
-      sender: { track: null, replaceTrack: async () => {} },
+      sender: {
+        track: null,
+        replaceTrack: async () => {},
+        get transport() {
+          return pc.transport;
+        },
+      },
       receiver: { track: { kind } },
       direction: 'sendrecv',
     };
@@ -69,6 +85,9 @@ class ScriptedPeerConnection {
   }
   async setLocalDescription(description: { type: string; sdp: string }) {
     this.localDescription = description;
+  }
+  async getStats() {
+    return this.report;
   }
   addIceCandidate(candidate: RTCIceCandidateInit): Promise<void> {
     this.added.push(candidate.candidate ?? '');
@@ -120,5 +139,40 @@ describe('CallConnection', () => {
     expect(await Promise.race([released, timeout])).toBe('settled');
     // Nothing more went to a closed peer connection.
     expect(pc.added).toHaveLength(1);
+  });
+
+  test('a DTLS transport that still says connecting while the connection is up does not keep the gate shut', async () => {
+    const pc = new ScriptedPeerConnection();
+    const verdicts: string[] = [];
+    const connection = await CallConnection.create({
+      config: {},
+      media: 'audio',
+      createPeerConnection: () => pc as unknown as RTCPeerConnection,
+      onCandidate: noop,
+      onGate: (verdict) => verdicts.push(verdict),
+      onConnection: noop,
+      onRemoteStream: noop,
+      onEnvelope: noop,
+      onFileChannel: noop,
+    });
+    pc.transport = {
+      state: 'connecting',
+      iceTransport: { state: 'connected' },
+      getRemoteCertificates: () => [],
+    };
+    pc.report = [
+      { id: 'T', type: 'transport', remoteCertificateId: 'C' },
+      { id: 'C', type: 'certificate', fingerprint: FINGERPRINT, fingerprintAlgorithm: 'sha-256' },
+    ];
+    await connection.acceptOffer(SDP, { algorithm: 'sha-256', value: FINGERPRINT }, false);
+    // While the connection is not up either, the transport's word stands: no getStats(), no verdict.
+    pc.onconnectionstatechange?.();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(verdicts).toEqual([]);
+    // As seen in Chromium: connected, every DTLS transport with it, yet RTCDtlsTransport.state never moved.
+    pc.connectionState = 'connected';
+    pc.onconnectionstatechange?.();
+    await expect.poll(() => verdicts, { timeout: 1_000 }).toEqual(['verified']);
+    connection.close();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { levelOf, qualityBetween, sampleOf } from '../../client/services/rtc/quality.ts';
+import { levelOf, qualityBetween, sampleOf, videoStalled } from '../../client/services/rtc/quality.ts';
 
 function stats(
   at: number,
@@ -63,6 +63,8 @@ describe('connection quality', () => {
       bytesReceived: 50_000,
       localCandidate: 'host',
       remoteCandidate: 'host',
+      videoSource: null,
+      videoFramesEncoded: 0,
     });
     expect(qualityBetween(null, sampleOf(stats(1000, 0, 0, 0, 0.01, 'relay', 'host'))).path).toBe('relayed');
     expect(qualityBetween(null, sample).path).toBe('direct');
@@ -97,5 +99,41 @@ describe('connection quality', () => {
       path: null,
     });
     expect(sampleOf([null, 3, 'x', { type: 'inbound-rtp' }]).packetsReceived).toBe(0);
+  });
+
+  describe('a camera that encodes nothing', () => {
+    /** Our video sender: a track (or none) and how many frames it has encoded so far. */
+    const sending = (at: number, track: string | null, framesEncoded: number) =>
+      sampleOf([
+        {
+          id: 'OV',
+          type: 'outbound-rtp',
+          kind: 'video',
+          timestamp: at,
+          framesEncoded,
+          ...(track ? { mediaSourceId: 'S' } : {}),
+        },
+        { id: 'OA', type: 'outbound-rtp', kind: 'audio', timestamp: at, mediaSourceId: 'SA' },
+        { id: 'SA', type: 'media-source', kind: 'audio', timestamp: at, trackIdentifier: 'mic' },
+        ...(track
+          ? [{ id: 'S', type: 'media-source', kind: 'video', timestamp: at, trackIdentifier: track }]
+          : []),
+      ]);
+
+    it('is stalled when the same track encoded no frame over an interval', () => {
+      expect(sending(1000, 'depth', 0).videoSource).toBe('depth');
+      expect(videoStalled(sending(1000, 'depth', 0), sending(3000, 'depth', 0))).toBe(true);
+      expect(videoStalled(sending(1000, 'cam', 40), sending(3000, 'cam', 40))).toBe(true);
+    });
+
+    it('is not stalled while frames are encoded, on a new track, with no track, or without two samples', () => {
+      expect(videoStalled(sending(1000, 'cam', 10), sending(3000, 'cam', 70))).toBe(false);
+      // Another camera was chosen between the samples: it has not had a whole interval yet.
+      expect(videoStalled(sending(1000, 'depth', 0), sending(3000, 'cam', 0))).toBe(false);
+      // Camera off: the sender has no track.
+      expect(videoStalled(sending(1000, null, 50), sending(3000, null, 50))).toBe(false);
+      expect(videoStalled(null, sending(3000, 'depth', 0))).toBe(false);
+      expect(videoStalled(sending(3000, 'depth', 0), sending(3000, 'depth', 0))).toBe(false);
+    });
   });
 });

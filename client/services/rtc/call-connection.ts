@@ -316,7 +316,7 @@ export class CallConnection {
     const signed = this.remoteSigned;
     const transport = this.dtlsTransport();
     if (!transport) return;
-    const dtlsState = transport.state;
+    const dtlsState = dtlsStateOf(transport, this.pc);
     if (dtlsState === 'connected' && !this.dtlsSeen) {
       this.dtlsSeen = true;
       this.options.onDtlsConnected?.();
@@ -342,6 +342,18 @@ export class CallConnection {
     this.options.onGate(result.state, flowedIn(report));
     if (this.verdict === 'verified') for (const bytes of early) this.options.onEnvelope(bytes);
   }
+}
+
+/**
+ * Chromium has been seen (about once in a few hundred calls on a loaded machine) to leave RTCDtlsTransport.state
+ * at 'connecting' for good while the connection was up: pc.connectionState said 'connected', which needs every
+ * DTLS transport connected, media arrived, and the page's own check never ran. Either saying connected is enough.
+ */
+export function dtlsStateOf(
+  transport: Pick<RTCDtlsTransport, 'state'>,
+  pc: Pick<RTCPeerConnection, 'connectionState'>,
+): RTCDtlsTransportState {
+  return pc.connectionState === 'connected' ? 'connected' : transport.state;
 }
 
 /** RTP counters in a stats report: the gate record proves nothing had flowed when the check passed. */

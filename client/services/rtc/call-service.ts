@@ -30,7 +30,7 @@ import { type FileSource, receiveFile, sendFile, type Transfer, type TransferVie
 import { connectsWhileRinging, type IpPolicy, ipPolicy, rtcConfiguration } from './ice-policy.ts';
 import { LocalMedia } from './local-media.ts';
 import { type CallNotifier, silentNotifier } from './notifier.ts';
-import { type QualitySample, qualityBetween, sampleOf } from './quality.ts';
+import { type QualitySample, qualityBetween, sampleOf, videoStalled } from './quality.ts';
 import { type Ringer, silentRinger } from './ringtone.ts';
 import { sdpWithoutAddresses } from './sdp-candidates.ts';
 import { certificateFingerprintOf, tamperFingerprint } from './test-hooks.ts';
@@ -658,7 +658,9 @@ export class CallService {
     this.sampledAt = this.now();
     const sample = sampleOf(await connection.getStats());
     if (this.connection !== connection) return;
-    this.update({ quality: qualityBetween(this.lastSample, sample) });
+    // A shared screen that does not change may encode nothing for a while; only the camera is judged.
+    const cameraSilent = videoStalled(this.lastSample, sample) && !this.view.sharing && !this.view.cameraOff;
+    this.update({ quality: qualityBetween(this.lastSample, sample), cameraSilent });
     this.lastSample = sample;
   }
 
@@ -698,7 +700,7 @@ export class CallService {
     this.candidatesBeforeConnection.length = 0;
     this.heldCandidates.length = 0;
     this.holdCandidates = false;
-    this.update({ local: null, remote: null, quality: null, sharing: false });
+    this.update({ local: null, remote: null, quality: null, sharing: false, cameraSilent: false });
   }
 
   private update(next: Partial<CallView>): void {

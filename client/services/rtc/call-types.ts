@@ -42,6 +42,8 @@ export interface CallView {
   readonly devices: readonly DeviceInfo[];
   readonly devicesInUse: DevicesInUse;
   readonly transfers: readonly TransferView[];
+  /** The camera we send encodes no frame (see quality.ts videoStalled). */
+  readonly cameraSilent: boolean;
   /** A plain-language problem to show (camera refused, screen sharing failed...). */
   readonly notice: string | null;
 }
@@ -83,5 +85,6 @@ export const EMPTY: CallView = {
   devices: [],
   devicesInUse: { audioinput: null, videoinput: null },
   transfers: [],
+  cameraSilent: false,
   notice: null,
 };

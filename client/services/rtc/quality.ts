@@ -1,6 +1,7 @@
 /**
  * The connection-quality indicator, from two getStats() samples: round-trip time of the selected candidate
- * pair, packet loss and received bitrate over the interval between them. Pure: samples in, numbers out.
+ * pair, packet loss and received bitrate over the interval between them; and whether the camera on our video
+ * sender encodes anything at all. Pure: samples in, numbers out.
  */
 
 export interface QualitySample {
@@ -13,6 +14,9 @@ export interface QualitySample {
   /** Local and remote candidate types of the selected pair (host, srflx, prflx, relay). */
   readonly localCandidate: string | null;
   readonly remoteCandidate: string | null;
+  /** The track on our video sender (its media-source's trackIdentifier), null when it sends no track. */
+  readonly videoSource: string | null;
+  readonly videoFramesEncoded: number;
 }
 
 export type QualityLevel = 'good' | 'fair' | 'poor' | 'unknown';
@@ -40,6 +44,8 @@ export function sampleOf(report: Iterable<unknown>): QualitySample {
   let packetsReceived = 0;
   let packetsLost = 0;
   let bytesReceived = 0;
+  let videoSource: string | null = null;
+  let videoFramesEncoded = 0;
   for (const stats of byId.values()) {
     at = Math.max(at, num(stats.timestamp));
     if (stats.type === 'transport' && typeof stats.selectedCandidatePairId === 'string') {
@@ -49,6 +55,11 @@ export function sampleOf(report: Iterable<unknown>): QualitySample {
       packetsReceived += num(stats.packetsReceived);
       packetsLost += num(stats.packetsLost);
       bytesReceived += num(stats.bytesReceived);
+    }
+    if (stats.type === 'outbound-rtp' && stats.kind === 'video') {
+      videoFramesEncoded += num(stats.framesEncoded);
+      const source = typeof stats.mediaSourceId === 'string' ? byId.get(stats.mediaSourceId) : undefined;
+      if (typeof source?.trackIdentifier === 'string') videoSource = source.trackIdentifier;
     }
   }
   const candidateType = (id: unknown): string | null => {
@@ -64,7 +75,24 @@ export function sampleOf(report: Iterable<unknown>): QualitySample {
     bytesReceived,
     localCandidate: candidateType(pair?.localCandidateId),
     remoteCandidate: candidateType(pair?.remoteCandidateId),
+    videoSource,
+    videoFramesEncoded,
   };
+}
+
+/**
+ * The same track was on our video sender for a whole interval and not one frame of it was encoded. Some cameras
+ * are listed like any other and give frames no encoder takes (a depth camera's 16-bit frames): the person on
+ * the other end then sees nothing, and only this tells us.
+ */
+export function videoStalled(previous: QualitySample | null, current: QualitySample): boolean {
+  return (
+    previous !== null &&
+    current.videoSource !== null &&
+    current.videoSource === previous.videoSource &&
+    current.at > previous.at &&
+    current.videoFramesEncoded === previous.videoFramesEncoded
+  );
 }
 
 export function qualityBetween(previous: QualitySample | null, current: QualitySample): Quality {

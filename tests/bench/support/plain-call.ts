@@ -39,7 +39,7 @@ function watchFirstFrame() {
 async function connect() {
   stream = await navigator.mediaDevices.getUserMedia({
     audio: { echoCancellation: true, noiseSuppression: true },
-    video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24 } },
+    video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
   });
   pc = new RTCPeerConnection({ iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
   pc.createDataChannel('tincan-envelopes', { negotiated: true, id: 0 });
@@ -58,12 +58,14 @@ async function attachTracks() {
 function watchDtls() {
   const transport = pc.getSenders().find((s) => s.transport)?.transport;
   if (!transport) return;
+  // As Tincan's gate does: Chromium may leave transport.state behind while the connection is up.
   const mark = () => {
-    if (transport.state !== 'connected' || times.dtlsConnectedAt) return;
+    if ((transport.state !== 'connected' && pc?.connectionState !== 'connected') || times.dtlsConnectedAt) return;
     times.dtlsConnectedAt = epoch();
     for (const [sender, track] of heldTracks) sender.replaceTrack(track);
   };
   transport.addEventListener('statechange', mark);
+  pc.addEventListener('connectionstatechange', mark);
   mark();
 }
 
