@@ -64,6 +64,7 @@ export class CallService {
   private offeringRestart = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastSample: QualitySample | null = null;
+  private silentIntervals = 0;
   private sampledAt = 0;
   private readonly transfers = new Map<string, { view: TransferView; control: Transfer }>();
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -658,9 +659,14 @@ export class CallService {
     this.sampledAt = this.now();
     const sample = sampleOf(await connection.getStats());
     if (this.connection !== connection) return;
-    // A shared screen that does not change may encode nothing for a while; only the camera is judged.
-    const cameraSilent = videoStalled(this.lastSample, sample) && !this.view.sharing && !this.view.cameraOff;
-    this.update({ quality: qualityBetween(this.lastSample, sample), cameraSilent });
+    // A shared screen that does not change may encode nothing for a while; only the camera is judged, and only
+    // after two silent intervals in a row (a moment without network pauses the encoder too).
+    const stalled = videoStalled(this.lastSample, sample) && !this.view.sharing && !this.view.cameraOff;
+    this.silentIntervals = stalled ? this.silentIntervals + 1 : 0;
+    this.update({
+      quality: qualityBetween(this.lastSample, sample),
+      cameraSilent: this.silentIntervals >= 2,
+    });
     this.lastSample = sample;
   }
 
@@ -697,6 +703,7 @@ export class CallService {
     this.connection = null;
     this.media.stop();
     this.lastSample = null;
+    this.silentIntervals = 0;
     this.candidatesBeforeConnection.length = 0;
     this.heldCandidates.length = 0;
     this.holdCandidates = false;
