@@ -86,7 +86,9 @@ class ScriptedPeerConnection {
   async setLocalDescription(description: { type: string; sdp: string }) {
     this.localDescription = description;
   }
+  statsCalls = 0;
   async getStats() {
+    this.statsCalls += 1;
     return this.report;
   }
   addIceCandidate(candidate: RTCIceCandidateInit): Promise<void> {
@@ -169,10 +171,12 @@ describe('CallConnection', () => {
     pc.onconnectionstatechange?.();
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(verdicts).toEqual([]);
+    expect(pc.statsCalls).toBe(0);
     // As seen in Chromium: connected, every DTLS transport with it, yet RTCDtlsTransport.state never moved.
     pc.connectionState = 'connected';
     pc.onconnectionstatechange?.();
     await expect.poll(() => verdicts, { timeout: 1_000 }).toEqual(['verified']);
+    expect(pc.statsCalls).toBeGreaterThan(0);
     connection.close();
   });
 });
