@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  ACCEPT_REPEATS,
   type CallEffect,
   type CallEvent,
   type CallState,
@@ -432,6 +433,46 @@ describe('security and connection failures', () => {
     other.b.on({ type: 'tick' });
     expect(deliver(other.b, other.a)).toEqual([expect.objectContaining({ action: 'ice-restart' })]);
     expect(other.a.has('restart-ice')).toBe(true);
+  });
+
+  it('the callee sends its accept again until the caller shows it arrived, a few times at most', () => {
+    // Nothing has come back from the caller since the accept (had it been lost, the caller would still ring).
+    const { a, b, o } = connected(15);
+    b.now += DEFAULT_TIMEOUTS.acceptAgainMs - 1;
+    expect(b.on({ type: 'tick' })).toEqual([]);
+    b.now += 1;
+    b.on({ type: 'tick' });
+    const again = deliver(b, a);
+    expect(again).toEqual([expect.objectContaining({ action: 'accept' })]);
+    // Already accepted, a second accept changes nothing at the caller.
+    const before = a.state;
+    a.on({ type: 'received', peer: BOB, body: again[0]! });
+    expect(a.state).toBe(before);
+    // The caller's media flags (sent when its gate opens) show the accept arrived: no more repeats.
+    const flags = { audioMuted: false, videoOff: false, screenSharing: false };
+    b.on({
+      type: 'received',
+      peer: ALICE,
+      body: { type: 'control', callId: o.callId, action: 'media', flags },
+    });
+    b.now += 10 * DEFAULT_TIMEOUTS.acceptAgainMs;
+    expect(b.on({ type: 'tick' })).toEqual([]);
+
+    // Nothing ever comes back: ACCEPT_REPEATS more accepts, then silence.
+    const other = connected(16);
+    other.b.sent();
+    let repeats = 0;
+    for (let i = 0; i < ACCEPT_REPEATS + 3; i++) {
+      other.b.now += DEFAULT_TIMEOUTS.acceptAgainMs;
+      other.b.on({ type: 'tick' });
+      repeats += other.b.sent().filter((s) => s.body.type === 'control' && s.body.action === 'accept').length;
+    }
+    expect(repeats).toBe(ACCEPT_REPEATS);
+    // The caller never repeats anything of the kind.
+    other.a.sent();
+    other.a.now += 10 * DEFAULT_TIMEOUTS.acceptAgainMs;
+    other.a.on({ type: 'tick' });
+    expect(other.a.sent()).toEqual([]);
   });
 
   it('reconnecting too long, or connecting too long, ends the call as failed', () => {

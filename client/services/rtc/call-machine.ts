@@ -79,6 +79,13 @@ export interface CallState {
   readonly deadline: number | null;
   /** Reconnecting after 'disconnected': when to ask for an ICE restart, unless one was asked for already. */
   readonly restartAt: number | null;
+  /**
+   * Callee: when to send the accept again, until a media-flags control from the caller (sent once its gate
+   * opens) shows it arrived; null once it has, or after the last try. Call control is not acknowledged, and a
+   * lost accept would leave the caller ringing while we are in the call.
+   */
+  readonly acceptAgainAt: number | null;
+  readonly acceptsLeft: number;
   /** When the gate first opened. */
   readonly connectedAt: number | null;
   readonly endReason: EndReason | null;
@@ -108,7 +115,12 @@ export interface Timeouts {
    * 'failed' only some 10 s after 'disconnected'; a restart is cheap (DTLS and the gate stay as they are).
    */
   readonly restartAfterMs: number;
+  /** Callee: from the accept (and each repeat) to sending it again, if the caller has not shown it arrived. */
+  readonly acceptAgainMs: number;
 }
+
+/** How many times the callee sends its accept again (spec §8.2). */
+export const ACCEPT_REPEATS = 3;
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
   ringMs: 45_000,
@@ -116,6 +128,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   connectMs: 30_000,
   reconnectMs: 30_000,
   restartAfterMs: 2_500,
+  acceptAgainMs: 3_000,
 };
 
 export interface StepContext {
@@ -216,7 +229,17 @@ export function step(state: CallState | null, event: CallEvent, context: StepCon
     }
     case 'accepted': {
       if (!isLive(state) || state.phase !== 'incoming' || !state.answered) return { state, effects: [] };
-      const accepted = phaseAfterAccept({ ...state, accepted: true, offer: null }, now, timeouts);
+      const accepted = phaseAfterAccept(
+        {
+          ...state,
+          accepted: true,
+          offer: null,
+          acceptAgainAt: now + timeouts.acceptAgainMs,
+          acceptsLeft: ACCEPT_REPEATS,
+        },
+        now,
+        timeouts,
+      );
       return {
         state: accepted,
         effects: [
@@ -260,7 +283,7 @@ export function step(state: CallState | null, event: CallEvent, context: StepCon
     case 'connection':
       return connection(state, event.state, now, timeouts);
     case 'tick':
-      return tick(state, now);
+      return tick(state, now, timeouts);
   }
 }
 
@@ -278,6 +301,8 @@ function fresh(callId: string, peer: string, role: CallRole, media: CallMedia, n
     createdAt: now,
     deadline: null,
     restartAt: null,
+    acceptAgainAt: null,
+    acceptsLeft: 0,
     connectedAt: null,
     endReason: null,
     endedAt: null,
@@ -464,7 +489,8 @@ function controlReceived(state: CallState, body: CallControl, now: number, timeo
       return { state: accepted, effects: accepted.phase === 'active' ? [{ type: 'open-gate' }] : [] };
     }
     case 'media':
-      return { state: { ...state, remoteMedia: body.flags }, effects: [] };
+      // The caller sends its flags once its gate is open: our accept has arrived.
+      return { state: { ...state, remoteMedia: body.flags, acceptAgainAt: null }, effects: [] };
     case 'ice-restart':
       return role === 'caller' && LIVE.includes(phase)
         ? { state, effects: [{ type: 'restart-ice' }] }
@@ -520,7 +546,7 @@ function connection(
 const askForRestart = (state: CallState): CallEffect =>
   state.role === 'caller' ? { type: 'restart-ice' } : control(state, 'ice-restart');
 
-function tick(state: CallState | null, now: number): StepResult {
+function tick(state: CallState | null, now: number, timeouts: Timeouts): StepResult {
   if (!isLive(state)) return { state, effects: [] };
   if (state.deadline !== null && now >= state.deadline) {
     switch (state.phase) {
@@ -534,6 +560,11 @@ function tick(state: CallState | null, now: number): StepResult {
   }
   if (state.phase === 'reconnecting' && state.restartAt !== null && now >= state.restartAt)
     return { state: { ...state, restartAt: null }, effects: [askForRestart(state)] };
+  if (state.role === 'callee' && state.acceptAgainAt !== null && now >= state.acceptAgainAt) {
+    const acceptsLeft = state.acceptsLeft - 1;
+    const acceptAgainAt = acceptsLeft > 0 ? now + timeouts.acceptAgainMs : null;
+    return { state: { ...state, acceptAgainAt, acceptsLeft }, effects: [control(state, 'accept')] };
+  }
   return { state, effects: [] };
 }
 
