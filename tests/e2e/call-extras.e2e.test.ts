@@ -1,8 +1,8 @@
 /**
  * The rest of a call, end to end in Chromium with fake devices (three fake cameras, two of them usable), two people through the real
  * relay: the ringtone (stopped by declining, and by accepting) and the system notification while ringing, the
- * call timer and quality indicator, camera off and on, screen sharing, choosing another microphone and camera,
- * and an ICE restart. Steps run in order. Losing the relay or the network path for real: call-recovery.
+ * call timer and quality indicator, camera off and on, screen sharing, choosing another microphone and camera
+ * (and a depth camera, which sends nothing), an ICE restart, and an accept lost on its way. Steps run in order. Losing the relay or the network path for real: call-recovery.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gateRecordOf, mediaFlow, pathFacts } from './support/call-probes.ts';
@@ -15,6 +15,7 @@ import {
   makeContacts,
   phaseOf,
   rtpTotals,
+  setHooks,
 } from './support/calls.ts';
 import { countOf, textOf, visible } from './support/expect.ts';
 import { PAGE_PROBES, probeRecord, setHidden } from './support/page-probes.ts';
@@ -204,6 +205,26 @@ describe('in a call', () => {
     expect(await gateRecordOf(alice)).toEqual(gateBefore);
     await expect.poll(() => framesAt(bob), { timeout: 15_000 }).toBeGreaterThan(framesBefore + 10);
 
+    await alice.page.getByRole('button', { name: 'Hang up' }).click();
+    await expect.poll(phaseOf(bob)).toBe('ended');
+    await closeCallScreens(alice, bob);
+  });
+
+  test('an accept lost on its way is sent again: the caller stops ringing within seconds', async () => {
+    await setHooks(bob, { dropFirstAccept: true });
+    await callButton(alice, 'audio', 'Bob').click();
+    await visible(bob.page.getByRole('button', { name: 'Accept' }), 20_000);
+    await bob.page.getByRole('button', { name: 'Accept' }).click();
+    const accepted = Date.now();
+    await expect.poll(phaseOf(bob)).toBe('active');
+    // Alice never got the first accept: she still rings, well past the moment it would have come.
+    await sleep(1_500);
+    expect(await phaseOf(alice)()).toBe('outgoing');
+    // The repeat (3 s after the accept) brings her in, long before her 45 s ring timeout.
+    await expect.poll(phaseOf(alice), { timeout: 10_000 }).toBe('active');
+    expect(Date.now() - accepted).toBeLessThan(10_000);
+    await expect.poll(async () => (await rtpTotals(bob.page)).totalAudioEnergy).toBeGreaterThan(0);
+    await setHooks(bob, {});
     await alice.page.getByRole('button', { name: 'Hang up' }).click();
     await expect.poll(phaseOf(bob)).toBe('ended');
     await closeCallScreens(alice, bob);

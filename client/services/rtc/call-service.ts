@@ -65,6 +65,7 @@ export class CallService {
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastSample: QualitySample | null = null;
   private silentIntervals = 0;
+  private acceptDroppedFor: string | null = null;
   private sampledAt = 0;
   private readonly transfers = new Map<string, { view: TransferView; control: Transfer }>();
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -631,11 +632,22 @@ export class CallService {
     } catch {
       return; // a candidate or description our own format cannot carry: not sent
     }
+    if (this.dropsAccept(body)) return;
     const { kind, payload } = encoded;
     let padded = padBody(payload);
     if (this.deps.hooks?.tamperSdp && (body.type === 'offer' || body.type === 'answer'))
       padded = tamperFingerprint(padded);
     void this.deps.sendEnvelope(peer, kind, padded).catch(() => {});
+  }
+
+  /** The dropFirstAccept test hook. */
+  private dropsAccept(body: CallBody): boolean {
+    if (!this.deps.hooks?.dropFirstAccept || body.type !== 'control' || body.action !== 'accept')
+      return false;
+    const callId = toHex(body.callId);
+    if (this.acceptDroppedFor === callId) return false;
+    this.acceptDroppedFor = callId;
+    return true;
   }
 
   private transferChanged(view: TransferView, control: Transfer): void {

@@ -14,6 +14,8 @@ export interface CallTestHooks {
   readonly gateDelayMs?: number;
   /** Hold this page's certificate check this long after DTLS connects, so the peer's check passes first. */
   readonly checkDelayMs?: number;
+  /** Leave out the first accept of each call, as if lost on the way: its repeat must bring the caller in. */
+  readonly dropFirstAccept?: boolean;
   readonly timeouts?: Partial<Timeouts>;
 }
 
