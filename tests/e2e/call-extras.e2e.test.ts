@@ -1,8 +1,9 @@
 /**
- * The rest of a call, end to end in Chromium with fake devices (three fake cameras, two of them usable), two people through the real
- * relay: the ringtone (stopped by declining, and by accepting) and the system notification while ringing, the
- * call timer and quality indicator, camera off and on, screen sharing, choosing another microphone and camera
- * (and a depth camera, which sends nothing), an ICE restart, and an accept lost on its way. Steps run in order. Losing the relay or the network path for real: call-recovery.
+ * The rest of a call, end to end in Chromium with fake devices (three fake cameras, two of them usable), two
+ * people through the real relay: the ringtone (stopped by declining, and by accepting) and the system
+ * notification while ringing, the call timer and quality indicator, camera off and on, screen sharing, choosing
+ * another microphone and camera (and a depth camera, which sends nothing), an ICE restart, and an accept lost
+ * on its way. Steps run in order. Losing the relay or the network path for real: call-recovery.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gateRecordOf, mediaFlow, pathFacts } from './support/call-probes.ts';
