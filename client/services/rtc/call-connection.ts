@@ -349,7 +349,7 @@ export class CallConnection {
  * at 'connecting' for good while the connection was up: pc.connectionState said 'connected', which needs every
  * DTLS transport connected, media arrived, and the page's own check never ran. Either saying connected is enough.
  */
-export function dtlsStateOf(
+function dtlsStateOf(
   transport: Pick<RTCDtlsTransport, 'state'>,
   pc: Pick<RTCPeerConnection, 'connectionState'>,
 ): RTCDtlsTransportState {
