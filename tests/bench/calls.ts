@@ -11,11 +11,12 @@
  *                          they come later), and certificate verified → first remote frame, against plain DTLS
  *                          connected → first frame
  *
- * Two Tincan cases: a verified contact (the callee's page connects ICE and DTLS while it rings, media still
- * gated until the accept), and an unverified contact on a relay without TURN (the callee's answer leaves while
- * it rings, without addresses; ICE starts only on the accept, so as not to show the caller the callee's
- * address). Times are epoch ms from performance.timeOrigin +
- * performance.now() in each page (one machine, one clock).
+ * Three Tincan cases: a verified contact (the callee's page connects ICE and DTLS while it rings, media still
+ * gated until the accept); an unverified contact on a relay with TURN, a real coturn (the default "hide my IP
+ * address" makes the call relay-only, so it too connects while it rings, showing the caller only the TURN
+ * server's address); and an unverified contact on a relay without TURN (the callee's answer leaves while it
+ * rings, without addresses; ICE starts only on the accept, so as not to show the caller the callee's address).
+ * Times are epoch ms from performance.timeOrigin + performance.now() in each page (one machine, one clock).
  */
 import type { Browser, Page } from 'playwright-core';
 import { toHex } from '../../crypto/bytes.ts';
@@ -24,7 +25,8 @@ import type { Relay } from '../../relay/server.ts';
 import type { BuiltClient } from '../e2e/support/build-client.ts';
 import { buildClientWithHooks, caller, launchForCalls, makeContacts } from '../e2e/support/call-setup.ts';
 import type { Person } from '../e2e/support/person.ts';
-import { startRelay } from '../e2e/support/relay.ts';
+import { startRelay, startTurnRelay } from '../e2e/support/relay.ts';
+import { type Coturn, startCoturn } from '../support/coturn.ts';
 import { startPlainCallServer } from './support/plain-call.ts';
 import { median, pairedRatio, spread } from './support/stats.ts';
 import {
@@ -49,11 +51,13 @@ const ROUND_TIMEOUT_MS = 20_000;
  */
 const CAMERA_FPS = 30;
 const FAKE_CAMERA = `--use-fake-device-for-media-stream=fps=${CAMERA_FPS}`;
+const TURN_SECRET = 'tincan-bench-turn-secret-0123456789';
 
-type Contender = 'verified' | 'unverified' | 'plain' | 'held';
-const CONTENDERS: readonly Contender[] = ['verified', 'unverified', 'plain', 'held'];
+type Contender = 'verified' | 'relayed' | 'unverified' | 'plain' | 'held';
+const CONTENDERS: readonly Contender[] = ['verified', 'relayed', 'unverified', 'plain', 'held'];
 const LABEL: Record<Contender, string> = {
   verified: 'Tincan, verified contact',
+  relayed: 'Tincan, unverified contact, TURN (relay only)',
   unverified: 'Tincan, unverified contact, no TURN',
   plain: 'plain WebRTC',
   held: 'plain, tracks on at DTLS connected',
@@ -198,7 +202,26 @@ function sampleOf(callerTimes: Times, calleeTimes: Times, gated: boolean): Sampl
   };
 }
 
-async function tincanCall(from: Person, to: Person, toKey: string, acceptDelayMs: number): Promise<Sample> {
+/** The local and remote candidate types of the page's selected pair ('relay' both ways through TURN). */
+const selectedPair = (page: Page): Promise<string> =>
+  page.evaluate(async () => {
+    const g = globalThis as unknown as {
+      tincanCalls: { service: { peerConnection: RTCPeerConnection | null } };
+    };
+    const stats = [...((await g.tincanCalls.service.peerConnection?.getStats())?.values() ?? [])];
+    const transport = stats.find((s) => s.type === 'transport');
+    const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
+    const type = (id: string) => stats.find((s) => s.id === id)?.candidateType ?? '?';
+    return pair ? `${type(pair.localCandidateId)}/${type(pair.remoteCandidateId)}` : 'none';
+  });
+
+async function tincanCall(
+  from: Person,
+  to: Person,
+  toKey: string,
+  acceptDelayMs: number,
+  relayOnly: boolean,
+): Promise<Sample> {
   for (const page of [from.page, to.page]) {
     await page.evaluate((delay) => {
       const probe = (globalThis as unknown as Global).callProbe;
@@ -224,6 +247,12 @@ async function tincanCall(from: Person, to: Person, toKey: string, acceptDelayMs
     throw error;
   });
   const [a, b] = await Promise.all([readTincan(from.page), readTincan(to.page)]);
+  if (relayOnly) {
+    // The row says relay only: a call that took another path would be measuring something else.
+    const pairs = await Promise.all([selectedPair(from.page), selectedPair(to.page)]);
+    if (pairs.some((pair) => pair !== 'relay/relay'))
+      throw new Error(`calls bench: a relay-only call used ${pairs.join(', ')}`);
+  }
   await from.page.evaluate(() => (globalThis as unknown as Global).tincanCalls.hangup());
   await until(
     async () =>
@@ -260,18 +289,31 @@ export async function runCallsBench(): Promise<BenchTable[]> {
   let client: BuiltClient | undefined;
   let browser: Browser | undefined;
   let relay: Relay | undefined;
+  let turnRelay: Relay | undefined;
+  let coturn: Coturn | undefined;
   const plainServer = await startPlainCallServer();
   try {
-    [client, browser] = await Promise.all([buildClientWithHooks(), launchForCalls([FAKE_CAMERA])]);
+    [client, browser, coturn] = await Promise.all([
+      buildClientWithHooks(),
+      launchForCalls([FAKE_CAMERA]),
+      startCoturn(TURN_SECRET),
+    ]);
     relay = await startRelay(client.dir);
+    turnRelay = await startTurnRelay(client.dir, coturn.port, TURN_SECRET);
     const alice = await caller(browser, relay.httpUrl, 'Alice');
     const bob = await caller(browser, relay.httpUrl, 'Bob');
     const carol = await caller(browser, relay.httpUrl, 'Carol');
-    await Promise.all([alice, bob, carol].map((p) => p.create(`${p.name} bench passphrase`)));
-    await Promise.all([alice, bob, carol].map((p) => p.waitOnline()));
+    // Dave calls Erin through the relay that has TURN; they have not compared safety numbers.
+    const dave = await caller(browser, turnRelay.httpUrl, 'Dave');
+    const erin = await caller(browser, turnRelay.httpUrl, 'Erin');
+    const people = [alice, bob, carol, dave, erin];
+    await Promise.all(people.map((p) => p.create(`${p.name} bench passphrase`)));
+    await Promise.all(people.map((p) => p.waitOnline()));
     const bobKey = toHex(parseContactInput(await bob.myCode()).publicKey);
+    const erinKey = toHex(parseContactInput(await erin.myCode()).publicKey);
     await makeContacts(alice, bob);
     await makeContacts(carol, bob);
+    await makeContacts(dave, erin);
     // Bob has compared safety numbers with Alice, not with Carol.
     await bob.openChat('Alice');
     await bob.page.getByRole('button', { name: 'Safety number' }).click();
@@ -279,8 +321,9 @@ export async function runCallsBench(): Promise<BenchTable[]> {
     await bob.page.getByRole('button', { name: 'Back to chat' }).click();
     await alice.openChat('Bob');
     await carol.openChat('Bob');
-    for (const person of [alice, carol]) await installTincanProbe(person.page, false);
-    await installTincanProbe(bob.page, true);
+    await dave.openChat('Erin');
+    for (const person of [alice, carol, dave]) await installTincanProbe(person.page, false);
+    for (const person of [bob, erin]) await installTincanProbe(person.page, true);
     // The plain pages live in the callers' and the callee's browser contexts.
     const plainAlice = await alice.newTab(`${plainServer.url}?id=alice`);
     const plainBob = await bob.newTab(`${plainServer.url}?id=bob`);
@@ -293,9 +336,12 @@ export async function runCallsBench(): Promise<BenchTable[]> {
         await Promise.all([from.bringToFront(), to.bringToFront()]);
         return plainCall(from, to, contender === 'plain' ? 'bob' : 'bob-held', acceptDelayMs);
       }
-      const from = contender === 'verified' ? alice : carol;
-      await Promise.all([from.page.bringToFront(), bob.page.bringToFront()]);
-      return tincanCall(from, bob, bobKey, acceptDelayMs);
+      const [from, to, toKey] =
+        contender === 'relayed'
+          ? [dave, erin, erinKey]
+          : [contender === 'verified' ? alice : carol, bob, bobKey];
+      await Promise.all([from.page.bringToFront(), to.page.bringToFront()]);
+      return tincanCall(from, to, toKey, acceptDelayMs, contender === 'relayed');
     };
 
     let retried = 0;
@@ -304,7 +350,7 @@ export async function runCallsBench(): Promise<BenchTable[]> {
     const hangUpAll = async () => {
       for (const page of [plainAlice, plainBob, heldAlice, heldBob])
         await page.evaluate(() => (globalThis as unknown as Global).plainCall.hangup()).catch(() => {});
-      for (const person of [alice, carol, bob])
+      for (const person of people)
         await person.page
           .evaluate(() => {
             const calls = (globalThis as unknown as Global).tincanCalls;
@@ -345,6 +391,8 @@ export async function runCallsBench(): Promise<BenchTable[]> {
   } finally {
     await browser?.close();
     await relay?.close();
+    await turnRelay?.close();
+    await coturn?.close();
     await plainServer.close();
     await client?.remove();
   }
@@ -412,6 +460,8 @@ function tables(
       `loopback, Chromium headless, fake camera at 640x480 / ${CAMERA_FPS} fps; contenders alternate and rotate each round`,
       'plain: unsigned JSON over a bare WebSocket forwarder, no identities, no gate; ratio = median of per-round ratios',
       'verified contact: the callee’s page connects ICE/DTLS and checks the certificate while it rings; no media before the accept',
+      'TURN: a real coturn on loopback, credentials minted by the relay; relay-only, so it connects while it rings too;',
+      '  each round checks that both pages’ selected pair is relay/relay',
       ...(retried > 0 ? [`${retried} call(s) timed out and were run again (see the log above)`] : []),
     ],
   );
