@@ -8,12 +8,15 @@
  *
  *   callOffer (8)   | media u8 | purpose u8 | createdAt u64 ms | sas commitment 32 |
  *                   | fp n u8 | fingerprint n | sdp n u16 | sdp UTF-8 (1..MAX_CALL_SDP_BYTES) |
- *   callAnswer (9)  | purpose u8 | sas nonce 32 | fp n u8 | fingerprint n | sdp n u16 | sdp UTF-8 |
+ *   callAnswer (9)  | purpose u8 | connects u8 | sas nonce 32 | fp n u8 | fingerprint n | sdp n u16 | sdp UTF-8 |
  *   iceCandidate (10) | m-line index u16 (0xffff: none) | mid n u8 | mid | ufrag n u8 | ufrag |
  *                     | candidate n u16 | candidate ASCII (0..MAX_CANDIDATE_BYTES; empty = end of candidates) |
  *   callControl (11)  | action u8 | argument (length fixed by the action: 0, 1 or 32 bytes) |
  *
  *   media:    1 audio, 2 video                  purpose: 0 the call itself (rings / accepts), 1 renegotiation
+ *   connects: 0 the answering page may connect while it rings; 1 it connects only once the person accepts, so
+ *             for the caller a verified DTLS handshake under this answer is the accept (always 0 in a
+ *             renegotiation)
  *   fingerprint: the DTLS fingerprint in byte form (crypto/dtls-fingerprint.ts), which must equal the one
  *             the SDP's a=fingerprint lines name: the sender commits to it, the receiver's media gate
  *             compares it with the certificate the browser actually negotiated.
@@ -80,6 +83,11 @@ export type CallAnswer = {
   readonly type: 'answer';
   readonly callId: Uint8Array;
   readonly purpose: CallPurpose;
+  /**
+   * The answering page starts ICE only once its person accepts (it answered while ringing without any
+   * address): the caller may take a verified DTLS handshake as the accept instead of waiting for the control.
+   */
+  readonly connectsOnAccept: boolean;
   readonly sasNonce: Uint8Array;
   readonly fingerprint: DtlsFingerprint;
   readonly sdp: string;
@@ -184,7 +192,7 @@ export function encodeCallBody(body: CallBody): { kind: CallKind; payload: Uint8
         kind: MESSAGE_KIND.callAnswer,
         payload: concatBytes(
           head(body.callId),
-          Uint8Array.of(code(PURPOSES, body.purpose, 'body.purpose')),
+          Uint8Array.of(code(PURPOSES, body.purpose, 'body.purpose'), connectsByte(body)),
           nonceBytes(body.sasNonce, 'body.sasNonce'),
           signedSdp(body.fingerprint, body.sdp),
         ),
@@ -218,6 +226,14 @@ function timeBytes(ms: number): Uint8Array {
   if (!Number.isSafeInteger(ms) || ms < 0)
     throw new RangeError('body.createdAt must be a non-negative safe integer');
   return u64be(ms);
+}
+
+function connectsByte(body: CallAnswer): number {
+  if (typeof body.connectsOnAccept !== 'boolean')
+    throw new TypeError('body.connectsOnAccept must be a boolean');
+  if (body.connectsOnAccept && body.purpose !== 'call')
+    throw new RangeError('only the answer to the call itself may connect on accept');
+  return body.connectsOnAccept ? 1 : 0;
 }
 
 function nonceBytes(value: Uint8Array, name: string): Uint8Array {
@@ -354,9 +370,20 @@ function decodeRest(kind: CallKind, callId: Uint8Array, reader: _Reader): CallBo
     }
     case MESSAGE_KIND.callAnswer: {
       const purpose = enumAt(PURPOSES, reader.u8(), 'purpose');
+      const connects = reader.u8();
+      if (connects > 1 || (connects === 1 && purpose !== 'call'))
+        throw new ProtocolError('bad-encoding', `answer connects ${connects} (purpose ${purpose})`);
       const sasNonce = reader.take(SAS_NONCE_BYTES);
       const { fingerprint, sdp } = readSignedSdp(reader);
-      return { type: 'answer', callId, purpose, sasNonce, fingerprint, sdp };
+      return {
+        type: 'answer',
+        callId,
+        purpose,
+        connectsOnAccept: connects === 1,
+        sasNonce,
+        fingerprint,
+        sdp,
+      };
     }
     case MESSAGE_KIND.iceCandidate: {
       const index = reader.u16();

@@ -61,31 +61,49 @@ function Dialog({
   );
 }
 
+/** Their call rings; once accepted, the same card says so if our camera and microphone are slow to open. */
 function Ringing({ calls }: { calls: CallModel }) {
   const call = calls.call.value!;
   const name = calls.peerName.value;
+  const opening = calls.view.value?.opening === true;
+  const media = call.media === 'video' ? 'video' : 'audio';
   return (
-    <Dialog label="incoming">
-      <div class="call-avatar ringing" aria-hidden="true">
+    <Dialog label={opening ? 'opening' : 'incoming'}>
+      <div class={`call-avatar ${opening ? '' : 'ringing'}`} aria-hidden="true">
         <Icon name={call.media === 'video' ? 'video' : 'phone'} size={36} />
       </div>
       <h2 id="call-title">{name}</h2>
       <p class="call-status" role="status" data-testid="call-status">
-        Incoming {call.media === 'video' ? 'video' : 'audio'} call
+        {opening
+          ? `Connecting… opening your ${call.media === 'video' ? 'camera' : 'microphone'}`
+          : `Incoming ${media} call`}
       </p>
       <PrivacyNote policy={calls.policyFor(call.peer)} name={name} incoming />
       <div class="call-actions">
-        <button type="button" class="button danger solid round" onClick={() => calls.decline()}>
-          <Icon size={22} name="hangup" /> Decline
-        </button>
-        <button
-          type="button"
-          class="button primary round accept"
-          data-autofocus
-          onClick={() => void calls.accept()}
-        >
-          <Icon name={call.media === 'video' ? 'video' : 'phone'} size={22} /> Accept
-        </button>
+        {opening ? (
+          <button
+            type="button"
+            class="button danger solid round"
+            data-autofocus
+            onClick={() => calls.hangup()}
+          >
+            <Icon size={22} name="hangup" /> Hang up
+          </button>
+        ) : (
+          <>
+            <button type="button" class="button danger solid round" onClick={() => calls.decline()}>
+              <Icon size={22} name="hangup" /> Decline
+            </button>
+            <button
+              type="button"
+              class="button primary round accept"
+              data-autofocus
+              onClick={() => void calls.accept()}
+            >
+              <Icon name={call.media === 'video' ? 'video' : 'phone'} size={22} /> Accept
+            </button>
+          </>
+        )}
       </div>
     </Dialog>
   );

@@ -3,7 +3,8 @@
  * people through the real relay: the ringtone (stopped by declining, and by accepting) and the system
  * notification while ringing, the call timer and quality indicator, camera off and on, screen sharing, choosing
  * another microphone and camera (and a depth camera, which sends nothing), an ICE restart, and an accept lost
- * on its way. Steps run in order. Losing the relay or the network path for real: call-recovery.
+ * on its way (which costs nothing when the callee's handshake is the accept, and is sent again when it is not).
+ * Steps run in order. Losing the relay or the network path for real: call-recovery.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gateRecordOf, mediaFlow, pathFacts } from './support/call-probes.ts';
@@ -211,7 +212,27 @@ describe('in a call', () => {
     await closeCallScreens(alice, bob);
   });
 
+  test('an unverified contact without TURN: the callee’s handshake is the accept, so a lost accept costs nothing', async () => {
+    // Bob's answer left while it rang without any address and says his page connects only once he accepts:
+    // Alice takes his verified DTLS handshake as the accept, and his accept control (dropped here) is not needed.
+    await setHooks(bob, { dropFirstAccept: true });
+    await callButton(alice, 'audio', 'Bob').click();
+    await visible(bob.page.getByRole('button', { name: 'Accept' }), 20_000);
+    await bob.page.getByRole('button', { name: 'Accept' }).click();
+    const accepted = Date.now();
+    await expect.poll(phaseOf(alice), { timeout: 2_500 }).toBe('active');
+    // Well before the repeat would have come (3 s after the accept).
+    expect(Date.now() - accepted).toBeLessThan(2_500);
+    await expect.poll(async () => (await rtpTotals(bob.page)).totalAudioEnergy).toBeGreaterThan(0);
+    await setHooks(bob, {});
+    await alice.page.getByRole('button', { name: 'Hang up' }).click();
+    await expect.poll(phaseOf(bob)).toBe('ended');
+    await closeCallScreens(alice, bob);
+  });
+
   test('an accept lost on its way is sent again: the caller stops ringing within seconds', async () => {
+    // Bob has verified Alice: his page connects while it rings, so only his accept control says he answered.
+    await bob.markVerified('Alice');
     await setHooks(bob, { dropFirstAccept: true });
     await callButton(alice, 'audio', 'Bob').click();
     await visible(bob.page.getByRole('button', { name: 'Accept' }), 20_000);

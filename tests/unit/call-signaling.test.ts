@@ -56,9 +56,22 @@ const bodyArb: fc.Arbitrary<CallBody> = fc.oneof(
       ({ filler: f, ...rest }): CallBody => ({ type: 'offer', ...rest, sdp: sdpFor(rest.fingerprint, f) }),
     ),
   fc
-    .record({ callId: bytes(16), purpose, sasNonce: bytes(32), fingerprint: fingerprintArb, filler })
+    .record({
+      callId: bytes(16),
+      purpose,
+      connectsOnAccept: fc.boolean(),
+      sasNonce: bytes(32),
+      fingerprint: fingerprintArb,
+      filler,
+    })
     .map(
-      ({ filler: f, ...rest }): CallBody => ({ type: 'answer', ...rest, sdp: sdpFor(rest.fingerprint, f) }),
+      ({ filler: f, ...rest }): CallBody => ({
+        type: 'answer',
+        ...rest,
+        // Only the answer to the call itself may connect on accept (a renegotiation happens mid-call).
+        connectsOnAccept: rest.connectsOnAccept && rest.purpose === 'call',
+        sdp: sdpFor(rest.fingerprint, f),
+      }),
     ),
   fc
     .record({
@@ -185,6 +198,22 @@ describe('call signalling bodies', () => {
     expect(() => encodeCallBody(offer)).toThrow(/differs from the SDP fingerprint/);
     expect(() => encodeCallBody({ ...offer, sdp: 'v=0\r\n' })).toThrow(/no usable fingerprint/);
     expect(encodeCallBody({ ...offer, fingerprint: other }).kind).toBe(MESSAGE_KIND.callOffer);
+  });
+
+  it('refuses to encode a renegotiation answer that says it connects on accept', () => {
+    const fp = fingerprintFromDigest('sha-256', new Uint8Array(32).fill(1));
+    const answer: CallBody = {
+      type: 'answer',
+      callId: new Uint8Array(16),
+      purpose: 'renegotiate',
+      connectsOnAccept: true,
+      sasNonce: new Uint8Array(32),
+      fingerprint: fp,
+      sdp: sdpFor(fp, ''),
+    };
+    expect(() => encodeCallBody(answer)).toThrow(/only the answer to the call itself/);
+    expect(encodeCallBody({ ...answer, purpose: 'call' }).payload[18]).toBe(1);
+    expect(encodeCallBody({ ...answer, connectsOnAccept: false }).payload[18]).toBe(0);
   });
 
   it('a decoded body never shares memory with the payload', () => {

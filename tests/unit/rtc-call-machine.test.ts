@@ -92,14 +92,17 @@ function offer(callId: number, nonce: Uint8Array, media: 'audio' | 'video' = 'vi
   };
 }
 
-const answerTo = (o: CallOffer, nonce: Uint8Array): CallAnswer => ({
+const answerTo = (o: CallOffer, nonce: Uint8Array, connectsOnAccept = false): CallAnswer => ({
   type: 'answer',
   callId: o.callId,
   purpose: 'call',
+  connectsOnAccept,
   sasNonce: nonce,
   fingerprint: fp(2),
   sdp: sdp(2),
 });
+
+const fromId = (callId: number) => new Uint8Array(16).fill(callId);
 
 /** The callee answers and accepts at once (the answer made on accept). */
 function accept(side: Side, o: CallOffer, random: (n: number) => Uint8Array): void {
@@ -258,6 +261,76 @@ describe('connected while it rings (the answer before the accept)', () => {
     a.now = T0 + DEFAULT_TIMEOUTS.ringMs;
     a.on({ type: 'tick' });
     expect(a.state?.endReason).toBe('no-answer');
+  });
+});
+
+describe('an answer that connects only once the person accepts (address-free while it rings)', () => {
+  /** The callee answers while it rings, saying its page connects only on accept. */
+  function answeredOnAccept(callId = 21) {
+    const setup = ringing(callId);
+    const { a, b, o, random } = setup;
+    b.on({ type: 'answered', answer: answerTo(o, random(32), true) });
+    deliver(b, a); // ringing, answer
+    deliver(a, b); // sas-reveal
+    return setup;
+  }
+
+  it("the caller takes the callee's verified handshake as the accept: its gate opens without the control", () => {
+    const { a, b } = answeredOnAccept();
+    expect(a.state).toMatchObject({ phase: 'outgoing', connectsOnAccept: true, accepted: false });
+    // The callee clicked: its ICE starts; DTLS connects and both certificates check out before its camera is open.
+    a.on({ type: 'gate', verdict: 'verified' });
+    expect(a.state).toMatchObject({ phase: 'active', accepted: true, verified: true, deadline: null });
+    expect(a.has('open-gate')).toBe(true);
+    b.on({ type: 'gate', verdict: 'verified' });
+    expect(b.state?.phase).toBe('incoming');
+    expect(b.has('open-gate')).toBe(false);
+    // Camera open: the callee's own gate opens on its accept, which is sent once and not repeated.
+    b.on({ type: 'accepted' });
+    expect(b.state).toMatchObject({ phase: 'active', acceptAgainAt: null, acceptsLeft: 0 });
+    expect(b.has('open-gate')).toBe(true);
+    const active = a.state;
+    expect(deliver(b, a)).toEqual([expect.objectContaining({ action: 'accept' })]);
+    expect(a.state).toBe(active);
+    b.now += 10 * DEFAULT_TIMEOUTS.acceptAgainMs;
+    b.on({ type: 'tick' });
+    expect(b.sent()).toEqual([]);
+    expect(sasOf(a.state!, a.identity)!.words).toEqual(sasOf(b.state!, b.identity)!.words);
+  });
+
+  it('an answer that may connect while it rings still needs the accept control', () => {
+    const { a, b, o, random } = ringing(22);
+    b.on({ type: 'answered', answer: answerTo(o, random(32), false) });
+    deliver(b, a);
+    a.on({ type: 'gate', verdict: 'verified' });
+    expect(a.state).toMatchObject({ phase: 'outgoing', accepted: false, verified: true });
+    expect(a.has('open-gate')).toBe(false);
+  });
+
+  it("the callee's own gate never opens before its person accepts, whatever its answer said", () => {
+    const { b } = answeredOnAccept(23);
+    b.on({ type: 'gate', verdict: 'verified' });
+    expect(b.state).toMatchObject({ phase: 'incoming', verified: true, accepted: false });
+    expect(b.has('open-gate')).toBe(false);
+  });
+
+  it('a callee that gives up after the click (no camera) ends the caller that was in the call already', () => {
+    const { a, b } = answeredOnAccept(24);
+    a.on({ type: 'gate', verdict: 'verified' });
+    expect(a.state?.phase).toBe('active');
+    b.on({ type: 'local-failure', reason: 'media-error' });
+    expect(deliver(b, a)).toEqual([expect.objectContaining({ action: 'reject' })]);
+    expect(a.state).toMatchObject({ phase: 'ended', endReason: 'rejected' });
+    expect(a.has('teardown')).toBe(true);
+    // Under an answer that may connect while ringing, a reject mid-call is not how calls end: ignored.
+    const { a: caller } = connected(25);
+    const live = caller.state!;
+    caller.on({
+      type: 'received',
+      peer: BOB,
+      body: { type: 'control', callId: fromId(25), action: 'reject' },
+    });
+    expect(caller.state).toBe(live);
   });
 });
 

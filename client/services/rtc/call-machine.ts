@@ -10,7 +10,9 @@
  * The answer and the accept are separate: an answer sets up ICE and DTLS, and may be sent while the phone still
  * rings (when that reveals nothing new, see the call service); only the callee's accept, together with a
  * verified certificate, opens the gates. The gate opens exactly once, when `accepted && verified` first holds;
- * before that every sender is muted, whatever the phase.
+ * before that every sender is muted, whatever the phase. An answer that says its page connects only once the
+ * person accepts (`connectsOnAccept`) makes the callee's verified DTLS handshake the accept for the caller: it
+ * need not wait for the control to cross the relay.
  *
  * Security endings ('security') come from a certificate that is not the signed one, a SAS reveal that does not
  * open the caller's commitment, or a renegotiation that changes the signed fingerprint: the call is hung up at
@@ -70,8 +72,13 @@ export interface CallState {
   readonly remoteRinging: boolean;
   /** The answer was sent (callee) or applied (caller): ICE and DTLS may run, media may not. */
   readonly answered: boolean;
-  /** The callee accepted (the callee's own click, or the caller's 'accept' control). */
+  /**
+   * The callee accepted (the callee's own click; for the caller the 'accept' control, or a verified handshake
+   * under an answer that connects only on accept).
+   */
   readonly accepted: boolean;
+  /** The call's answer (ours as callee, theirs as caller) said its page connects only once the person accepts. */
+  readonly connectsOnAccept: boolean;
   /** Our gate saw the peer's signed certificate. The gate opens once accepted && verified. */
   readonly verified: boolean;
   readonly createdAt: number;
@@ -221,6 +228,7 @@ export function step(state: CallState | null, event: CallEvent, context: StepCon
         state: {
           ...state,
           answered: true,
+          connectsOnAccept: answer.connectsOnAccept,
           localFingerprint: answer.fingerprint,
           localNonce: answer.sasNonce,
         },
@@ -229,13 +237,15 @@ export function step(state: CallState | null, event: CallEvent, context: StepCon
     }
     case 'accepted': {
       if (!isLive(state) || state.phase !== 'incoming' || !state.answered) return { state, effects: [] };
+      // Under an answer that connects on accept our handshake tells the caller; the control need not be repeated.
+      const repeats = state.connectsOnAccept ? 0 : ACCEPT_REPEATS;
       const accepted = phaseAfterAccept(
         {
           ...state,
           accepted: true,
           offer: null,
-          acceptAgainAt: now + timeouts.acceptAgainMs,
-          acceptsLeft: ACCEPT_REPEATS,
+          acceptAgainAt: repeats > 0 ? now + timeouts.acceptAgainMs : null,
+          acceptsLeft: repeats,
         },
         now,
         timeouts,
@@ -273,9 +283,18 @@ export function step(state: CallState | null, event: CallEvent, context: StepCon
       if (!isLive(state) || !state.answered) return { state, effects: [] };
       if (event.verdict !== 'verified') return securityEnd(state, now);
       if (state.verified) return { state, effects: [] };
-      if (!state.accepted) return { state: { ...state, verified: true }, effects: [] };
+      // The callee's page connects only once its person accepted: for the caller the handshake is the accept.
+      if (!state.accepted && !(state.role === 'caller' && state.connectsOnAccept))
+        return { state: { ...state, verified: true }, effects: [] };
       return {
-        state: { ...state, verified: true, phase: 'active', connectedAt: now, deadline: null },
+        state: {
+          ...state,
+          verified: true,
+          accepted: true,
+          phase: 'active',
+          connectedAt: now,
+          deadline: null,
+        },
         effects: [{ type: 'open-gate' }],
       };
     case 'sas-mismatch':
@@ -297,6 +316,7 @@ function fresh(callId: string, peer: string, role: CallRole, media: CallMedia, n
     remoteRinging: false,
     answered: false,
     accepted: false,
+    connectsOnAccept: false,
     verified: false,
     createdAt: now,
     deadline: null,
@@ -442,6 +462,7 @@ function signedDescription(state: CallState, body: CallOffer | CallAnswer, now: 
   const next: CallState = {
     ...state,
     answered: true,
+    connectsOnAccept: body.connectsOnAccept,
     remoteFingerprint: body.fingerprint,
     remoteNonce: body.sasNonce,
   };
@@ -461,7 +482,11 @@ function controlReceived(state: CallState, body: CallControl, now: number, timeo
         ? { state: { ...state, remoteRinging: true }, effects: [] }
         : { state, effects: [] };
     case 'reject':
-      return phase === 'outgoing' ? end(state, 'rejected', now) : { state, effects: [] };
+      // Under an answer that connects on accept, the caller may be in the call already when the callee gives up
+      // on it (no camera after the click, say).
+      return phase === 'outgoing' || (role === 'caller' && state.connectsOnAccept && LIVE.includes(phase))
+        ? end(state, 'rejected', now)
+        : { state, effects: [] };
     case 'busy':
       return phase === 'outgoing' ? end(state, 'busy', now) : { state, effects: [] };
     case 'cancel':

@@ -41,6 +41,8 @@ const TICK_MS = 500;
 const QUALITY_MS = 2000;
 /** An ended call's screen stays up this long unless dismissed (warnings stay until dismissed). */
 const ENDED_LINGER_MS = 4000;
+/** A camera not open by then (a permission prompt, say) is told on the ringing screen. */
+const SLOW_MEDIA_MS = 250;
 
 const ecdsaCertificate = () =>
   RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
@@ -147,8 +149,15 @@ export class CallService {
     this.accepting = true;
     this.ringer.stop();
     this.notifier.clear();
-    // The camera opens while the connection is made (or finished, if it was made while ringing).
+    // The camera opens at once, with only ICE beside it, and the rest of accepting (the call screen, the
+    // accept, our candidates) waits for it: on a busy machine all of that at once made the camera open several
+    // times slower, and the camera is what the first frame waits for. A camera that takes longer (the browser
+    // asking for permission) gets a word on the screen, and our candidates leave anyway.
     const opening = openMedia(this.devices(), { audio: true, video: state.media === 'video' });
+    const slow = setTimeout(() => {
+      this.update({ opening: true });
+      if (this.state?.answered) this.releaseCandidates();
+    }, SLOW_MEDIA_MS);
     try {
       await this.answering;
       if (stillRinging()) {
@@ -162,6 +171,7 @@ export class CallService {
         if (stillRinging()) this.dispatch({ type: 'local-failure', reason: 'failed' });
         return;
       }
+      this.releaseCandidates();
       await this.attachMedia(this.connection, stream);
       this.dispatch({ type: 'accepted' });
     } catch (error) {
@@ -173,7 +183,9 @@ export class CallService {
       this.update({ notice: describeStartError(error) });
       this.dispatch({ type: 'local-failure', reason: 'media-error' });
     } finally {
+      clearTimeout(slow);
       this.accepting = false;
+      if (this.view.opening) this.update({ opening: false });
     }
   }
 
@@ -388,11 +400,12 @@ export class CallService {
     for (const candidate of this.heldCandidates.splice(0)) this.sendCandidate(candidate);
   }
 
-  private answerTo(offer: CallOffer, description: LocalDescription): CallAnswer {
+  private answerTo(offer: CallOffer, description: LocalDescription, connectsOnAccept: boolean): CallAnswer {
     return {
       type: 'answer',
       callId: offer.callId,
       purpose: 'call',
+      connectsOnAccept,
       sasNonce: this.deps.random(SAS_NONCE_BYTES),
       fingerprint: description.fingerprint,
       sdp: description.sdp,
@@ -405,13 +418,16 @@ export class CallService {
    * check run then too only when that shows the caller nothing new about us: relay-only ICE, or a verified
    * contact. Otherwise the answer goes without any address (sdpWithoutAddresses), and the caller's candidates
    * and ours are held back, so that our ICE agent sends nothing until the accept (`accepted`). The caller has
-   * our ICE credentials by then: it answers our first checks at once, without waiting for our candidates.
+   * our ICE credentials by then: it answers our first checks at once, without waiting for our candidates. Such
+   * an answer (and one made on the accept) says it connects only once accepted, so the caller takes our verified
+   * handshake as the accept and opens its gate without waiting for the accept control.
    */
   private async answerEarly(state: CallState, accepted = false): Promise<void> {
     const offer = state.offer;
     if (!offer) return;
     const policy = this.policyFor(state.peer);
-    const connectNow = accepted || connectsWhileRinging(policy, this.deps.isVerified(state.peer));
+    const whileRinging = connectsWhileRinging(policy, this.deps.isVerified(state.peer));
+    const connectNow = accepted || whileRinging;
     const stillRinging = () => this.state?.callId === state.callId && this.state.phase === 'incoming';
     try {
       if (!this.state?.answered) {
@@ -424,12 +440,13 @@ export class CallService {
           return;
         }
         const sent = connectNow ? description : { ...description, sdp: sdpWithoutAddresses(description.sdp) };
-        this.dispatch({ type: 'answered', answer: this.answerTo(offer, sent) });
+        this.dispatch({ type: 'answered', answer: this.answerTo(offer, sent, accepted || !whileRinging) });
       }
       if (!connectNow || !this.connection) return;
       await this.connection.releaseRemoteCandidates();
       this.gateStarted = this.now();
-      this.releaseCandidates();
+      // On the accept, ours leave once the camera is open (accept()).
+      if (!accepted) this.releaseCandidates();
     } catch (error) {
       if (accepted) throw error;
       // Accepting will try again from the start (once an answer has left, it stands).
@@ -549,6 +566,7 @@ export class CallService {
       type: 'answer',
       callId: body.callId,
       purpose: 'renegotiate',
+      connectsOnAccept: false,
       sasNonce: state.localNonce,
       fingerprint: described.fingerprint,
       sdp: described.sdp,

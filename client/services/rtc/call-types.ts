@@ -31,6 +31,8 @@ export interface CallView {
   readonly call: CallState | null;
   /** Between the user's click and the offer leaving (media, TURN, certificate). */
   readonly preparing: { readonly peer: string; readonly media: CallMedia } | null;
+  /** Callee: accepted, and the camera and microphone are slow to open (a permission prompt, say). */
+  readonly opening: boolean;
   readonly policy: IpPolicy | null;
   readonly sas: readonly string[] | null;
   readonly quality: Quality | null;
@@ -74,6 +76,7 @@ export interface CallServiceDeps {
 export const EMPTY: CallView = {
   call: null,
   preparing: null,
+  opening: false,
   policy: null,
   sas: null,
   quality: null,

@@ -1,5 +1,5 @@
 /**
- * Call signalling bodies, laid out byte by byte here from the spec (spec/drafts/calls.md), not with
+ * Call signalling bodies, laid out byte by byte here from the spec (spec/protocol.md §8.1), not with
  * crypto/call-signaling.ts: the checker proves the module decodes these bytes to the recorded body and encodes
  * the body back to the same bytes. SDPs are shaped like Chromium's offers and answers; "certificates" are
  * deterministic random bytes whose fingerprint is their SHA-256.
@@ -91,8 +91,8 @@ export default async function generate(): Promise<VectorFile> {
 
   const offer = (media: number, purpose: number, text: string, digest: Uint8Array, time = u64be(createdAt)) =>
     concatBytes(head, Uint8Array.of(media, purpose), time, commitment, fpField(digest), sdpField(text));
-  const answer = (purpose: number, text: string, digest: Uint8Array) =>
-    concatBytes(head, Uint8Array.of(purpose), nonce, fpField(digest), sdpField(text));
+  const answer = (purpose: number, text: string, digest: Uint8Array, connects = 0) =>
+    concatBytes(head, Uint8Array.of(purpose, connects), nonce, fpField(digest), sdpField(text));
   const ice = (index: number, mid: string, ufrag: string, candidate: string) =>
     concatBytes(
       head,
@@ -134,11 +134,23 @@ export default async function generate(): Promise<VectorFile> {
       sdp: offerSdp,
     },
   );
-  valid('answer: accepts, carries the SAS nonce', KIND.answer, answer(0, answerSdp, calleeDigest), {
-    type: 'answer',
-    purpose: 'call',
-    sasNonce: toHex(nonce),
-    fingerprint: fingerprint(calleeDigest),
+  const answerBody = { type: 'answer', sasNonce: toHex(nonce), fingerprint: fingerprint(calleeDigest) };
+  valid(
+    'answer that may connect while it rings, carrying the SAS nonce',
+    KIND.answer,
+    answer(0, answerSdp, calleeDigest),
+    { ...answerBody, purpose: 'call', connectsOnAccept: false, sdp: answerSdp },
+  );
+  valid(
+    'answer that connects only once the person accepts (its handshake is the accept)',
+    KIND.answer,
+    answer(0, answerSdp, calleeDigest, 1),
+    { ...answerBody, purpose: 'call', connectsOnAccept: true, sdp: answerSdp },
+  );
+  valid('renegotiation answer (ICE restart)', KIND.answer, answer(1, answerSdp, calleeDigest), {
+    ...answerBody,
+    purpose: 'renegotiate',
+    connectsOnAccept: false,
     sdp: answerSdp,
   });
   const host = 'candidate:1467250027 1 udp 2122260223 127.0.0.1 46243 typ host generation 0 network-id 1';
@@ -221,6 +233,13 @@ export default async function generate(): Promise<VectorFile> {
     offer(2, 0, sdp(line(otherDigest), 'actpass', true), callerDigest),
     'fingerprint-mismatch',
   );
+  invalid('answer connects 2', KIND.answer, answer(0, answerSdp, calleeDigest, 2), 'bad-encoding');
+  invalid(
+    'renegotiation answer that says it connects on accept',
+    KIND.answer,
+    answer(1, answerSdp, calleeDigest, 1),
+    'bad-encoding',
+  );
   invalid(
     'answer committing to the caller’s certificate while its SDP names the callee’s',
     KIND.answer,
@@ -242,7 +261,7 @@ export default async function generate(): Promise<VectorFile> {
   invalid(
     'empty SDP',
     KIND.answer,
-    concatBytes(head, Uint8Array.of(0), nonce, fpField(calleeDigest), u16(0)),
+    concatBytes(head, Uint8Array.of(0, 0), nonce, fpField(calleeDigest), u16(0)),
     'bad-length',
   );
   invalid(
@@ -250,7 +269,7 @@ export default async function generate(): Promise<VectorFile> {
     KIND.answer,
     concatBytes(
       head,
-      Uint8Array.of(0),
+      Uint8Array.of(0, 0),
       nonce,
       fpField(calleeDigest),
       u16(16_001),
@@ -263,7 +282,7 @@ export default async function generate(): Promise<VectorFile> {
     KIND.answer,
     concatBytes(
       head,
-      Uint8Array.of(0),
+      Uint8Array.of(0, 0),
       nonce,
       fpField(calleeDigest),
       u16(3),
@@ -274,7 +293,7 @@ export default async function generate(): Promise<VectorFile> {
   invalid(
     'fingerprint with hash code 2 (sha-1)',
     KIND.answer,
-    concatBytes(head, Uint8Array.of(0), nonce, Uint8Array.of(21, 2), random(20), sdpField(answerSdp)),
+    concatBytes(head, Uint8Array.of(0, 0), nonce, Uint8Array.of(21, 2), random(20), sdpField(answerSdp)),
     'unsupported-fingerprint-algorithm',
   );
   invalid(
@@ -282,7 +301,7 @@ export default async function generate(): Promise<VectorFile> {
     KIND.answer,
     concatBytes(
       head,
-      Uint8Array.of(0),
+      Uint8Array.of(0, 0),
       nonce,
       Uint8Array.of(32, 4),
       calleeDigest.subarray(1),
@@ -293,7 +312,7 @@ export default async function generate(): Promise<VectorFile> {
   invalid(
     'answer cut inside the SAS nonce',
     KIND.answer,
-    concatBytes(head, Uint8Array.of(0), nonce.subarray(0, 20)),
+    concatBytes(head, Uint8Array.of(0, 0), nonce.subarray(0, 20)),
     'bad-length',
   );
   invalid(
@@ -333,7 +352,7 @@ export default async function generate(): Promise<VectorFile> {
 
   return {
     about:
-      'Call signalling bodies (crypto/call-signaling.ts, spec/drafts/calls.md): `kind` is the envelope MESSAGE_KIND, `payload` the body before padding. Valid cases decode to `body` (bytes as hex) and `body` encodes back to `payload`; invalid ones raise the ProtocolError code `error`.',
+      'Call signalling bodies (crypto/call-signaling.ts, spec/protocol.md §8.1): `kind` is the envelope MESSAGE_KIND, `payload` the body before padding. Valid cases decode to `body` (bytes as hex) and `body` encodes back to `payload`; invalid ones raise the ProtocolError code `error`.',
     source:
       'spec/vectors/gen/call-signaling.ts: bytes laid out by hand from the spec with deterministicRandom("tincan/spec/vectors/call-signaling"); SDPs modelled on Chromium offers and answers',
     cases,

@@ -123,6 +123,14 @@ export class Person {
     await this.page.getByTestId('chat-title').filter({ hasText: name }).waitFor();
   }
 
+  /** Compares safety numbers with `name` (as if read out in person) and marks them verified. */
+  async markVerified(name: string): Promise<void> {
+    await this.openChat(name);
+    await this.page.getByRole('button', { name: 'Safety number' }).click();
+    await this.page.getByRole('button', { name: 'The digits match: mark as verified' }).click();
+    await this.page.getByRole('button', { name: 'Back to chat' }).click();
+  }
+
   /** The 60 digits shown on the current screen. */
   async safetyDigits(): Promise<string> {
     const text = await this.page.getByTestId('safety-number').textContent();
