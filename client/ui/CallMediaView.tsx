@@ -1,5 +1,9 @@
-/** A <video> (or <audio>) element showing a MediaStream; srcObject is not an attribute, so it is set here. */
-import { useEffect, useRef } from 'preact/hooks';
+/**
+ * A <video> (or <audio>) element showing a MediaStream; srcObject is not an attribute, so it is set here, in a
+ * layout effect: before the browser paints the element, not a frame later, so the player is ready for the first
+ * frame that arrives.
+ */
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 export function StreamVideo({
   stream,
@@ -15,7 +19,7 @@ export function StreamVideo({
   testId: string;
 }) {
   const ref = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const video = ref.current;
     if (!video || video.srcObject === stream) return;
     video.srcObject = stream;
@@ -36,7 +40,7 @@ export function StreamVideo({
 
 export function StreamAudio({ stream }: { stream: MediaStream | null }) {
   const ref = useRef<HTMLAudioElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const audio = ref.current;
     if (!audio || audio.srcObject === stream) return;
     audio.srcObject = stream;
