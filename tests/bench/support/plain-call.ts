@@ -31,9 +31,10 @@ const times = {};
 const send = (message) => socket.send(JSON.stringify({ ...message, to: peer, from: me }));
 
 function watchFirstFrame() {
-  const mark = () => { if (!times.firstFrameAt) times.firstFrameAt = epoch(); };
-  if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(mark);
-  else video.addEventListener('loadeddata', mark, { once: true });
+  // When the frame went to the compositor, as in Tincan's pages (tests/bench/calls.ts).
+  video.requestVideoFrameCallback((_now, frame) => {
+    times.firstFrameAt ??= performance.timeOrigin + frame.presentationTime;
+  });
 }
 
 async function connect() {
