@@ -9,7 +9,8 @@
  *   callOffer (8)   | media u8 | purpose u8 | createdAt u64 ms | sas commitment 32 |
  *                   | fp n u8 | fingerprint n | sdp n u16 | sdp UTF-8 (1..MAX_CALL_SDP_BYTES) |
  *   callAnswer (9)  | purpose u8 | connects u8 | sas nonce 32 | fp n u8 | fingerprint n | sdp n u16 | sdp UTF-8 |
- *   iceCandidate (10) | m-line index u16 (0xffff: none) | mid n u8 | mid | ufrag n u8 | ufrag |
+ *   iceCandidate (10) | count u8 (1..MAX_CANDIDATES_PER_BODY) | count × candidate |
+ *     candidate       | m-line index u16 (0xffff: none) | mid n u8 | mid | ufrag n u8 | ufrag |
  *                     | candidate n u16 | candidate ASCII (0..MAX_CANDIDATE_BYTES; empty = end of candidates) |
  *   callControl (11)  | action u8 | argument (length fixed by the action: 0, 1 or 32 bytes) |
  *
@@ -51,6 +52,12 @@ export const CALL_ID_BYTES = 16;
 /** A Chromium audio + video + data offer is about 5.5 KB; this leaves room and fits one padded body. */
 export const MAX_CALL_SDP_BYTES = 16_000;
 export const MAX_CANDIDATE_BYTES = 1024;
+/**
+ * Candidates travel together (a page gathers most of its own within a few milliseconds): one envelope for all of
+ * a page's host candidates tells the relay nothing of how many network interfaces it has, and costs one
+ * signature, not one per candidate. Eight of the longest candidates still fit the largest body.
+ */
+export const MAX_CANDIDATES_PER_BODY = 8;
 /** No body is longer than the largest padded chat-layer body; checked before anything is parsed. */
 export const MAX_CALL_BODY_BYTES = 16_384;
 export const MAX_MID_BYTES = 32;
@@ -93,14 +100,19 @@ export type CallAnswer = {
   readonly sdp: string;
 };
 
-export type IceCandidateBody = {
-  readonly type: 'ice';
-  readonly callId: Uint8Array;
+export interface IceCandidate {
   /** Empty: end of candidates. */
   readonly candidate: string;
   readonly sdpMid: string | null;
   readonly sdpMLineIndex: number | null;
   readonly usernameFragment: string | null;
+}
+
+export type IceCandidateBody = {
+  readonly type: 'ice';
+  readonly callId: Uint8Array;
+  /** 1..MAX_CANDIDATES_PER_BODY, in the order they were gathered. */
+  readonly candidates: readonly IceCandidate[];
 };
 
 export type CallControl =
@@ -200,7 +212,7 @@ export function encodeCallBody(body: CallBody): { kind: CallKind; payload: Uint8
     case 'ice':
       return {
         kind: MESSAGE_KIND.iceCandidate,
-        payload: concatBytes(head(body.callId), candidateBytes(body)),
+        payload: concatBytes(head(body.callId), candidateListBytes(body.candidates)),
       };
     case 'control':
       return {
@@ -260,7 +272,14 @@ function signedSdp(fingerprint: DtlsFingerprint, sdp: string): Uint8Array {
   return concatBytes(Uint8Array.of(committed.length), committed, u16(text.length), text);
 }
 
-function candidateBytes(body: IceCandidateBody): Uint8Array {
+function candidateListBytes(candidates: readonly IceCandidate[]): Uint8Array {
+  if (!Array.isArray(candidates)) throw new TypeError('body.candidates must be an array');
+  if (candidates.length < 1 || candidates.length > MAX_CANDIDATES_PER_BODY)
+    throw new RangeError(`body.candidates must hold 1..${MAX_CANDIDATES_PER_BODY} candidates`);
+  return concatBytes(Uint8Array.of(candidates.length), ...candidates.map(candidateBytes));
+}
+
+function candidateBytes(body: IceCandidate): Uint8Array {
   const candidate = boundedAscii(body.candidate, 'body.candidate', CANDIDATE_TEXT, MAX_CANDIDATE_BYTES);
   const mid =
     body.sdpMid === null
@@ -386,30 +405,33 @@ function decodeRest(kind: CallKind, callId: Uint8Array, reader: _Reader): CallBo
       };
     }
     case MESSAGE_KIND.iceCandidate: {
-      const index = reader.u16();
-      const mid = readAscii(reader.take(reader.u8()), MID_TEXT, MAX_MID_BYTES, 'mid');
-      const ufrag = readAscii(reader.take(reader.u8()), UFRAG_TEXT, MAX_UFRAG_BYTES, 'ufrag');
-      const candidate = readAscii(
-        reader.take(reader.u16()),
-        CANDIDATE_TEXT,
-        MAX_CANDIDATE_BYTES,
-        'candidate',
-      );
-      if (candidate !== '' && !candidate.startsWith('candidate:')) {
-        throw new ProtocolError('bad-encoding', 'ICE candidate must start with "candidate:"');
-      }
-      return {
-        type: 'ice',
-        callId,
-        candidate,
-        sdpMid: mid === '' ? null : mid,
-        sdpMLineIndex: index === NO_MLINE_INDEX ? null : index,
-        usernameFragment: ufrag === '' ? null : ufrag,
-      };
+      const count = reader.u8();
+      if (count === 0) throw new ProtocolError('bad-length', 'no candidate in the body');
+      if (count > MAX_CANDIDATES_PER_BODY)
+        throw new ProtocolError('too-large', `${count} candidates in one body`);
+      const candidates: IceCandidate[] = [];
+      for (let i = 0; i < count; i++) candidates.push(readCandidate(reader));
+      return { type: 'ice', callId, candidates };
     }
     case MESSAGE_KIND.callControl:
       return readControl(callId, enumAt(ACTIONS, reader.u8() - 1, 'action'), reader);
   }
+}
+
+function readCandidate(reader: _Reader): IceCandidate {
+  const index = reader.u16();
+  const mid = readAscii(reader.take(reader.u8()), MID_TEXT, MAX_MID_BYTES, 'mid');
+  const ufrag = readAscii(reader.take(reader.u8()), UFRAG_TEXT, MAX_UFRAG_BYTES, 'ufrag');
+  const candidate = readAscii(reader.take(reader.u16()), CANDIDATE_TEXT, MAX_CANDIDATE_BYTES, 'candidate');
+  if (candidate !== '' && !candidate.startsWith('candidate:')) {
+    throw new ProtocolError('bad-encoding', 'ICE candidate must start with "candidate:"');
+  }
+  return {
+    candidate,
+    sdpMid: mid === '' ? null : mid,
+    sdpMLineIndex: index === NO_MLINE_INDEX ? null : index,
+    usernameFragment: ufrag === '' ? null : ufrag,
+  };
 }
 
 function readControl(callId: Uint8Array, action: ControlAction, reader: _Reader): CallControl {

@@ -12,6 +12,7 @@ import {
   isCallKind,
   MAX_CALL_SDP_BYTES,
   MAX_CANDIDATE_BYTES,
+  MAX_CANDIDATES_PER_BODY,
   newCallId,
   OFFER_MAX_AGE_MS,
   sameFingerprint,
@@ -76,13 +77,18 @@ const bodyArb: fc.Arbitrary<CallBody> = fc.oneof(
   fc
     .record({
       callId: bytes(16),
-      candidate: fc.oneof(
-        fc.constant(''),
-        fc.stringMatching(/^[\x20-\x7e]{0,200}$/).map((s) => `candidate:${s}`),
+      candidates: fc.array(
+        fc.record({
+          candidate: fc.oneof(
+            fc.constant(''),
+            fc.stringMatching(/^[\x20-\x7e]{0,200}$/).map((s) => `candidate:${s}`),
+          ),
+          sdpMid: fc.option(fc.stringMatching(/^[\x21-\x7e]{1,32}$/)),
+          sdpMLineIndex: fc.option(fc.integer({ min: 0, max: 0xfffe })),
+          usernameFragment: fc.option(fc.stringMatching(/^[A-Za-z0-9+/]{1,64}$/)),
+        }),
+        { minLength: 1, maxLength: MAX_CANDIDATES_PER_BODY },
       ),
-      sdpMid: fc.option(fc.stringMatching(/^[\x21-\x7e]{1,32}$/)),
-      sdpMLineIndex: fc.option(fc.integer({ min: 0, max: 0xfffe })),
-      usernameFragment: fc.option(fc.stringMatching(/^[A-Za-z0-9+/]{1,64}$/)),
     })
     .map((r): CallBody => ({ type: 'ice', ...r })),
   fc
@@ -248,15 +254,31 @@ describe('limits and constants', () => {
     const ice = (candidate: string): CallBody => ({
       type: 'ice',
       callId: new Uint8Array(16),
-      candidate,
-      sdpMid: null,
-      sdpMLineIndex: null,
-      usernameFragment: null,
+      candidates: [{ candidate, sdpMid: null, sdpMLineIndex: null, usernameFragment: null }],
     });
     const longest = `candidate:${'1'.repeat(MAX_CANDIDATE_BYTES - 10)}`;
     const { kind, payload } = encodeCallBody(ice(longest));
     expect(decodeCallBody(kind, payload)).toEqual(ice(longest));
     expect(() => encodeCallBody(ice(`${longest}1`))).toThrow(RangeError);
+  });
+
+  it('a body holds 1..MAX_CANDIDATES_PER_BODY candidates; the most and longest still fit the largest body', () => {
+    const entry = {
+      candidate: `candidate:${'1'.repeat(MAX_CANDIDATE_BYTES - 10)}`,
+      sdpMid: 'm'.repeat(32),
+      sdpMLineIndex: 0,
+      usernameFragment: 'u'.repeat(64),
+    };
+    const body = (n: number): CallBody => ({
+      type: 'ice',
+      callId: new Uint8Array(16),
+      candidates: Array.from({ length: n }, () => entry),
+    });
+    const { kind, payload } = encodeCallBody(body(MAX_CANDIDATES_PER_BODY));
+    expect(payload.length).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+    expect(decodeCallBody(kind, payload)).toEqual(body(MAX_CANDIDATES_PER_BODY));
+    expect(() => encodeCallBody(body(MAX_CANDIDATES_PER_BODY + 1))).toThrow(RangeError);
+    expect(() => encodeCallBody(body(0))).toThrow(RangeError);
   });
 
   it('newCallId takes 16 bytes from the random source', () => {

@@ -81,21 +81,21 @@ describe('encodeCallBody', () => {
     expect(encode({ ...offer, sdp: long })).toThrow(/body.sdp must be 1..16000/);
   });
 
-  it('ICE: wrong types, forbidden characters, out-of-range index', () => {
-    const ice = {
+  it('ICE: wrong types, forbidden characters, out-of-range index, no list or an empty one', () => {
+    const one = { candidate: '', sdpMid: null, sdpMLineIndex: null, usernameFragment: null };
+    const ice = (entry: Record<string, unknown>) => ({
       type: 'ice',
       callId: new Uint8Array(16),
-      candidate: '',
-      sdpMid: null,
-      sdpMLineIndex: null,
-      usernameFragment: null,
-    };
-    for (const bad of notStrings) expect(encode({ ...ice, candidate: bad })).toThrow(TypeError);
-    expect(encode({ ...ice, candidate: 'candidate:1\r\n' })).toThrow(RangeError);
-    expect(encode({ ...ice, sdpMid: 'a b' })).toThrow(/body.sdpMid/);
-    expect(encode({ ...ice, usernameFragment: 'a-b' })).toThrow(/body.usernameFragment/);
-    for (const index of [-1, 0.5, 0xffff])
-      expect(encode({ ...ice, sdpMLineIndex: index })).toThrow(RangeError);
+      candidates: [one, { ...one, ...entry }],
+    });
+    for (const bad of notStrings) expect(encode(ice({ candidate: bad }))).toThrow(TypeError);
+    expect(encode(ice({ candidate: 'candidate:1\r\n' }))).toThrow(RangeError);
+    expect(encode(ice({ sdpMid: 'a b' }))).toThrow(/body.sdpMid/);
+    expect(encode(ice({ usernameFragment: 'a-b' }))).toThrow(/body.usernameFragment/);
+    for (const index of [-1, 0.5, 0xffff]) expect(encode(ice({ sdpMLineIndex: index }))).toThrow(RangeError);
+    for (const bad of [undefined, null, 'candidate:1', { length: 1 }])
+      expect(encode({ type: 'ice', callId: new Uint8Array(16), candidates: bad })).toThrow(TypeError);
+    expect(encode({ type: 'ice', callId: new Uint8Array(16), candidates: [] })).toThrow(RangeError);
   });
 });
 

@@ -9,7 +9,7 @@
  *   (the tracks come later through the MediaGate, so the connection can be made before the camera is open)
  *   both    after DTLS connects: getStats() -> remote certificate == signed fingerprint ? gate.open() : hang up
  */
-import type { CallMedia, IceCandidateBody } from '../../../crypto/call-signaling.ts';
+import type { CallMedia, IceCandidate } from '../../../crypto/call-signaling.ts';
 import { type DtlsFingerprint, parseSdpFingerprint } from '../../../crypto/dtls-fingerprint.ts';
 import { type ChannelLike, FILE_CHANNEL_LABEL } from './file-transfer.ts';
 import { gateVerdict, MediaGate, type TrackKind } from './gate.ts';
@@ -29,7 +29,7 @@ export interface CallConnectionOptions {
   readonly claimedFingerprint?: DtlsFingerprint;
   /** Test hook: wait this long after DTLS connects before checking the certificate. */
   readonly checkDelayMs?: number;
-  readonly onCandidate: (candidate: Omit<IceCandidateBody, 'type' | 'callId'>) => void;
+  readonly onCandidate: (candidate: IceCandidate) => void;
   /** The verdict, and what had flowed either way by the report the check read (for the gate record). */
   readonly onGate: (verdict: 'verified' | 'mismatch' | 'dtls-failed', flowed: FlowedSoFar) => void;
   /** DTLS has connected (the certificate check starts now). */
@@ -182,12 +182,12 @@ export class CallConnection {
     return this.described();
   }
 
-  async addCandidate(body: IceCandidateBody): Promise<void> {
+  async addCandidate(candidate: IceCandidate): Promise<void> {
     const init: RTCIceCandidateInit = {
-      candidate: body.candidate,
-      sdpMid: body.sdpMid,
-      sdpMLineIndex: body.sdpMLineIndex,
-      usernameFragment: body.usernameFragment,
+      candidate: candidate.candidate,
+      sdpMid: candidate.sdpMid,
+      sdpMLineIndex: candidate.sdpMLineIndex,
+      usernameFragment: candidate.usernameFragment,
     };
     if (!this.pc.remoteDescription || this.remoteCandidatesHeld) {
       this.pendingCandidates.push(init);

@@ -14,6 +14,7 @@ import {
   type CallOffer,
   decodeCallBody,
   encodeCallBody,
+  type IceCandidate,
   type IceCandidateBody,
   isCallKind,
   type MediaFlags,
@@ -25,6 +26,7 @@ import { padBody, unpadBody } from '../messenger/body-frame.ts';
 import { CallConnection, type FlowedSoFar, type LocalDescription } from './call-connection.ts';
 import { type CallEffect, type CallEvent, type CallState, isLive, sasOf, step } from './call-machine.ts';
 import { type CallServiceDeps, type CallView, EMPTY, type GateRecord } from './call-types.ts';
+import { CandidateBatch } from './candidate-batch.ts';
 import { describeMediaError, listDevices, type MediaDevicesLike, openMedia } from './devices.ts';
 import { type FileSource, receiveFile, sendFile, type Transfer, type TransferView } from './file-transfer.ts';
 import { connectsWhileRinging, type IpPolicy, ipPolicy, rtcConfiguration } from './ice-policy.ts';
@@ -41,6 +43,8 @@ const TICK_MS = 500;
 const QUALITY_MS = 2000;
 /** An ended call's screen stays up this long unless dismissed (warnings stay until dismissed). */
 const ENDED_LINGER_MS = 4000;
+/** Our candidates gathered within this long of the first leave together (host candidates come within ms). */
+const CANDIDATE_BATCH_MS = 10;
 /** A camera not open by then (a permission prompt, say) is told on the ringing screen. */
 const SLOW_MEDIA_MS = 250;
 
@@ -54,10 +58,12 @@ export class CallService {
   private readonly media = new LocalMedia(() => this.devices());
   /** Remote bodies are handled one at a time, in arrival order. */
   private inbound: Promise<void> = Promise.resolve();
-  private readonly candidatesBeforeConnection: IceCandidateBody[] = [];
-  /** Our own candidates wait while the offer or answer they belong to is not sent yet. */
-  private readonly heldCandidates: Omit<IceCandidateBody, 'type' | 'callId'>[] = [];
-  private holdCandidates = false;
+  private readonly candidatesBeforeConnection: IceCandidate[] = [];
+  /** Our own candidates: held while the offer or answer they belong to is not sent yet, then batched. */
+  private readonly candidates = new CandidateBatch({
+    send: (candidates) => this.sendCandidates(candidates),
+    windowMs: CANDIDATE_BATCH_MS,
+  });
   private dialing: string | null = null;
   /** An answer being made while the phone rings; accept() waits for it. */
   private answering: Promise<void> = Promise.resolve();
@@ -104,7 +110,7 @@ export class CallService {
     const callId = newCallId(this.deps.random);
     const hex = toHex(callId);
     this.dialing = hex;
-    this.holdCandidates = true;
+    this.candidates.hold();
     try {
       // The peer connection and the camera start together; the offer leaves once both are ready, so that a
       // refused camera never rings anyone.
@@ -133,7 +139,7 @@ export class CallService {
       this.update({ preparing: null });
       this.dispatch({ type: 'dialed', peer, offer, nonce });
       this.dialing = null;
-      this.releaseCandidates();
+      this.candidates.release();
       this.ringer.start('outgoing');
     } catch (error) {
       this.dialing = null;
@@ -156,7 +162,7 @@ export class CallService {
     const opening = openMedia(this.devices(), { audio: true, video: state.media === 'video' });
     const slow = setTimeout(() => {
       this.update({ opening: true });
-      if (this.state?.answered) this.releaseCandidates();
+      if (this.state?.answered) this.candidates.release();
     }, SLOW_MEDIA_MS);
     try {
       await this.answering;
@@ -171,7 +177,7 @@ export class CallService {
         if (stillRinging()) this.dispatch({ type: 'local-failure', reason: 'failed' });
         return;
       }
-      this.releaseCandidates();
+      this.candidates.release();
       await this.attachMedia(this.connection, stream);
       this.dispatch({ type: 'accepted' });
     } catch (error) {
@@ -365,7 +371,7 @@ export class CallService {
       createPeerConnection: this.deps.createPeerConnection ?? ((config) => new RTCPeerConnection(config)),
       ...(claimedFingerprint ? { claimedFingerprint } : {}),
       ...(hooks.checkDelayMs ? { checkDelayMs: hooks.checkDelayMs } : {}),
-      onCandidate: (candidate) => this.localCandidate(candidate),
+      onCandidate: (candidate) => this.candidates.add(candidate),
       onGate: (verdict, flowed) => this.gateVerdict(verdict, flowed),
       onDtlsConnected: () => {
         this.dtlsConnectedAt = this.now();
@@ -390,14 +396,13 @@ export class CallService {
     return description;
   }
 
-  private localCandidate(candidate: Omit<IceCandidateBody, 'type' | 'callId'>): void {
-    if (this.holdCandidates) this.heldCandidates.push(candidate);
-    else this.sendCandidate(candidate);
-  }
-
-  private releaseCandidates(): void {
-    this.holdCandidates = false;
-    for (const candidate of this.heldCandidates.splice(0)) this.sendCandidate(candidate);
+  private sendCandidates(candidates: IceCandidate[]): void {
+    const state = this.state;
+    if (!isLive(state)) return;
+    const callId = fromCallId(state.callId);
+    // One our format cannot carry (too long, odd characters) must not take the others down with it.
+    if (!this.send(state.peer, { type: 'ice', callId, candidates }) && candidates.length > 1)
+      for (const one of candidates) this.send(state.peer, { type: 'ice', callId, candidates: [one] });
   }
 
   private answerTo(offer: CallOffer, description: LocalDescription, connectsOnAccept: boolean): CallAnswer {
@@ -432,7 +437,7 @@ export class CallService {
     try {
       if (!this.state?.answered) {
         this.update({ policy });
-        this.holdCandidates = true;
+        this.candidates.hold();
         const description = await this.connect(offer.media, policy, offer, !connectNow);
         if (!stillRinging()) {
           // The call ended while its connection was being made: nothing may outlive it.
@@ -446,7 +451,7 @@ export class CallService {
       await this.connection.releaseRemoteCandidates();
       this.gateStarted = this.now();
       // On the accept, ours leave once the camera is open (accept()).
-      if (!accepted) this.releaseCandidates();
+      if (!accepted) this.candidates.release();
     } catch (error) {
       if (accepted) throw error;
       // Accepting will try again from the start (once an answer has left, it stands).
@@ -455,8 +460,7 @@ export class CallService {
   }
 
   private discardUnanswered(): void {
-    this.holdCandidates = false;
-    this.heldCandidates.length = 0;
+    this.candidates.clear();
     this.connection?.close();
     this.connection = null;
   }
@@ -471,12 +475,6 @@ export class CallService {
     const { muted, cameraOff, sharing, preview, inUse } = this.media.state;
     this.update({ muted, cameraOff, sharing, local: preview, devicesInUse: inUse });
     if (tellPeer) this.sendFlags();
-  }
-
-  private sendCandidate(candidate: Omit<IceCandidateBody, 'type' | 'callId'>): void {
-    const state = this.state;
-    if (!isLive(state)) return;
-    this.send(state.peer, { type: 'ice', callId: fromCallId(state.callId), ...candidate });
   }
 
   private async handleBody(peer: string, kind: number, padded: Uint8Array): Promise<void> {
@@ -544,8 +542,9 @@ export class CallService {
   private async apply(body: CallAnswer | CallOffer | IceCandidateBody): Promise<void> {
     const connection = this.connection;
     if (body.type === 'ice') {
-      if (connection) await connection.addCandidate(body);
-      else this.candidatesBeforeConnection.push(body);
+      if (connection)
+        await Promise.all(body.candidates.map((candidate) => connection.addCandidate(candidate)));
+      else this.candidatesBeforeConnection.push(...body.candidates);
       return;
     }
     if (!connection) return;
@@ -643,19 +642,21 @@ export class CallService {
     this.send(state.peer, { type: 'control', callId: fromCallId(state.callId), action: 'media', flags });
   }
 
-  private send(peer: string, body: CallBody): void {
+  /** False when our own format cannot carry the body (a candidate or description it refuses): not sent. */
+  private send(peer: string, body: CallBody): boolean {
     let encoded: ReturnType<typeof encodeCallBody>;
     try {
       encoded = encodeCallBody(body);
     } catch {
-      return; // a candidate or description our own format cannot carry: not sent
+      return false;
     }
-    if (this.dropsAccept(body)) return;
+    if (this.dropsAccept(body)) return true;
     const { kind, payload } = encoded;
     let padded = padBody(payload);
     if (this.deps.hooks?.tamperSdp && (body.type === 'offer' || body.type === 'answer'))
       padded = tamperFingerprint(padded);
     void this.deps.sendEnvelope(peer, kind, padded).catch(() => {});
+    return true;
   }
 
   /** The dropFirstAccept test hook. */
@@ -735,8 +736,7 @@ export class CallService {
     this.lastSample = null;
     this.silentIntervals = 0;
     this.candidatesBeforeConnection.length = 0;
-    this.heldCandidates.length = 0;
-    this.holdCandidates = false;
+    this.candidates.clear();
     this.update({ local: null, remote: null, quality: null, sharing: false, cameraSilent: false });
   }
 

@@ -93,9 +93,8 @@ export default async function generate(): Promise<VectorFile> {
     concatBytes(head, Uint8Array.of(media, purpose), time, commitment, fpField(digest), sdpField(text));
   const answer = (purpose: number, text: string, digest: Uint8Array, connects = 0) =>
     concatBytes(head, Uint8Array.of(purpose, connects), nonce, fpField(digest), sdpField(text));
-  const ice = (index: number, mid: string, ufrag: string, candidate: string) =>
+  const entry = (index: number, mid: string, ufrag: string, candidate: string) =>
     concatBytes(
-      head,
       u16(index),
       Uint8Array.of(mid.length),
       utf8(mid),
@@ -104,6 +103,9 @@ export default async function generate(): Promise<VectorFile> {
       u16(candidate.length),
       utf8(candidate),
     );
+  /** One body of one candidate, or of several (`more`) after it. */
+  const ice = (index: number, mid: string, ufrag: string, candidate: string, ...more: Uint8Array[]) =>
+    concatBytes(head, Uint8Array.of(1 + more.length), entry(index, mid, ufrag, candidate), ...more);
   const control = (action: number, argument: Uint8Array = new Uint8Array(0)) =>
     concatBytes(head, Uint8Array.of(action), argument);
 
@@ -154,28 +156,35 @@ export default async function generate(): Promise<VectorFile> {
     sdp: answerSdp,
   });
   const host = 'candidate:1467250027 1 udp 2122260223 127.0.0.1 46243 typ host generation 0 network-id 1';
+  const hostBody = { candidate: host, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'Qm3v' };
   valid('host ICE candidate with mid, m-line index and ufrag', KIND.ice, ice(0, '0', 'Qm3v', host), {
     type: 'ice',
-    candidate: host,
-    sdpMid: '0',
-    sdpMLineIndex: 0,
-    usernameFragment: 'Qm3v',
+    candidates: [hostBody],
   });
   const relay =
     'candidate:3940211873 1 udp 41885439 127.0.0.1 40117 typ relay raddr 0.0.0.0 rport 0 generation 0 ufrag Qm3v';
+  const relayBody = { candidate: relay, sdpMid: null, sdpMLineIndex: null, usernameFragment: null };
   valid('relay candidate without mid or ufrag', KIND.ice, ice(0xffff, '', '', relay), {
     type: 'ice',
-    candidate: relay,
-    sdpMid: null,
-    sdpMLineIndex: null,
-    usernameFragment: null,
+    candidates: [relayBody],
   });
+  const endBody = { candidate: '', sdpMid: '2', sdpMLineIndex: 2, usernameFragment: 'Qm3v' };
   valid('end of candidates: empty candidate', KIND.ice, ice(2, '2', 'Qm3v', ''), {
     type: 'ice',
-    candidate: '',
-    sdpMid: '2',
-    sdpMLineIndex: 2,
-    usernameFragment: 'Qm3v',
+    candidates: [endBody],
+  });
+  const host6 = 'candidate:2304259371 1 udp 2122267903 ::1 58865 typ host generation 0 network-id 4';
+  const host6Body = { candidate: host6, sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'Qm3v' };
+  valid(
+    'three candidates in one body, in the order gathered',
+    KIND.ice,
+    ice(0, '0', 'Qm3v', host, entry(0, '0', 'Qm3v', host6), entry(0xffff, '', '', relay)),
+    { type: 'ice', candidates: [hostBody, host6Body, relayBody] },
+  );
+  const eight = Array.from({ length: 7 }, () => entry(0, '0', 'Qm3v', host));
+  valid('eight candidates, the most one body holds', KIND.ice, ice(0, '0', 'Qm3v', host, ...eight), {
+    type: 'ice',
+    candidates: Array.from({ length: 8 }, () => hostBody),
   });
   const simple = ['ringing', 'reject', 'cancel', 'busy', undefined, 'no-answer', 'ice-restart'] as const;
   simple.forEach((action, index) => {
@@ -339,6 +348,30 @@ export default async function generate(): Promise<VectorFile> {
     KIND.ice,
     ice(0, '0', 'Qm3v', `candidate:${'1'.repeat(1015)}`),
     'too-large',
+  );
+  invalid(
+    'a bad candidate after a good one in the same body',
+    KIND.ice,
+    ice(0, '0', 'Qm3v', host, entry(0, '0', 'Qm3v', 'a=fingerprint:sha-256 00')),
+    'bad-encoding',
+  );
+  invalid(
+    'ICE body with no candidate (count 0)',
+    KIND.ice,
+    concatBytes(head, Uint8Array.of(0)),
+    'bad-length',
+  );
+  invalid(
+    'ICE body declaring nine candidates',
+    KIND.ice,
+    concatBytes(head, Uint8Array.of(9), ...Array.from({ length: 9 }, () => entry(0, '0', 'Qm3v', host))),
+    'too-large',
+  );
+  invalid(
+    'ICE body declaring two candidates and carrying one',
+    KIND.ice,
+    concatBytes(head, Uint8Array.of(2), entry(0, '0', 'Qm3v', host)),
+    'bad-length',
   );
   invalid('control action 0', KIND.control, control(0), 'bad-encoding');
   valid('control: accept', KIND.control, control(10), { type: 'control', action: 'accept' });
