@@ -252,10 +252,11 @@ export function step(state: CallState | null, event: CallEvent, context: StepCon
       );
       return {
         state: accepted,
+        // The tracks go on before anything is sealed and sent: the first frame waits for them, not for the accept.
         effects: [
+          ...(accepted.phase === 'active' ? [{ type: 'open-gate' } as const] : []),
           { type: 'ring', on: false },
           control(state, 'accept'),
-          ...(accepted.phase === 'active' ? [{ type: 'open-gate' } as const] : []),
         ],
       };
     }

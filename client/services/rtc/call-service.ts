@@ -177,9 +177,9 @@ export class CallService {
         if (stillRinging()) this.dispatch({ type: 'local-failure', reason: 'failed' });
         return;
       }
-      this.candidates.release();
       await this.attachMedia(this.connection, stream);
       this.dispatch({ type: 'accepted' });
+      this.candidates.release();
     } catch (error) {
       void opening
         .then((stream) => {
