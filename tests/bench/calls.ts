@@ -7,15 +7,16 @@
  *   setup                  caller's click → first remote frame presented on the caller's page, the callee
  *                          accepting the moment it rings
  *   accept → first frame   callee's accept, after RING_MS of ringing → the later of the two pages' first frames
- *   gate                   DTLS connected → tracks on (the check, then the callee's camera or the accept if
- *                          they come later), and certificate verified → first remote frame, against plain DTLS
- *                          connected → first frame
+ *   gate                   DTLS connected → tracks on (the check, then the callee's camera if it comes later),
+ *                          and certificate verified → first remote frame, against plain DTLS connected → first
+ *                          frame
  *
  * Three Tincan cases: a verified contact (the callee's page connects ICE and DTLS while it rings, media still
  * gated until the accept); an unverified contact on a relay with TURN, a real coturn (the default "hide my IP
  * address" makes the call relay-only, so it too connects while it rings, showing the caller only the TURN
  * server's address); and an unverified contact on a relay without TURN (the callee's answer leaves while it
- * rings, without addresses; ICE starts only on the accept, so as not to show the caller the callee's address).
+ * rings, without addresses; ICE starts only on the accept, so as not to show the caller the callee's address,
+ * and the caller takes the callee's verified handshake as the accept).
  * Times are epoch ms from performance.timeOrigin + performance.now() in each page (one machine, one clock); a
  * first frame is the moment requestVideoFrameCallback says it was presented (handed to the compositor), the same
  * in every page, so that a busy main thread running the callback late does not count as a late frame.
@@ -475,7 +476,7 @@ function tables(
     ],
     rows: [
       [
-        'Tincan: DTLS connected → tracks on (the check, then the camera or the accept if later)',
+        'Tincan: DTLS connected → tracks on (the check; on the callee, the camera if it is later)',
         ...medianAndSpread(flat('unverified', (s) => s.gateOpen)),
       ],
       [
@@ -496,8 +497,8 @@ function tables(
       'unverified case (DTLS after the accept, as in plain); a page’s first frame also waits for the other page’s gate',
       'the last row holds the tracks back with replaceTrack(null) and puts them on at DTLS connected, with no check:',
       'what starting the encoders late costs by itself, against the plain row',
-      'DTLS now connects some 10 ms after the accept, before the callee’s camera is open and before its accept has reached',
-      'the caller: the tracks go on when those are done, so the first row is mostly waiting for them, not the check',
+      'DTLS connects some 10-20 ms after the accept; the caller’s tracks go on at its own check (the callee’s verified',
+      'handshake is its accept), the callee’s once its camera is open: the first row is mostly the camera',
     ],
   };
   return [setupTable, acceptTable, gateTable];
