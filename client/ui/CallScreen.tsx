@@ -78,7 +78,7 @@ function Ringing({ calls }: { calls: CallModel }) {
           ? `Connecting… opening your ${call.media === 'video' ? 'camera' : 'microphone'}`
           : `Incoming ${media} call`}
       </p>
-      <PrivacyNote policy={calls.policyFor(call.peer)} name={name} incoming />
+      <PrivacyNote policy={calls.policyFor(call.peer)} name={name} incoming={!opening} />
       <div class="call-actions">
         {opening ? (
           <button

@@ -2,9 +2,9 @@
  * The rest of a call, end to end in Chromium with fake devices (three fake cameras, two of them usable), two
  * people through the real relay: the ringtone (stopped by declining, and by accepting) and the system
  * notification while ringing, the call timer and quality indicator, camera off and on, screen sharing, choosing
- * another microphone and camera (and a depth camera, which sends nothing), an ICE restart, and an accept lost
- * on its way (which costs nothing when the callee's handshake is the accept, and is sent again when it is not).
- * Steps run in order. Losing the relay or the network path for real: call-recovery.
+ * another microphone and camera (and a depth camera, which sends nothing), an ICE restart, a camera slow to open,
+ * and an accept lost on its way (which costs nothing when the callee's handshake is the accept, and is sent again
+ * when it is not). Steps run in order. Losing the relay or the network path for real: call-recovery.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { gateRecordOf, mediaFlow, pathFacts } from './support/call-probes.ts';
@@ -207,6 +207,33 @@ describe('in a call', () => {
     expect(await gateRecordOf(alice)).toEqual(gateBefore);
     await expect.poll(() => framesAt(bob), { timeout: 15_000 }).toBeGreaterThan(framesBefore + 10);
 
+    await alice.page.getByRole('button', { name: 'Hang up' }).click();
+    await expect.poll(phaseOf(bob)).toBe('ended');
+    await closeCallScreens(alice, bob);
+  });
+
+  test('a camera slow to open (a permission prompt, say) is told on the ringing card, and the call goes on', async () => {
+    // Bob's camera takes a second to open after he accepts.
+    await bob.page.evaluate(() => {
+      const devices = navigator.mediaDevices;
+      const open = devices.getUserMedia.bind(devices);
+      devices.getUserMedia = async (constraints) => {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        devices.getUserMedia = open;
+        return open(constraints);
+      };
+    });
+    await callButton(alice, 'video', 'Bob').click();
+    await visible(bob.page.getByRole('button', { name: 'Accept' }), 20_000);
+    await bob.page.getByRole('button', { name: 'Accept' }).click();
+    const status = bob.page.getByTestId('call-status');
+    await expect.poll(textOf(status), { timeout: 900 }).toBe('Connecting… opening your camera');
+    expect(await countOf(bob.page.getByRole('button', { name: 'Accept' }))()).toBe(0);
+    await visible(bob.page.getByRole('button', { name: 'Hang up' }));
+    await bob.screenshot('call-extras-05-opening-camera');
+    await expect.poll(phaseOf(bob), { timeout: 10_000 }).toBe('active');
+    await expect.poll(phaseOf(alice)).toBe('active');
+    await expect.poll(() => framesAt(alice), { timeout: 10_000 }).toBeGreaterThan(0);
     await alice.page.getByRole('button', { name: 'Hang up' }).click();
     await expect.poll(phaseOf(bob)).toBe('ended');
     await closeCallScreens(alice, bob);
