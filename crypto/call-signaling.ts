@@ -91,8 +91,9 @@ export type CallAnswer = {
   readonly callId: Uint8Array;
   readonly purpose: CallPurpose;
   /**
-   * The answering page starts ICE only once its person accepts (it answered while ringing without any
-   * address): the caller may take a verified DTLS handshake as the accept instead of waiting for the control.
+   * The answering page starts ICE only once its person accepts (its answer left while it rang, without any
+   * address, or on the accept): the caller may take a verified DTLS handshake as the accept instead of waiting
+   * for the control.
    */
   readonly connectsOnAccept: boolean;
   readonly sasNonce: Uint8Array;

@@ -66,7 +66,6 @@ function Ringing({ calls }: { calls: CallModel }) {
   const call = calls.call.value!;
   const name = calls.peerName.value;
   const opening = calls.view.value?.opening === true;
-  const media = call.media === 'video' ? 'video' : 'audio';
   return (
     <Dialog label={opening ? 'opening' : 'incoming'}>
       <div class={`call-avatar ${opening ? '' : 'ringing'}`} aria-hidden="true">
@@ -76,7 +75,7 @@ function Ringing({ calls }: { calls: CallModel }) {
       <p class="call-status" role="status" data-testid="call-status">
         {opening
           ? `Connecting… opening your ${call.media === 'video' ? 'camera' : 'microphone'}`
-          : `Incoming ${media} call`}
+          : `Incoming ${call.media} call`}
       </p>
       <PrivacyNote policy={calls.policyFor(call.peer)} name={name} incoming={!opening} />
       <div class="call-actions">
