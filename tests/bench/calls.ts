@@ -41,7 +41,7 @@ import {
   verdictMark,
 } from './support/table.ts';
 
-const ROUNDS = 11;
+const ROUNDS = 21;
 const WARMUP = 1;
 const RATIO_GOAL = 1.15;
 /** How long the callee lets it ring before accepting, in the accept → first frame rounds. */
