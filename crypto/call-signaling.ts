@@ -168,6 +168,7 @@ const ACTIONS: readonly ControlAction[] = [
 ];
 // Printable ASCII: candidate lines contain spaces; mids are tokens. ice-char is ALPHA / DIGIT / "+" / "/".
 const CANDIDATE_TEXT = /^[\x20-\x7e]*$/;
+const CANDIDATE_PREFIX = 'candidate:';
 const MID_TEXT = /^[\x21-\x7e]*$/;
 const UFRAG_TEXT = /^[A-Za-z0-9+/]*$/;
 
@@ -280,8 +281,21 @@ function candidateListBytes(candidates: readonly IceCandidate[]): Uint8Array {
   return concatBytes(Uint8Array.of(candidates.length), ...candidates.map(candidateBytes));
 }
 
+/** Whether this format carries the candidate: a browser may gather one too long or with characters it refuses. */
+export function candidateFits(candidate: IceCandidate): boolean {
+  try {
+    candidateBytes(candidate);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function candidateBytes(body: IceCandidate): Uint8Array {
   const candidate = boundedAscii(body.candidate, 'body.candidate', CANDIDATE_TEXT, MAX_CANDIDATE_BYTES);
+  // What the decoder refuses is not encoded either: in a body of several, it would lose the peer them all.
+  if (body.candidate !== '' && !body.candidate.startsWith(CANDIDATE_PREFIX))
+    throw new RangeError(`body.candidate must be empty or start with "${CANDIDATE_PREFIX}"`);
   const mid =
     body.sdpMid === null
       ? new Uint8Array(0)
@@ -424,8 +438,8 @@ function readCandidate(reader: _Reader): IceCandidate {
   const mid = readAscii(reader.take(reader.u8()), MID_TEXT, MAX_MID_BYTES, 'mid');
   const ufrag = readAscii(reader.take(reader.u8()), UFRAG_TEXT, MAX_UFRAG_BYTES, 'ufrag');
   const candidate = readAscii(reader.take(reader.u16()), CANDIDATE_TEXT, MAX_CANDIDATE_BYTES, 'candidate');
-  if (candidate !== '' && !candidate.startsWith('candidate:')) {
-    throw new ProtocolError('bad-encoding', 'ICE candidate must start with "candidate:"');
+  if (candidate !== '' && !candidate.startsWith(CANDIDATE_PREFIX)) {
+    throw new ProtocolError('bad-encoding', `ICE candidate must start with "${CANDIDATE_PREFIX}"`);
   }
   return {
     candidate,

@@ -29,6 +29,7 @@ import type { BuiltClient } from '../e2e/support/build-client.ts';
 import { buildClientWithHooks, caller, launchForCalls, makeContacts } from '../e2e/support/call-setup.ts';
 import type { Person } from '../e2e/support/person.ts';
 import { startRelay, startTurnRelay } from '../e2e/support/relay.ts';
+import { rtpTotals } from '../e2e/support/rtp-totals.ts';
 import { type Coturn, startCoturn } from '../support/coturn.ts';
 import { startPlainCallServer } from './support/plain-call.ts';
 import { median, pairedRatio, spread } from './support/stats.ts';
@@ -206,19 +207,6 @@ function sampleOf(callerTimes: Times, calleeTimes: Times, gated: boolean): Sampl
   };
 }
 
-/** The local and remote candidate types of the page's selected pair ('relay' both ways through TURN). */
-const selectedPair = (page: Page): Promise<string> =>
-  page.evaluate(async () => {
-    const g = globalThis as unknown as {
-      tincanCalls: { service: { peerConnection: RTCPeerConnection | null } };
-    };
-    const stats = [...((await g.tincanCalls.service.peerConnection?.getStats())?.values() ?? [])];
-    const transport = stats.find((s) => s.type === 'transport');
-    const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
-    const type = (id: string) => stats.find((s) => s.id === id)?.candidateType ?? '?';
-    return pair ? `${type(pair.localCandidateId)}/${type(pair.remoteCandidateId)}` : 'none';
-  });
-
 async function tincanCall(
   from: Person,
   to: Person,
@@ -253,7 +241,9 @@ async function tincanCall(
   const [a, b] = await Promise.all([readTincan(from.page), readTincan(to.page)]);
   if (relayOnly) {
     // The row says relay only: a call that took another path would be measuring something else.
-    const pairs = await Promise.all([selectedPair(from.page), selectedPair(to.page)]);
+    const pairs = (await Promise.all([rtpTotals(from.page), rtpTotals(to.page)])).map(
+      (t) => `${t.localCandidateType}/${t.remoteCandidateType}`,
+    );
     if (pairs.some((pair) => pair !== 'relay/relay'))
       throw new Error(`calls bench: a relay-only call used ${pairs.join(', ')}`);
   }

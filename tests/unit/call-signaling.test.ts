@@ -7,6 +7,7 @@ import {
   CALL_ID_BYTES,
   type CallBody,
   type CallOffer,
+  candidateFits,
   decodeCallBody,
   encodeCallBody,
   isCallKind,
@@ -279,6 +280,35 @@ describe('limits and constants', () => {
     expect(decodeCallBody(kind, payload)).toEqual(body(MAX_CANDIDATES_PER_BODY));
     expect(() => encodeCallBody(body(MAX_CANDIDATES_PER_BODY + 1))).toThrow(RangeError);
     expect(() => encodeCallBody(body(0))).toThrow(RangeError);
+  });
+
+  it('candidateFits says which candidates a body can carry, so that one it cannot does not hold back the others', () => {
+    const entry = (candidate: string) => ({
+      candidate,
+      sdpMid: '0',
+      sdpMLineIndex: 0,
+      usernameFragment: 'Qm3v',
+    });
+    const host = 'candidate:1467250027 1 udp 2122260223 127.0.0.1 46243 typ host generation 0';
+    const refused = [
+      entry(`candidate:${'1'.repeat(MAX_CANDIDATE_BYTES - 9)}`),
+      entry('candidate:1 1 udp 1 host.local 9 typ host é'),
+      entry('a=fingerprint:sha-256 00'),
+      { ...entry(host), sdpMid: 'm'.repeat(33) },
+    ];
+    for (const candidate of [entry(host), entry(''), ...refused]) {
+      const body: CallBody = { type: 'ice', callId: new Uint8Array(16), candidates: [candidate] };
+      const encodes = (() => {
+        try {
+          encodeCallBody(body);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect(candidateFits(candidate)).toBe(encodes);
+      expect(encodes).toBe(!refused.includes(candidate));
+    }
   });
 
   it('newCallId takes 16 bytes from the random source', () => {

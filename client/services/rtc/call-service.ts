@@ -12,6 +12,7 @@ import {
   type CallBody,
   type CallMedia,
   type CallOffer,
+  candidateFits,
   decodeCallBody,
   encodeCallBody,
   type IceCandidate,
@@ -22,6 +23,7 @@ import {
 } from '../../../crypto/call-signaling.ts';
 import { isProtocolError } from '../../../crypto/errors.ts';
 import { SAS_NONCE_BYTES, sasCommitment } from '../../../crypto/sas.ts';
+import { stopStream } from '../media.ts';
 import { padBody, unpadBody } from '../messenger/body-frame.ts';
 import { CallConnection, type FlowedSoFar, type LocalDescription } from './call-connection.ts';
 import { type CallEffect, type CallEvent, type CallState, isLive, sasOf, step } from './call-machine.ts';
@@ -120,7 +122,7 @@ export class CallService {
       ]);
       if (this.dialing !== hex || !this.connection) {
         // Cancelled while preparing: release what was made for it.
-        for (const track of stream.getTracks()) track.stop();
+        stopStream(stream);
         if (!isLive(this.state)) this.teardown();
         return;
       }
@@ -173,7 +175,7 @@ export class CallService {
       }
       const stream = await opening;
       if (!stillRinging() || !this.connection || !this.state?.answered) {
-        for (const track of stream.getTracks()) track.stop();
+        stopStream(stream);
         if (stillRinging()) this.dispatch({ type: 'local-failure', reason: 'failed' });
         return;
       }
@@ -181,11 +183,7 @@ export class CallService {
       this.dispatch({ type: 'accepted' });
       this.candidates.release();
     } catch (error) {
-      void opening
-        .then((stream) => {
-          for (const track of stream.getTracks()) track.stop();
-        })
-        .catch(() => {});
+      void opening.then(stopStream).catch(() => {});
       this.update({ notice: describeStartError(error) });
       this.dispatch({ type: 'local-failure', reason: 'media-error' });
     } finally {
@@ -371,7 +369,11 @@ export class CallService {
       createPeerConnection: this.deps.createPeerConnection ?? ((config) => new RTCPeerConnection(config)),
       ...(claimedFingerprint ? { claimedFingerprint } : {}),
       ...(hooks.checkDelayMs ? { checkDelayMs: hooks.checkDelayMs } : {}),
-      onCandidate: (candidate) => this.candidates.add(candidate),
+      // A candidate our format cannot carry (too long, odd characters) is left out here, so that it cannot keep
+      // the others from leaving together.
+      onCandidate: (candidate) => {
+        if (candidateFits(candidate)) this.candidates.add(candidate);
+      },
       onGate: (verdict, flowed) => this.gateVerdict(verdict, flowed),
       onDtlsConnected: () => {
         this.dtlsConnectedAt = this.now();
@@ -399,10 +401,7 @@ export class CallService {
   private sendCandidates(candidates: IceCandidate[]): void {
     const state = this.state;
     if (!isLive(state)) return;
-    const callId = fromCallId(state.callId);
-    // One our format cannot carry (too long, odd characters) must not take the others down with it.
-    if (!this.send(state.peer, { type: 'ice', callId, candidates }) && candidates.length > 1)
-      for (const one of candidates) this.send(state.peer, { type: 'ice', callId, candidates: [one] });
+    this.send(state.peer, { type: 'ice', callId: fromCallId(state.callId), candidates });
   }
 
   private answerTo(offer: CallOffer, description: LocalDescription, connectsOnAccept: boolean): CallAnswer {
@@ -642,21 +641,19 @@ export class CallService {
     this.send(state.peer, { type: 'control', callId: fromCallId(state.callId), action: 'media', flags });
   }
 
-  /** False when our own format cannot carry the body (a candidate or description it refuses): not sent. */
-  private send(peer: string, body: CallBody): boolean {
+  private send(peer: string, body: CallBody): void {
     let encoded: ReturnType<typeof encodeCallBody>;
     try {
       encoded = encodeCallBody(body);
     } catch {
-      return false;
+      return; // a description our own format cannot carry: not sent
     }
-    if (this.dropsAccept(body)) return true;
+    if (this.dropsAccept(body)) return;
     const { kind, payload } = encoded;
     let padded = padBody(payload);
     if (this.deps.hooks?.tamperSdp && (body.type === 'offer' || body.type === 'answer'))
       padded = tamperFingerprint(padded);
     void this.deps.sendEnvelope(peer, kind, padded).catch(() => {});
-    return true;
   }
 
   /** The dropFirstAccept test hook. */

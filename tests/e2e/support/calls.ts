@@ -1,10 +1,12 @@
 /**
  * Call tests' probes: they read the call model and RTCPeerConnection stats inside a page. The setup (client
- * with test hooks, Chromium flags, people who are contacts) is in call-setup.ts and re-exported here.
+ * with test hooks, Chromium flags, people who are contacts) is in call-setup.ts and the RTP totals are in
+ * rtp-totals.ts; both are re-exported here.
  */
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { Person } from './person.ts';
+import { rtpTotals } from './rtp-totals.ts';
 
 export {
   buildClientWithHooks,
@@ -16,6 +18,7 @@ export {
   setHooks,
   WEBRTC_ARGS,
 } from './call-setup.ts';
+export { type RtpTotals, rtpTotals } from './rtp-totals.ts';
 
 /** What a page's call model says: phase, end reason, SAS words. */
 export async function callState(
@@ -42,69 +45,6 @@ export async function callState(
 
 export const phaseOf = (person: Person) => async () => (await callState(person.page)).phase;
 export const endReasonOf = (person: Person) => async () => (await callState(person.page)).endReason;
-
-export interface RtpTotals {
-  /** inbound-rtp entries that have received at least one packet. */
-  inboundWithPackets: number;
-  inboundPackets: number;
-  framesDecoded: number;
-  totalAudioEnergy: number;
-  outboundBytes: number;
-  dtlsState: string | null;
-  localCandidateType: string | null;
-  remoteCandidateType: string | null;
-  /** Remote candidates ICE knows (peer-reflexive ones too: a connectivity check received). */
-  remoteCandidates: number;
-  candidatePairs: number;
-}
-
-/** Sums over the live peer connection's getStats() (zeros when there is none). */
-export async function rtpTotals(page: Page): Promise<RtpTotals> {
-  return page.evaluate(async () => {
-    const totals = {
-      inboundWithPackets: 0,
-      inboundPackets: 0,
-      framesDecoded: 0,
-      totalAudioEnergy: 0,
-      outboundBytes: 0,
-      dtlsState: null as string | null,
-      localCandidateType: null as string | null,
-      remoteCandidateType: null as string | null,
-      remoteCandidates: 0,
-      candidatePairs: 0,
-    };
-    const calls = (globalThis as { tincanCalls?: { service: { peerConnection: RTCPeerConnection | null } } })
-      .tincanCalls;
-    const pc = calls?.service.peerConnection;
-    if (!pc) return totals;
-    const report = await pc.getStats();
-    const byId = new Map<string, Record<string, unknown>>();
-    report.forEach((s: Record<string, unknown>) => {
-      byId.set(s.id as string, s);
-    });
-    for (const s of byId.values()) {
-      if (s.type === 'inbound-rtp') {
-        const packets = (s.packetsReceived as number) ?? 0;
-        totals.inboundPackets += packets;
-        if (packets > 0) totals.inboundWithPackets++;
-        totals.framesDecoded += (s.framesDecoded as number) ?? 0;
-        totals.totalAudioEnergy += (s.totalAudioEnergy as number) ?? 0;
-      }
-      if (s.type === 'outbound-rtp') totals.outboundBytes += (s.bytesSent as number) ?? 0;
-      if (s.type === 'remote-candidate') totals.remoteCandidates++;
-      if (s.type === 'candidate-pair') totals.candidatePairs++;
-      if (s.type === 'transport') {
-        totals.dtlsState = s.dtlsState as string;
-        const pair = byId.get(s.selectedCandidatePairId as string);
-        totals.localCandidateType =
-          (byId.get(pair?.localCandidateId as string)?.candidateType as string) ?? null;
-        totals.remoteCandidateType =
-          (byId.get(pair?.remoteCandidateId as string)?.candidateType as string) ?? null;
-      }
-    }
-    return totals;
-  });
-}
 
 /** Keeps sampling a page's RTP totals until stop(); returns the highest values seen. */
 export function watchRtp(page: Page, everyMs = 100) {
