@@ -117,8 +117,9 @@ export class Messenger {
 
   /** The relay connection came back: everything in flight is resent, contacts are pinged. */
   relayReconnected(): void {
-    this.outbox.relayReconnected(this.options.now());
-    for (const entry of this.outbox.due(Infinity)) void this.attempt(entry);
+    const now = this.options.now();
+    this.outbox.relayReconnected(now);
+    for (const entry of this.outbox.due(now)) void this.attempt(entry);
     this.announce();
   }
 
