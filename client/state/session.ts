@@ -208,13 +208,19 @@ export function createSession(deps: SessionDeps) {
   });
   exposeCallsForTests(calls);
 
-  // Every time the relay says READY: resend what was in flight, ping contacts.
+  // Every time the relay says READY: resend what was pending, ping contacts (after a takeover, with new
+  // sessions). Every time it goes: every contact offline, in the messenger as on screen.
   let wasOnline = false;
+  let takenOver = false;
   const stopWatchingConnection = effect(() => {
-    const online = connection.online.value;
-    if (online && !wasOnline) messenger?.relayReconnected();
-    if (!online && wasOnline)
-      for (const contact of contacts.contacts.value) contacts.setOnline(contact.key, false);
+    const { status, stopReason } = connection.state.value;
+    const online = status === 'online';
+    if (status === 'stopped' && stopReason === 'replaced') takenOver = true;
+    if (online && !wasOnline) {
+      messenger?.relayReconnected({ takenOver });
+      takenOver = false;
+    }
+    if (!online && wasOnline) messenger?.relayLost();
     wasOnline = online;
   });
 

@@ -115,12 +115,25 @@ export class Messenger {
     await Promise.all(peers.map((peer) => this.sendUnreliable(peer, { type: 'presence', state: 'leaving' })));
   }
 
-  /** The relay connection came back: everything in flight is resent, contacts are pinged. */
-  relayReconnected(): void {
+  /**
+   * The relay connection came back: everything pending is resent, contacts are pinged. After a takeover
+   * (another device held our address meanwhile) our contacts have probably replaced our sessions with that
+   * device's, so every contact gets a new handshake: otherwise their answers go to sessions we do not have.
+   */
+  relayReconnected(options: { readonly takenOver?: boolean } = {}): void {
+    if (options.takenOver) for (const peer of this.options.contacts.list()) void this.sessions.rekey(peer);
     const now = this.options.now();
     this.outbox.relayReconnected(now);
     for (const entry of this.outbox.due(now)) void this.attempt(entry);
     this.announce();
+  }
+
+  /**
+   * The relay connection is gone: nothing can be heard, so every contact is offline, and anything that
+   * arrives after the reconnect shows its sender online again.
+   */
+  relayLost(): void {
+    for (const peer of this.presence.clear()) this.emit({ type: 'presence', peer, online: false });
   }
 
   /** Timers: expiry, resends, presence. */

@@ -30,6 +30,13 @@ export class PresenceTracker {
     return this.lastHeard.delete(peer);
   }
 
+  /** Everyone is offline now (our own relay connection is gone). Returns who was online. */
+  clear(): PeerId[] {
+    const online = [...this.lastHeard.keys()];
+    this.lastHeard.clear();
+    return online;
+  }
+
   /** Contacts silent for longer than the TTL, now marked offline. */
   expire(now: number): PeerId[] {
     const silent = [...this.lastHeard].filter(([, at]) => now - at > PRESENCE_TTL_MS).map(([peer]) => peer);
