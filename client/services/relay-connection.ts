@@ -84,7 +84,10 @@ export interface RelayConnectionOptions {
 export interface RelayConnection {
   readonly state: RelayConnectionState;
   start(): void;
-  /** Closes the socket and stays idle until start() (used by lock). */
+  /**
+   * Writes what is still queued for the socket (a goodbye must not wait for the pace), closes it, and stays
+   * idle until start() (used by lock and by a page that is going away).
+   */
   stop(): void;
   /** Skips any backoff wait, also out of `stopped` (network is back, the user asked). */
   reconnectNow(): void;
@@ -354,6 +357,9 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       if (state.status === 'idle') connect();
     },
     stop() {
+      // The relay's own bucket may close the socket for these; it is closing anyway, and frames before the
+      // limit have been routed.
+      if (socket?.readyState === OPEN && limits) for (const frame of queue.splice(0)) socket.send(frame);
       dropSocket(1000, 'stopped');
       onlineSince = 0;
       state = { status: 'idle', attempt: 0, turnAvailable: false };

@@ -224,6 +224,18 @@ export function createSession(deps: SessionDeps) {
     wasOnline = online;
   });
 
+  // A page that goes away (closed, reloaded, navigated from) says goodbye first: the goodbyes sealed ahead
+  // reach the socket before it is closed. A page the browser keeps and shows again reconnects.
+  const onPageHide = () => {
+    void messenger?.leave().catch(() => {});
+    connection.relay.stop();
+  };
+  const onPageShow = (event: Event) => {
+    if ((event as Event & { persisted?: boolean }).persisted) connection.start();
+  };
+  deps.events?.addEventListener('pagehide', onPageHide);
+  deps.events?.addEventListener('pageshow', onPageShow);
+
   const ticker = setInterval(() => {
     messenger?.tick();
     chats.prune(now());
@@ -272,11 +284,14 @@ export function createSession(deps: SessionDeps) {
       if (disposed) return;
       disposed = true;
       clearInterval(ticker);
+      deps.events?.removeEventListener('pagehide', onPageHide);
+      deps.events?.removeEventListener('pageshow', onPageShow);
       stopWatchingConnection();
       calls.dispose();
       const leaving = messenger?.leave().catch(() => {});
       chats.dispose();
-      // Give the goodbye a moment to reach the socket, then close it; the messenger goes with the session.
+      // The goodbyes sealed ahead are on the socket already; give any other a moment, then close it (what is
+      // queued is written first). The messenger goes with the session.
       await Promise.race([leaving, new Promise((resolve) => setTimeout(resolve, 300))]);
       messenger = undefined;
       connection.dispose();

@@ -132,4 +132,22 @@ describe('presence and reconnects through the real relay', () => {
       `after "Use here": pending message delivered in ${delivered} ms; Bo online ${seen} ms after his message`,
     );
   });
+
+  test('a page that goes away says goodbye: the contact shows it offline at once', async () => {
+    const [ann, bo] = await friends();
+    const boKey = bo.session.me.key;
+    bo.page.dispatchEvent(new Event('pagehide'));
+    expect(bo.session.connection.state.value.status).toBe('idle');
+    const offline = await until(() => !sees(ann, boKey), 'Bo offline at Ann', 2_000);
+    console.info(`Bo offline at Ann ${offline} ms after his page went away`);
+    // The browser kept the page and shows it again: it reconnects and is online for Ann again.
+    bo.page.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+    await until(() => sees(ann, boKey), 'Bo online again at Ann');
+  });
+
+  test('locking says goodbye: the contact shows it offline at once', async () => {
+    const [ann, bo] = await friends();
+    await bo.session.dispose();
+    await until(() => !sees(ann, bo.session.me.key), 'Bo offline at Ann', 2_000);
+  });
 });

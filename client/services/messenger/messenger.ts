@@ -9,6 +9,7 @@
  * contact's key rotation from its new key (inbound-policy.ts). Anything else from a stranger is dropped
  * unread and unacknowledged; nothing but acks is ever sent to one.
  */
+import { fromHex, toHex } from '../../../crypto/bytes.ts';
 import type { MessageKind } from '../../../crypto/envelope.ts';
 import type { ProtocolError } from '../../../crypto/errors.ts';
 import {
@@ -19,6 +20,7 @@ import {
   newMessageId,
   type ReliableBody,
 } from './chat-protocol.ts';
+import { PreparedGoodbyes } from './goodbyes.ts';
 import { admitInbound, admitRotation } from './inbound-policy.ts';
 import {
   type ChatMessage,
@@ -43,6 +45,7 @@ export class Messenger {
   private readonly seen = new SeenIds();
   private readonly inbound = new SerialQueue();
   private readonly sending = new Set<OutboxEntry>();
+  private readonly goodbyes = new PreparedGoodbyes();
 
   constructor(private readonly options: MessengerOptions) {
     const { identity, backend, random, now, transport, contacts, maxStrangers } = options;
@@ -51,7 +54,12 @@ export class Messenger {
       backend,
       random,
       now,
-      transport,
+      transport: {
+        send: (recipient, bytes) => {
+          this.goodbyes.sent(toHex(recipient));
+          return transport.send(recipient, bytes);
+        },
+      },
       peerStatus: (peer) => contacts.status(peer),
       onEvent: (event) => this.onSessionEvent(event),
       ...(maxStrangers === undefined ? {} : { maxStrangers }),
@@ -109,10 +117,21 @@ export class Messenger {
       this.ping(peer);
   }
 
-  /** Says goodbye to contacts with a session: call before disconnecting on purpose. */
+  /**
+   * Says goodbye to contacts with a session: call before disconnecting on purpose. The goodbyes sealed
+   * ahead (goodbyes.ts) reach the transport before this returns, as a closing page needs; any other is
+   * sealed now and follows. Resolves when the transport has answered for all of them.
+   */
   async leave(): Promise<void> {
-    const peers = this.options.contacts.list().filter((peer) => this.sessions.hasSession(peer));
-    await Promise.all(peers.map((peer) => this.sendUnreliable(peer, { type: 'presence', state: 'leaving' })));
+    const { transport } = this.options;
+    const ready = this.goodbyes.take().filter(([peer]) => !this.isBlocked(peer));
+    const sent = ready.map(([peer, bytes]) => transport.send(fromHex(peer), bytes).catch(() => {}));
+    const said = new Set(ready.map(([peer]) => peer));
+    const rest = this.options.contacts
+      .list()
+      .filter((peer) => !said.has(peer) && this.sessions.hasSession(peer))
+      .map((peer) => this.sendUnreliable(peer, { type: 'presence', state: 'leaving' }));
+    await Promise.all([...sent, ...rest]);
   }
 
   /**
@@ -149,6 +168,7 @@ export class Messenger {
     }
     for (const peer of this.presence.expire(now)) this.emit({ type: 'presence', peer, online: false });
     for (const peer of this.presence.toPing(this.options.contacts.list(), now)) this.ping(peer);
+    this.prepareGoodbyes();
   }
 
   /** Sends our signed key rotation to a contact (from our new key, which is the one this messenger has). */
@@ -181,6 +201,7 @@ export class Messenger {
     this.outbox.clearPeer(peer);
     this.seen.forget(peer);
     this.presence.forget(peer);
+    this.goodbyes.invalidate(peer);
   }
 
   private sendReliable(peer: PeerId, body: ReliableBody): MessageId {
@@ -213,6 +234,13 @@ export class Messenger {
     await this.sessions.send(peer, kind, bytes);
   }
 
+  private prepareGoodbyes(): void {
+    const { kind, bytes } = encodeBody({ type: 'presence', state: 'leaving' });
+    const peers = this.options.contacts.list().filter((peer) => this.sessions.hasSession(peer));
+    for (const peer of this.goodbyes.missing(peers))
+      void this.goodbyes.prepare(peer, () => this.sessions.seal(peer, kind, bytes)).catch(() => {});
+  }
+
   private ping(peer: PeerId): void {
     void this.sendUnreliable(peer, { type: 'presence', state: 'ping' });
   }
@@ -228,6 +256,8 @@ export class Messenger {
         if (this.options.contacts.status(event.peer) === 'contact') this.heard(event.peer);
         this.emit({ type: 'established', peer: event.peer, sessionId: event.sessionId });
         this.flush(event.peer, event.sessionId);
+        this.goodbyes.invalidate(event.peer);
+        this.prepareGoodbyes();
         return;
       case 'deliver':
         void this.inbound.run(event.peer, () => this.handleDeliver(event.peer, event.kind, event.body));

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { GOODBYE_RESEAL_FRAMES } from '../../client/services/messenger/goodbyes.ts';
+import { REPLAY_WINDOW } from '../../crypto/envelope.ts';
+import { FakeRelay } from './messenger-network.ts';
+import { Clock, Person } from './messenger-people.ts';
+
+async function friends() {
+  const relay = new FakeRelay();
+  const clock = new Clock();
+  const alice = await Person.create('p-alice', relay, clock);
+  const bob = await Person.create('p-bob', relay, clock);
+  alice.add(bob);
+  bob.add(alice);
+  alice.online();
+  bob.online();
+  alice.messenger.announce();
+  await relay.pump();
+  return { relay, clock, alice, bob };
+}
+
+const lastPresence = (person: Person, of: Person) =>
+  person
+    .of('presence')
+    .filter((event) => event.peer === of.peer)
+    .at(-1)?.online;
+
+describe('presence: goodbyes and a lost relay', () => {
+  it('hands the goodbye to the transport before leave() returns, sealed while the page was alive', async () => {
+    const { relay, alice, bob } = await friends();
+    expect(lastPresence(alice, bob)).toBe(true);
+    const queuedBefore = relay.queued;
+    void bob.messenger.leave();
+    // A closing page gets no later turn: the goodbye must be on the wire now, not after a signature.
+    expect(relay.queued).toBe(queuedBefore + 1);
+    bob.offline();
+    await relay.pump();
+    expect(lastPresence(alice, bob)).toBe(false);
+  });
+
+  it('keeps the sealed goodbye inside the receiver replay window however much was sent after it', async () => {
+    const { relay, alice, bob } = await friends();
+    const frames = REPLAY_WINDOW * 2;
+    expect(GOODBYE_RESEAL_FRAMES).toBeLessThan(REPLAY_WINDOW);
+    for (let i = 0; i < frames; i++) {
+      bob.messenger.setTyping(alice.peer, i % 2 === 0);
+      if (i % 16 === 0) await relay.pump();
+    }
+    await relay.pump();
+    void bob.messenger.leave();
+    await relay.pump();
+    expect(lastPresence(alice, bob)).toBe(false);
+    expect(alice.of('dropped')).toEqual([]);
+  });
+
+  it('seals the goodbye again in each new session (the receiver keeps only the last two)', async () => {
+    const { relay, alice, bob } = await friends();
+    for (const who of [bob, alice, bob]) {
+      await who.messenger.sessions.rekey((who === bob ? alice : bob).peer);
+      await relay.pump();
+    }
+    const queuedBefore = relay.queued;
+    void bob.messenger.leave();
+    expect(relay.queued).toBe(queuedBefore + 1);
+    await relay.pump();
+    expect(lastPresence(alice, bob)).toBe(false);
+    expect(alice.of('dropped')).toEqual([]);
+  });
+
+  it('shows contacts offline when the relay connection goes, and online again when they next speak', async () => {
+    const { relay, alice, bob } = await friends();
+    alice.messenger.relayLost();
+    expect(lastPresence(alice, bob)).toBe(false);
+    expect(alice.messenger.presence.isOnline(bob.peer)).toBe(false);
+    bob.messenger.sendText(alice.peer, 'still here');
+    await relay.pump();
+    expect(lastPresence(alice, bob)).toBe(true);
+  });
+});
