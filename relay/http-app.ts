@@ -22,6 +22,8 @@ export interface HttpAppOptions {
   readonly secure: boolean;
   /** The relay's public origins, read per request (they are known only once the server listens). */
   readonly origins: () => readonly string[];
+  /** Every relay node of the deployment (ws(s):// URLs), for clients to fail over to. */
+  readonly relays: readonly string[];
 }
 
 const PERMISSIONS_POLICY =
@@ -77,6 +79,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
 
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').type('text/plain').send('ok\n');
+  });
+  // The deployment's relay nodes, for a client to fail over to when its node goes: the page's own CSP
+  // (connect-src) already names their origins.
+  app.get('/relays.json', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ relays: options.relays });
   });
   app.get('/metrics', async (req, res) => {
     if (!metricsAllowed(req, options.metricsToken)) {

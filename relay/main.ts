@@ -4,6 +4,8 @@
  *   --host HOST          HOST            default 127.0.0.1
  *   --port PORT          PORT            default 8080 (0: any free port)
  *   --origin ORIGIN      TINCAN_ORIGIN   public origin(s) clients sign, comma-separated; default the listen address
+ *   --relays URLS        TINCAN_RELAYS   public ws(s):// URLs of every relay node of the deployment, comma-separated
+ *                                        (repeatable): served at /relays.json for failover; their origins are accepted
  *   --tls-cert FILE      TLS_CERT        with --tls-key: serve HTTPS and WSS
  *   --tls-key FILE       TLS_KEY
  *                        TURN_SECRET, TURN_URLS (comma-separated), TURN_TTL (seconds): TURN credentials
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     host: { type: 'string' },
     port: { type: 'string' },
     origin: { type: 'string', multiple: true },
+    relays: { type: 'string', multiple: true },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
   },
@@ -48,6 +51,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be an
 const options: RelayOptions = { host: values.host ?? env.HOST ?? '127.0.0.1', port };
 const origins = values.origin?.flatMap((o) => list(o) ?? []) ?? list(env.TINCAN_ORIGIN);
 if (origins !== undefined) options.origins = origins;
+const relays = values.relays?.flatMap((r) => list(r) ?? []) ?? list(env.TINCAN_RELAYS);
+if (relays !== undefined) options.relays = relays;
 
 const certFile = values['tls-cert'] ?? env.TLS_CERT;
 const keyFile = values['tls-key'] ?? env.TLS_KEY;

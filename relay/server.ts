@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import type { RandomSource } from '../crypto/bytes.ts';
 import type { Ed25519Backend } from '../crypto/ed25519.ts';
-import { isRelayOrigin } from '../crypto/relay-auth.ts';
+import { isRelayOrigin, originOfRelayUrl } from '../crypto/relay-auth.ts';
 import { RELAY_CLOSE_CODES, type RelayCloseReason } from '../crypto/relay-close-codes.ts';
 import { startCoarseClock } from './coarse-clock.ts';
 import { RelayConnection } from './connection.ts';
@@ -43,6 +43,13 @@ export interface RelayOptions {
   port?: number;
   /** Public origins clients bind into their AUTH signature; default: the listening address's own origin. */
   origins?: readonly string[];
+  /**
+   * The public ws(s):// URLs of every relay node of this deployment (this one included), served to clients
+   * at /relays.json so that they fail over to another node at once. Their origins are accepted like this
+   * relay's own (a client signs the origin of the node it connects to; a page loaded from one node connects
+   * to another).
+   */
+  relays?: readonly string[];
   tls?: { cert: string | Buffer; key: string | Buffer };
   limits?: Partial<RelayLimits>;
   /** Default: the in-memory single-process router. The relay owns it and closes it on close(). */
@@ -72,6 +79,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const limits = resolveLimits(options.limits);
   const turn: TurnConfig | undefined = options.turn && resolveTurnConfig(options.turn);
   const configuredOrigins = options.origins?.map(canonicalOrigin);
+  const relays = (options.relays ?? []).map(canonicalRelayUrl);
   const metrics = createRelayMetrics();
   const secure = options.tls !== undefined;
   const origins: string[] = [];
@@ -81,6 +89,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     metricsToken: options.metricsToken,
     secure,
     origins: () => origins,
+    relays,
   });
   const server: Server = secure ? createHttpsServer({ ...options.tls }, app) : createHttpServer(app);
   const clock = startCoarseClock(RATE_CLOCK_MS);
@@ -180,7 +189,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const scheme = secure ? 'https' : 'http';
   const urlHost = hostForUrl(options.host ?? '127.0.0.1');
   const httpUrl = `${scheme}://${urlHost}:${port}`;
-  for (const origin of configuredOrigins ?? defaultOrigins(scheme, options.host ?? '127.0.0.1', port)) {
+  const ownOrigins = configuredOrigins ?? defaultOrigins(scheme, options.host ?? '127.0.0.1', port);
+  for (const origin of new Set([...ownOrigins, ...relays.map(originOfRelayUrl)])) {
     origins.push(origin);
     context.origins.add(origin);
   }
@@ -223,6 +233,11 @@ function upgradeRefusal(req: IncomingMessage, origins: readonly string[]): strin
   const origin = req.headers.origin;
   if (origin !== undefined && !origins.includes(origin)) return '403 Forbidden';
   return undefined;
+}
+
+function canonicalRelayUrl(url: string): string {
+  originOfRelayUrl(url); // a ws(s):// URL with an http(s) origin, or a RangeError
+  return new URL(url).href;
 }
 
 function canonicalOrigin(origin: string): string {

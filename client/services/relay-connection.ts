@@ -2,6 +2,10 @@
  * The browser's one connection to the relay: WebSocket, challenge/AUTH/READY, SEND/DELIVER, and reconnects
  * with jittered exponential backoff. It knows nothing of content: envelopes in, envelopes out.
  *
+ * A deployment with several relay nodes lists them (`otherUrls`): when the node in use fails, or cannot be
+ * reached, the next one is tried at once, and the backoff applies only once every node has failed in a row
+ * (relay-rotation.ts). Each node is signed for with its own origin (crypto/relay-auth.ts).
+ *
  *            start()                 CHALLENGE -> AUTH        READY
  *   idle ─────────────▶ connecting ───────────────────────────────▶ online
  *                          ▲   │ close / error / timeout              │ close
@@ -26,6 +30,9 @@ import {
   type ServerFrame,
 } from '../../crypto/relay-frames.ts';
 import type { TurnCredentialsBody } from '../../crypto/relay-turn-credentials.ts';
+import { RelayRotation } from './relay-rotation.ts';
+
+export { sameOriginRelayUrl } from './relay-rotation.ts';
 
 export type RelayStatus = 'idle' | 'connecting' | 'online' | 'retrying' | 'stopped';
 
@@ -67,8 +74,10 @@ export interface BackoffOptions {
 }
 
 export interface RelayConnectionOptions {
-  /** ws:// or wss:// URL of the relay endpoint. */
+  /** ws:// or wss:// URL of the relay endpoint: the one tried first. */
   readonly url: string;
+  /** The deployment's other relay nodes, tried in turn when one fails. */
+  readonly otherUrls?: readonly string[];
   readonly identity: { readonly publicKey: Uint8Array; readonly signer: Ed25519Signer };
   readonly onEnvelope: (envelope: Uint8Array) => void;
   readonly onStateChange?: (state: RelayConnectionState) => void;
@@ -137,18 +146,13 @@ const browserTimers: Timers = {
   now: () => Date.now(),
 };
 
-/** ws(s)://<page host>/relay for the page's own origin. */
-export function sameOriginRelayUrl(location: { protocol: string; host: string }): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/relay`;
-}
-
 export function createRelayConnection(options: RelayConnectionOptions): RelayConnection {
   const timers = options.timers ?? browserTimers;
   const jitter = options.jitter ?? Math.random;
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const createSocket =
     options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
-  const origin = originOfRelayUrl(options.url);
+  const rotation = new RelayRotation([options.url, ...(options.otherUrls ?? [])]);
 
   let state: RelayConnectionState = { status: 'idle', attempt: 0, turnAvailable: false };
   let socket: WebSocketLike | undefined;
@@ -220,10 +224,17 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     }
   };
 
-  const scheduleRetry = () => {
+  /** The node in use failed: the next node at once, or, once every node has failed in a row, a backoff. */
+  const retry = () => {
     const stable = onlineSince > 0 && timers.now() - onlineSince >= backoff.stableMs;
-    const attempt = (stable ? 0 : state.attempt) + 1;
     onlineSince = 0;
+    if (stable) state = { ...state, attempt: 0 };
+    if (rotation.failed() === 'now') connect();
+    else scheduleRetry();
+  };
+
+  const scheduleRetry = () => {
+    const attempt = state.attempt + 1;
     const delay = backoffDelay(attempt - 1, backoff, jitter());
     setState({ status: 'retrying', attempt, retryAt: timers.now() + delay });
     timer = timers.setTimeout(() => {
@@ -240,13 +251,13 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       setState({ status: 'stopped', stopReason: reason });
       return;
     }
-    scheduleRetry();
+    retry();
   };
 
   /** The relay broke the protocol: a relay problem, so back off and try again rather than stop for good. */
   const violation = (detail: string) => {
     dropSocket(RELAY_CLOSE_CODES['bad-frame'], detail);
-    scheduleRetry();
+    retry();
   };
 
   const refill = () => {
@@ -276,6 +287,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       case 'challenge': {
         if (limits) return violation('second-challenge');
         limits = frame.limits;
+        const origin = originOfRelayUrl(rotation.current);
         const signature = await signRelayAuth(options.identity.signer, frame.nonce, origin);
         if (socket !== current || current.readyState !== OPEN) return;
         current.send(encodeFrame({ type: 'auth', publicKey: options.identity.publicKey, signature, origin }));
@@ -286,6 +298,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
         if (timer !== undefined) timers.clearTimeout(timer);
         timer = undefined;
         onlineSince = timers.now();
+        rotation.succeeded();
         tokens = paceCapacity(limits);
         refilledAt = onlineSince;
         setState({ status: 'online', turnAvailable: frame.turnAvailable });
@@ -317,9 +330,9 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     setState({ status: 'connecting' });
     let current: WebSocketLike;
     try {
-      current = createSocket(options.url);
+      current = createSocket(rotation.current);
     } catch {
-      scheduleRetry();
+      retry();
       return;
     }
     socket = current;

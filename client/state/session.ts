@@ -28,6 +28,8 @@ export interface SessionEnvironment {
   readonly x25519?: () => Promise<X25519Backend>;
   /** ws(s):// URL of the relay. */
   readonly relayUrl: string;
+  /** The deployment's other relay nodes (ws(s):// URLs), tried in turn when one fails. */
+  readonly otherRelayUrls?: readonly string[];
   /** The page's origin, for contact links (`origin/#add=CODE`). */
   readonly origin: string;
   readonly now?: () => number;
@@ -117,6 +119,7 @@ export function createSession(deps: SessionDeps) {
 
   const connection = createConnectionModel({
     url: deps.relayUrl,
+    ...(deps.otherRelayUrls ? { otherUrls: deps.otherRelayUrls } : {}),
     identity,
     onEnvelope: (bytes) => {
       void messenger?.receive(bytes).catch(() => {});
