@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GOODBYE_RESEAL_FRAMES } from '../../client/services/messenger/goodbyes.ts';
+import { PRESENCE_ONLINE_INTERVAL_MS, PRESENCE_TTL_MS } from '../../client/services/messenger/presence.ts';
 import { REPLAY_WINDOW } from '../../crypto/envelope.ts';
 import { FakeRelay } from './messenger-network.ts';
 import { Clock, Person } from './messenger-people.ts';
@@ -74,5 +75,28 @@ describe('presence: goodbyes and a lost relay', () => {
     bob.messenger.sendText(alice.peer, 'still here');
     await relay.pump();
     expect(lastPresence(alice, bob)).toBe(true);
+  });
+
+  it('a contact that goes without a goodbye is offline within 15 s (the next online ping)', async () => {
+    const { relay, clock, alice, bob } = await friends();
+    expect(PRESENCE_ONLINE_INTERVAL_MS).toBeLessThanOrEqual(15_000);
+    bob.offline(); // a crash: the relay knows the socket is gone, Bob said nothing
+    clock.advance(15_000);
+    alice.messenger.tick();
+    await relay.pump();
+    expect(lastPresence(alice, bob)).toBe(false);
+  });
+
+  it('a contact whose socket the relay still holds but who answers nothing is offline within 41 s', async () => {
+    const { relay, clock, alice, bob } = await friends();
+    relay.faults.drop = (frame) => frame.to === bob.peer; // a dead socket the relay has not noticed yet
+    for (let at = 0; at <= 40_000; at += 1_000) {
+      clock.advance(1_000);
+      alice.messenger.tick();
+      await relay.pump();
+    }
+    expect(lastPresence(alice, bob)).toBe(false);
+    // ...but not while its pongs still come: two online pings missed and a margin.
+    expect(PRESENCE_TTL_MS).toBeGreaterThan(2 * PRESENCE_ONLINE_INTERVAL_MS);
   });
 });
