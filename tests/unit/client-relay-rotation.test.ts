@@ -10,8 +10,10 @@ import {
   type RelayConnectionState,
   type WebSocketLike,
 } from '../../client/services/relay-connection.ts';
+import { relayUrlsForPage } from '../../client/services/relay-list.ts';
 import { MAX_RELAY_URLS, RelayRotation, relayUrlsFrom } from '../../client/services/relay-rotation.ts';
 import { webCryptoEd25519 } from '../../crypto/ed25519.ts';
+import { connectRelay } from '../../relay/peer/relay-client.ts';
 import { createRelay, type Relay } from '../../relay/server.ts';
 import { testIdentity } from '../support/identities.ts';
 
@@ -151,5 +153,69 @@ describe('relay connection over several nodes', () => {
     // a was lost, b refused: every node has failed in a row.
     expect(opened).toEqual([a.url, b.url]);
     expect(connection.state.retryAt! - Date.now()).toBeGreaterThan(1_000);
+  });
+});
+
+describe("a node of several: its siblings' origins", () => {
+  const started: Relay[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((relay) => relay.close()));
+  });
+
+  test('serves the list, names the nodes in its CSP, and admits a page and a signature of another node', async () => {
+    const sibling = 'wss://b.tincan.example/relay';
+    const relay = await createRelay({
+      port: 0,
+      staticDir: '/nonexistent',
+      origins: ['https://a.tincan.example'],
+      relays: ['wss://a.tincan.example/relay', sibling],
+    });
+    started.push(relay);
+    expect(relay.origins).toEqual(['https://a.tincan.example', 'https://b.tincan.example']);
+    const response = await fetch(`${relay.httpUrl}/relays.json`);
+    expect(await response.json()).toEqual({ relays: ['wss://a.tincan.example/relay', sibling] });
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('content-security-policy')).toContain('wss://b.tincan.example');
+    // A page loaded from node b, signing for node b, gets in here.
+    const identity = await testIdentity('sibling-page', backend);
+    const client = await connectRelay({
+      url: relay.url,
+      identity,
+      origin: 'https://b.tincan.example',
+      webSocket: { headers: { Origin: 'https://b.tincan.example' } },
+    });
+    await client.close();
+    // Anything else is still refused.
+    await expect(
+      connectRelay({ url: relay.url, identity, origin: 'https://c.tincan.example' }),
+    ).rejects.toThrow(/4001/);
+  });
+
+  test('refuses a --relays entry that is not a ws(s) URL', async () => {
+    await expect(
+      createRelay({ port: 0, staticDir: '/nonexistent', relays: ['https://a.tincan.example/relay'] }),
+    ).rejects.toThrow(RangeError);
+  });
+});
+
+describe('the relay list a page reads', () => {
+  const page = { protocol: 'https:', host: 'chat.example' };
+  const answer = (status: number, body: unknown) =>
+    (async () => new Response(JSON.stringify(body), { status })) as unknown as typeof fetch;
+
+  test('its own relay first, then the listed nodes; its own alone when the list is missing or broken', async () => {
+    const listed = ['wss://a.chat.example/relay', 'wss://chat.example/relay'];
+    expect(await relayUrlsForPage(page, answer(200, { relays: listed }))).toEqual([
+      'wss://chat.example/relay',
+      'wss://a.chat.example/relay',
+    ]);
+    expect(await relayUrlsForPage(page, answer(404, 'not found'))).toEqual(['wss://chat.example/relay']);
+    expect(await relayUrlsForPage(page, answer(200, null))).toEqual(['wss://chat.example/relay']);
+    const failing = (async () => {
+      throw new TypeError('network');
+    }) as unknown as typeof fetch;
+    expect(await relayUrlsForPage({ protocol: 'http:', host: '127.0.0.1:8080' }, failing)).toEqual([
+      'ws://127.0.0.1:8080/relay',
+    ]);
   });
 });
