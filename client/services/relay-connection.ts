@@ -153,6 +153,8 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   const createSocket =
     options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
   const rotation = new RelayRotation([options.url, ...(options.otherUrls ?? [])]);
+  // A URL that is not ws(s) is the caller's mistake: refused now, not at the first challenge.
+  for (const url of [options.url, ...(options.otherUrls ?? [])]) originOfRelayUrl(url);
 
   let state: RelayConnectionState = { status: 'idle', attempt: 0, turnAvailable: false };
   let socket: WebSocketLike | undefined;

@@ -95,6 +95,16 @@ describe('presence and reconnects through the real relay', () => {
     await b.session.contacts.acceptRequest(a.session.me.key);
     await until(() => a.session.contacts.byKey(b.session.me.key)?.state === 'accepted', 'acceptance');
     await until(() => sees(a, b.session.me.key) && sees(b, a.session.me.key), 'both online');
+    // A message each way, acknowledged: the session work each side queued before its ack (the goodbye it
+    // seals ahead among it) is done.
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const text = `hello from ${from.profile.displayName}`;
+      from.session.chats.send(to.session.me.key, text);
+      await until(() => statusOf(from, to.session.me.key, text) === 'delivered', 'a message delivered');
+    }
     return [a, b];
   }
 

@@ -278,6 +278,8 @@ export class Messenger {
   private heard(peer: PeerId): void {
     if (this.presence.heard(peer, this.options.now())) this.emit({ type: 'presence', peer, online: true });
     this.flush(peer, null);
+    // A contact just accepted has a session but no goodbye yet: seal it now, not at the next tick.
+    this.prepareGoodbyes();
   }
 
   private async handleDeliver(peer: PeerId, kind: MessageKind, bytes: Uint8Array): Promise<void> {
