@@ -6,6 +6,10 @@
  * `timer` seconds after it was sent: on the sender's side from its own clock, on the receiver's side from
  * the earlier of the sender's timestamp and the arrival time, so a sender's clock running ahead can never
  * make a message live longer on the receiving side.
+ *
+ * Order: a contact's messages are shown in the order they were sent, by the sender's own timestamp (which the
+ * sender keeps strictly increasing), whatever order they arrive in. A late one goes just before the first of
+ * their messages sent after it; lines already shown never move (spec/protocol.md §6.2).
  */
 import { computed, type ReadonlySignal, signal } from '@preact/signals';
 import type { MessageId } from '../services/messenger/chat-protocol.ts';
@@ -27,6 +31,8 @@ export type ChatLine =
       /** Theirs: whether we have shown it to the user (a read receipt went out). */
       readonly seen: boolean;
       readonly expiresAt?: number;
+      /** Theirs: the sender's own timestamp, which orders their messages among themselves. */
+      readonly sentAt?: number;
     }
   | { readonly kind: 'system'; readonly id: string; readonly text: string; readonly at: number };
 
@@ -71,6 +77,19 @@ export function describeTimer(seconds: number): string {
   if (seconds % 3600 === 0) return `${seconds / 3600} hours`;
   if (seconds % 60 === 0) return `${seconds / 60} minutes`;
   return `${seconds} seconds`;
+}
+
+/** Whether their message `line` was sent after one sent at `sentAt` with id `id` (ids break ties). */
+function sentAfter(line: ChatLine, sentAt: number, id: MessageId): boolean {
+  if (line.kind !== 'message' || line.mine) return false;
+  const lineSentAt = line.sentAt ?? line.at;
+  return lineSentAt > sentAt || (lineSentAt === sentAt && line.id > id);
+}
+
+/** Their message in its place: just before the first of their messages sent after it, else at the end. */
+function placeTheirs(list: readonly ChatLine[], line: ChatLine, sentAt: number): readonly ChatLine[] {
+  const later = list.findIndex((other) => sentAfter(other, sentAt, line.id));
+  return later < 0 ? [...list, line] : [...list.slice(0, later), line, ...list.slice(later)];
 }
 
 /** Per page, not per model: lines handed over from one session to the next keep distinct ids. */
@@ -166,19 +185,18 @@ export function createConversationsModel(deps: ConversationsDeps) {
       stopTyping(key);
       const expiresAt = message.expiresInSeconds ? at + message.expiresInSeconds * 1000 : undefined;
       if (expiresAt !== undefined && expiresAt <= now) return;
-      update(key, (list) => [
-        ...list,
-        {
-          kind: 'message',
-          id: message.id,
-          mine: false,
-          text: message.text,
-          at,
-          status: 'delivered',
-          seen: false,
-          ...(expiresAt !== undefined ? { expiresAt } : {}),
-        },
-      ]);
+      const line: ChatLine = {
+        kind: 'message',
+        id: message.id,
+        mine: false,
+        text: message.text,
+        at,
+        status: 'delivered',
+        seen: false,
+        sentAt: message.sentAt,
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      };
+      update(key, (list) => placeTheirs(list, line, message.sentAt));
     },
 
     delivered(key: string, ids: readonly MessageId[]): void {
