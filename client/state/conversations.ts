@@ -14,6 +14,7 @@
 import { computed, type ReadonlySignal, signal } from '@preact/signals';
 import type { MessageId } from '../services/messenger/chat-protocol.ts';
 import type { ChatMessage } from '../services/messenger/messenger.ts';
+import type { CallLineSummary } from './call-lines.ts';
 import type { ContactsModel } from './contacts.ts';
 
 export type MessageStatus = 'waiting' | 'delivered' | 'read' | 'failed';
@@ -34,7 +35,14 @@ export type ChatLine =
       /** Theirs: the sender's own timestamp, which orders their messages among themselves. */
       readonly sentAt?: number;
     }
-  | { readonly kind: 'system'; readonly id: string; readonly text: string; readonly at: number };
+  | {
+      readonly kind: 'system';
+      readonly id: string;
+      readonly text: string;
+      readonly at: number;
+      /** A call's line ("Missed video call", call-lines.ts): `at` is when it was placed or rang. */
+      readonly call?: { readonly durationSeconds: number | null };
+    };
 
 export interface ChatMessenger {
   sendText(peer: string, text: string, options?: { expiresInSeconds?: number }): ChatMessage;
@@ -277,6 +285,14 @@ export function createConversationsModel(deps: ConversationsDeps) {
     },
 
     system,
+
+    /** A call with `key` is over: its line goes at the end of the thread, once. */
+    callEnded(key: string, call: CallLineSummary): void {
+      const id = `call-${call.callId}`;
+      if (lines(key).some((line) => line.id === id)) return;
+      const { summary: text, at, durationSeconds } = call;
+      update(key, (list) => [...list, { kind: 'system', id, text, at, call: { durationSeconds } }]);
+    },
 
     /** Removes messages whose timer ran out and typing indicators that went stale. */
     prune(now: number): void {

@@ -297,6 +297,24 @@ describe('conversations model', () => {
     );
   });
 
+  test('a call that ended leaves one line in the thread, after what was there', async () => {
+    const { chats, lines, messages } = await setup();
+    chats.received(THEM, { id: '1'.repeat(32), sentAt: Date.now(), text: 'call me' });
+    const call = { callId: 'ab'.repeat(16), summary: 'Missed video call', at: 5_000, durationSeconds: null };
+    chats.callEnded(THEM, call);
+    chats.callEnded(THEM, call);
+    expect(lines().map((l) => l.kind)).toEqual(['message', 'system']);
+    expect(lines()[1]).toMatchObject({
+      text: 'Missed video call',
+      at: 5_000,
+      call: { durationSeconds: null },
+    });
+    // Not a message: it counts as nothing unread, and a late message of theirs still goes before it.
+    expect(chats.unreadCounts.value.get(THEM)).toBe(1);
+    chats.received(THEM, { id: '2'.repeat(32), sentAt: Date.now() + 1, text: 'hello?' });
+    expect(messages().map((m) => m.text)).toEqual(['call me', 'hello?']);
+  });
+
   test('dispose empties history', async () => {
     const { chats, lines } = await setup();
     chats.send(THEM, 'x');
