@@ -20,7 +20,7 @@ const TEXT: Record<NotificationState, string> = {
   default:
     'Call notifications are off. Turn them on to see an incoming call while Tincan is in the background.',
   denied:
-    "Call notifications are blocked for this site. To turn them on, open the browser's site settings for this page (the icon left of the address), allow Notifications, then reload.",
+    "Call notifications are blocked for this site. To turn them on, open the browser's site settings for this page (the icon left of the address) and allow Notifications.",
   unsupported: 'This browser cannot show notifications: a call rings only while this tab is open.',
 };
 

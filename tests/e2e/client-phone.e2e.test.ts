@@ -127,6 +127,9 @@ describe('on a phone, and on first use', () => {
     }));
     expect(shown.scroll <= shown.client || shown.client >= 100, JSON.stringify(shown)).toBe(true);
     expect(shown.client).toBeGreaterThanOrEqual(Math.min(shown.scroll, 100));
+    // The same header on a wide screen, for comparison.
+    await bob.openChat('Alice');
+    await bob.screenshot('phone-02-wide-chat-header');
   });
 
   test('Settings shows "Notify me of calls" in every permission state, and follows the browser', async () => {
@@ -154,6 +157,7 @@ describe('on a phone, and on first use', () => {
     await expect.poll(textOf(section)).toContain('blocked for this site');
     expect(await textOf(section)()).toContain('site settings');
     expect(await section.getByRole('button').count()).toBe(0);
+    await section.scrollIntoViewIfNeeded();
     await bob.screenshot('phone-03-notifications-blocked');
   });
 });
