@@ -139,9 +139,6 @@ function expireAnswered(state: PeerState, now: number): StepResult {
   return { state: { ...state, answered: null }, effects: [{ type: 'dropped', error }] };
 }
 
-/** Whether a handshake of ours or the peer's is under way, so that starting another would only cross it. */
-const handshaking = (state: PeerState): boolean => state.pending !== null || state.answered !== null;
-
 async function startHandshake(
   state: PeerState,
   context: StepContext,
@@ -170,7 +167,9 @@ async function send(
   if (state.queued.length >= MAX_QUEUED_MESSAGES)
     throw new ProtocolError('too-large', 'handshake queue is full');
   const queued = [...state.queued, { kind, body: body.slice() }];
-  if (handshaking(state)) return { state: { ...state, queued }, effects: [] };
+  // An answered session is no reason to wait: its INIT may be a replay. Our own INIT crossing it is
+  // resolved like any crossing.
+  if (state.pending) return { state: { ...state, queued }, effects: [] };
   return startHandshake({ ...state, queued }, context, []);
 }
 
@@ -260,7 +259,7 @@ async function receiveMessage(
   if (!target) {
     // The peer holds a session we lost (say, after a reload): re-key so its retries can get through.
     const error = new ProtocolError('unknown-session', 'no such session');
-    if (handshaking(state)) return { state, effects: [{ type: 'dropped', error }] };
+    if (state.pending) return { state, effects: [{ type: 'dropped', error }] };
     return startHandshake(state, context, [{ type: 'dropped', error }]);
   }
   const { opened, state: next } = await openEnvelope(target, bytes, context.backend);

@@ -190,15 +190,21 @@ describe('session state machine', () => {
     const [accept] = await b.receive(init!);
     expect(b.established).toBe(0);
     expect(b.state.current).toBeNull();
-    // Bob's message waits for the confirmation; it does not start a handshake of his own.
-    expect(await b.send('early')).toEqual([]);
+    // Bob does not wait on a session that may be a replay: his message rides his own INIT, which crosses.
+    const [bobInit] = await b.send('early');
     const [confirm] = await a.receive(accept!);
     expect(a.established).toBe(1);
     const [early] = await b.receive(confirm!);
     expect(b.established).toBe(1);
+    expect(b.state.pending).toBeNull(); // the confirmed session settled the crossing
     expect(b.delivered).toEqual([]); // the confirm carries nothing to deliver
     await a.receive(early!);
     expect(a.delivered).toEqual(['early']);
+    const [strayAccept] = await a.receive(bobInit!);
+    await b.receive(strayAccept!);
+    expect(b.dropped).toEqual(['unexpected-message']);
+    expect(a.state.current?.keys.sessionId).toEqual(b.state.current?.keys.sessionId);
+    expect([a.established, b.established]).toEqual([1, 1]);
   });
 
   it('an INIT that lost the crossing and arrives after the winning session exists does not replace it', async () => {

@@ -22,7 +22,6 @@ import type { MessageKind } from '../../../crypto/envelope.ts';
 import { isProtocolError, ProtocolError } from '../../../crypto/errors.ts';
 import { type OpenedInit, openInit } from '../../../crypto/handshake.ts';
 import {
-  HANDSHAKE_CONFIRM_MS,
   newPeerState,
   type PeerEffect,
   type PeerEvent,
@@ -160,10 +159,8 @@ export class SessionManager {
   rekey(peer: PeerId): Promise<void> {
     assertPeerId(peer);
     return this.queue.run(peer, async () => {
-      const { pending, answered } = this.states.get(peer) ?? {};
-      const now = this.options.now();
-      if (pending && now - pending.timestamp <= HANDSHAKE_RETRY_MS) return;
-      if (answered && now - answered.answeredAt <= HANDSHAKE_CONFIRM_MS) return;
+      const pending = this.states.get(peer)?.pending;
+      if (pending && this.options.now() - pending.timestamp <= HANDSHAKE_RETRY_MS) return;
       await this.runStep(peer, { type: 'connect' });
     });
   }
