@@ -3,13 +3,36 @@
  * burst limit is spread out, the socket is not closed as rate-limited, and every frame arrives in order.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { MessengerEvent } from '../../client/services/messenger/messenger.ts';
+import { toHex } from '../../crypto/bytes.ts';
+import type { Identity } from '../../crypto/identity.ts';
+import { type ChatNode, startChatNode } from '../../relay/peer/chat-node.ts';
 import type { Relay } from '../../relay/server.ts';
-import { connectAs, metric, startRelay, within } from '../support/relay-harness.ts';
+import { connectAs, identity, metric, startRelay, within } from '../support/relay-harness.ts';
 
 const relays: Relay[] = [];
+const nodes: ChatNode[] = [];
 afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.close()));
   await Promise.all(relays.splice(0).map((r) => r.close()));
 });
+
+/** A CLI messenger on the relay that takes `other` as a contact and records what happens to it. */
+async function chatNode(relay: Relay, me: Identity, other: Identity) {
+  const events: MessengerEvent[] = [];
+  const connection: string[] = [];
+  const peer = toHex(other.publicKey);
+  const node = await startChatNode({
+    url: relay.url,
+    identity: me,
+    contacts: { status: (p) => (p === peer ? 'contact' : 'stranger'), list: () => [peer] },
+    onEvent: (event) => void events.push(event),
+    reconnect: true,
+    onConnection: (state, detail) => void connection.push(`${state} ${detail ?? ''}`.trim()),
+  });
+  nodes.push(node);
+  return { node, events, connection };
+}
 
 describe('Node relay client pacing', () => {
   it('flushes a burst five times the relay burst limit without being closed, and everything arrives', async () => {
@@ -35,4 +58,22 @@ describe('Node relay client pacing', () => {
     expect(await metric(relay, 'tincan_relay_closes_total{reason="rate-limited"}')).toBe(0);
     expect(sender.socket.readyState).toBe(sender.socket.OPEN);
   }, 20_000);
+
+  it('a CLI messenger writing a backlog past the burst limit, and the acks coming back, stay connected', async () => {
+    const relay = await startRelay({ limits: { messagesPerSecond: 50, messageBurst: 20 } });
+    relays.push(relay);
+    const [aliceId, bobId] = [await identity('pacing-alice'), await identity('pacing-bob')];
+    const alice = await chatNode(relay, aliceId, bobId);
+    const bob = await chatNode(relay, bobId, aliceId);
+    const count = 60;
+    // All queued behind one handshake: the session flushes them at once, and bob acks each.
+    for (let i = 0; i < count; i++) alice.node.messenger.sendText(toHex(bobId.publicKey), `backlog ${i}`);
+    const delivered = () => alice.events.flatMap((e) => (e.type === 'delivered' ? e.ids : [])).length;
+    await expect.poll(delivered, { timeout: 15_000 }).toBe(count);
+    const texts = bob.events.flatMap((e) => (e.type === 'message' ? [e.message.text] : []));
+    expect(new Set(texts).size).toBe(count);
+    expect(texts).toHaveLength(count);
+    expect([...alice.connection, ...bob.connection]).toEqual(['connected', 'connected']);
+    expect(await metric(relay, 'tincan_relay_closes_total{reason="rate-limited"}')).toBe(0);
+  }, 30_000);
 });
