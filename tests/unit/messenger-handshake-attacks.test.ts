@@ -86,6 +86,25 @@ describe('handshakes a relay replays or forges', () => {
     expect(bob.messenger.outbox.size).toBe(0);
   });
 
+  it("a replayed INIT does not hold back the restarted responder's own first message", async () => {
+    const { relay, alice, bob } = await pair();
+    alice.messenger.sendText(bob.peer, 'before the reload');
+    await relay.pump();
+    const [recordedInit] = framesOf(relay, alice, bob, ENVELOPE_TYPE.handshakeInit);
+    const replayedId = bob.of('established')[0]?.sessionId;
+    bob.start();
+    bob.events = [];
+    relay.inject(recordedInit!);
+    await relay.pump();
+    // Bob holds an answered session that will never be confirmed; his message must not wait on it.
+    bob.messenger.sendText(alice.peer, 'after the reload');
+    await relay.pump();
+    expect(alice.texts(bob)).toEqual(['after the reload']);
+    expect(bob.messenger.outbox.size).toBe(0);
+    expect(bob.of('established')).toHaveLength(1);
+    expect(bob.of('established')[0]?.sessionId).not.toBe(replayedId);
+  });
+
   it("a stranger's INIT that reuses a contact's live session id does not disturb the contact at all", async () => {
     const { relay, clock, alice, bob } = await pair();
     const mallory = await Person.create('mallory', relay, clock);
