@@ -3,11 +3,11 @@
  * socket and no clock; a service feeds it events one at a time per contact (steps for one contact must not
  * overlap, or two copies of a replay window could both accept the same counter) and performs the effects.
  *
- *            send / connect                 ACCEPT ok (we proved nothing yet; they proved their keys)
- *   idle ───────────────────▶ initiating ─────────────────────────────────────────▶ established
- *     │                                                                                ▲
- *     │ INIT ok: ACCEPT sent                first envelope on it opens (key confirmation)│
- *     └──────────────────────▶ answered ──────────────────────────────────────────────┘
+ *            send / connect                 ACCEPT ok (its box proves the responder holds the keys)
+ *   idle ───────────────────▶ initiating ──────────────────────────────────────────▶ established
+ *     │                                                                                 ▲
+ *     │ INIT ok: ACCEPT sent         the initiator's first envelope on it opens (confirmed) │
+ *     └──────────────────────▶ answered ────────────────────────────────────────────────┘
  *                                 │ not confirmed within HANDSHAKE_CONFIRM_MS: given up
  *
  * A responder's session counts only once the initiator has proven it holds the keys: an INIT can be

@@ -265,7 +265,8 @@ export class SessionManager {
       const next = over ? { ...left, queued: [] } : left;
       this.states.set(peer, next);
       this.reindex(peer, next);
-      if (over) this.emit({ type: 'handshake-abandoned', peer });
+      // An unanswered ACCEPT alone (to a replayed INIT, say) carried nothing of ours.
+      if (over && (ours || state.queued.length > 0)) this.emit({ type: 'handshake-abandoned', peer });
     });
   }
 
