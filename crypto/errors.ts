@@ -30,6 +30,8 @@ export const PROTOCOL_ERROR_CODES = [
   'stale-handshake',
   'counter-exhausted',
   'unknown-session',
+  'unconfirmed-handshake',
+  'session-id-taken',
   // DTLS fingerprints
   'no-fingerprint',
   'unsupported-fingerprint-algorithm',
