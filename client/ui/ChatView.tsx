@@ -153,7 +153,13 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
           </li>
         )}
         {lines.map((line) => (
-          <Line key={line.id} line={line} now={now.value} name={contact.name} />
+          <Line
+            key={line.id}
+            line={line}
+            now={now.value}
+            name={contact.name}
+            onWithdraw={() => chats.withdraw(contact.key, line.id)}
+          />
         ))}
       </ol>
       <div class="typing" aria-live="polite">
@@ -203,7 +209,17 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
   );
 }
 
-function Line({ line, now, name }: { line: ChatLine; now: number; name: string }) {
+function Line({
+  line,
+  now,
+  name,
+  onWithdraw,
+}: {
+  line: ChatLine;
+  now: number;
+  name: string;
+  onWithdraw: () => void;
+}) {
   if (line.kind === 'system') {
     return <li class="system-line">{line.text}</li>;
   }
@@ -228,6 +244,17 @@ function Line({ line, now, name }: { line: ChatLine; now: number; name: string }
               </span>
               <span class="visually-hidden">{STATUS_TEXT[line.status]}</span>
             </span>
+          )}
+          {line.mine && (line.status === 'waiting' || line.status === 'failed') && (
+            <button
+              type="button"
+              class="withdraw"
+              aria-label="Delete this message"
+              title="Delete this message (it will not be sent)"
+              onClick={onWithdraw}
+            >
+              <Icon name="close" size={12} />
+            </button>
           )}
         </span>
       </div>

@@ -39,6 +39,10 @@ function fakeMessenger() {
     setTyping: (peer, typing) => {
       calls.push({ method: 'setTyping', args: [peer, typing] });
     },
+    withdraw: (peer, id) => {
+      calls.push({ method: 'withdraw', args: [peer, id] });
+      return true;
+    },
     requestContact: () => 'q'.repeat(32),
     acceptContact: () => 'a'.repeat(32),
     forgetPeer: () => {},
