@@ -1,7 +1,8 @@
 /**
  * Chat history, in memory only: it is gone after lock or reload by design. Our own messages still waiting
- * for their ack are the exception: the outbox keeps them at rest, and they come back as waiting lines. Per contact: the lines of the
- * thread, what they have read, whether they are typing, and the disappearing timer both sides enforce.
+ * for their ack are the exception: the outbox keeps them at rest, and they come back as waiting lines. Per
+ * contact: the lines of the thread, what they have read, whether they are typing, and the disappearing timer
+ * both sides enforce.
  *
  * Disappearing messages: a message carries the timer that was set when it was written. It disappears
  * `timer` seconds after it was sent: on the sender's side from its own clock, on the receiver's side from
