@@ -147,6 +147,35 @@ describe('outbox record (serialize / restore)', () => {
     );
   });
 
+  it('property: any list of waiting chat bodies comes back equal', () => {
+    const hexId = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex'));
+    const entry = fc.record({
+      peer: fc.constantFrom(BOB, CAROL),
+      createdAt: fc.integer({ min: 0, max: 2 ** 45 }),
+      life: fc.integer({ min: 0, max: MAX_OUTBOX_AGE_MS }),
+      id: hexId,
+      text: fc.string({ minLength: 1, maxLength: 200 }),
+      expiresInSeconds: fc.integer({ min: 0, max: 3600 }),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(entry, { selector: (e) => e.id, maxLength: 20 }), (items) => {
+        const saved: SavedOutboxEntry[] = items.map((e) => ({
+          peer: e.peer,
+          createdAt: e.createdAt,
+          expiresAt: e.createdAt + e.life,
+          body: {
+            type: 'chat',
+            id: e.id,
+            sentAt: e.createdAt,
+            text: e.text,
+            ...(e.expiresInSeconds ? { expiresInSeconds: e.expiresInSeconds } : {}),
+          },
+        }));
+        expect(outboxFromBytes(outboxToBytes(ME, saved), ME)).toEqual(saved);
+      }),
+    );
+  });
+
   it('random bytes and random JSON never crash: a ProtocolError or a valid list', () => {
     fc.assert(
       fc.property(
