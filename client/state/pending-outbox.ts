@@ -10,6 +10,7 @@ import { computed, type ReadonlySignal, signal } from '@preact/signals';
 import type { ProtocolError } from '../../crypto/errors.ts';
 import type { ChatMessage } from '../services/messenger/messenger-types.ts';
 import type { SavedOutboxEntry } from '../services/messenger/outbox.ts';
+import { isKeptAtRest } from '../services/messenger/outbox-record.ts';
 import { OutboxAtRest, type OutboxStorage } from '../services/messenger/outbox-store.ts';
 
 export interface PendingForContact {
@@ -28,12 +29,9 @@ export interface PendingOutboxDeps {
   readonly nameOf: (key: string) => string | undefined;
 }
 
-const keptAtRest = ({ body }: SavedOutboxEntry): boolean =>
-  body.type !== 'contactRequest' && body.type !== 'keyRotation';
-
 export function createPendingOutboxModel(deps: PendingOutboxDeps) {
   const pending = signal<readonly PendingForContact[]>([]);
-  const kept = () => deps.entries().filter(keptAtRest);
+  const kept = () => deps.entries().filter(isKeptAtRest);
   const atRest = deps.storage ? new OutboxAtRest(deps.storage, deps.owner, kept) : undefined;
 
   const count = () => {

@@ -20,6 +20,13 @@ import { assertPeerId, isPeerId, type PeerId } from './session-types.ts';
 
 export const OUTBOX_RECORD_FORMAT = 'tincan-outbox';
 export const OUTBOX_RECORD_VERSION = 1;
+/**
+ * What a client keeps at rest: everything waiting but contact requests and key rotations, which both clients
+ * keep elsewhere (the profile, the contact book) and send again, under a new id, at every start.
+ */
+export const isKeptAtRest = ({ body }: SavedOutboxEntry): boolean =>
+  body.type !== 'contactRequest' && body.type !== 'keyRotation';
+
 /** A record asking for more entries than an outbox can hold is refused unread. */
 export const MAX_SAVED_ENTRIES = MAX_OUTBOX_ENTRIES;
 
