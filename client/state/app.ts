@@ -30,7 +30,7 @@ export type Busy = 'creating' | 'unlocking' | 'importing' | 'rotating' | 'rekeyi
 export type SaveProfile = (plaintext: Uint8Array) => Promise<void>;
 
 export interface Session {
-  /** Resolves once the session has let go of everything (connection closed, what waits in its outbox stored). */
+  /** Resolves once the session has let go of everything (connection closed, its waiting outbox stored). */
   dispose(): Promise<void>;
   /** Stores a profile with a new identity key that the current one signed over to; returns it. */
   rotateIdentity(): Promise<Uint8Array>;

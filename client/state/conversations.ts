@@ -227,7 +227,7 @@ export function createConversationsModel(deps: ConversationsDeps) {
       });
     },
 
-    /** The person deletes one of their messages that is waiting or failed: it leaves the thread and the outbox. */
+    /** The person deletes one of their waiting or failed messages: it leaves the thread and the outbox. */
     withdraw(key: string, id: MessageId): void {
       const line = lines(key).find((l) => l.kind === 'message' && l.mine && l.id === id);
       if (line?.kind !== 'message' || (line.status !== 'waiting' && line.status !== 'failed')) return;
