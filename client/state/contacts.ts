@@ -309,7 +309,7 @@ export function createContactsModel(deps: ContactsDeps) {
       });
     },
 
-    /** Our requests not yet answered: sent again at every start (the outbox lives in memory only). */
+    /** Our requests not yet answered: sent again at every start (the outbox at rest leaves them to us). */
     resendPendingRequests(): void {
       for (const contact of contacts.value) {
         if (contact.state === 'outgoing')

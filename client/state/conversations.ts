@@ -1,6 +1,8 @@
 /**
- * Chat history, in memory only: it is gone after lock or reload by design. Per contact: the lines of the
- * thread, what they have read, whether they are typing, and the disappearing timer both sides enforce.
+ * Chat history, in memory only: it is gone after lock or reload by design. Our own messages still waiting
+ * for their ack are the exception: the outbox keeps them at rest, and they come back as waiting lines. Per
+ * contact: the lines of the thread, what they have read, whether they are typing, and the disappearing timer
+ * both sides enforce.
  *
  * Disappearing messages: a message carries the timer that was set when it was written. It disappears
  * `timer` seconds after it was sent: on the sender's side from its own clock, on the receiver's side from
@@ -49,6 +51,8 @@ export interface ChatMessenger {
   markRead(peer: string, ids: MessageId[]): MessageId;
   setDisappearing(peer: string, expiresInSeconds: number): MessageId;
   setTyping(peer: string, typing: boolean): void;
+  /** Takes a body not yet acknowledged out of the outbox. */
+  withdraw(peer: string, id: MessageId): boolean;
 }
 
 export interface ConversationsDeps {
@@ -217,6 +221,44 @@ export function createConversationsModel(deps: ConversationsDeps) {
 
     failed(key: string, id: MessageId): void {
       setStatus(key, [id], 'failed', ['waiting']);
+    },
+
+    /**
+     * Our messages an earlier session left in the outbox (kept at rest), in the order given: waiting ones go
+     * out again, failed ones (too old) are shown so the person knows. A disappearing message whose timer ran
+     * out is not shown; a line already in the thread is not shown twice.
+     */
+    restorePending(key: string, messages: readonly ChatMessage[], status: 'waiting' | 'failed'): void {
+      const now = deps.now();
+      update(key, (list) => {
+        const present = new Set(list.map((line) => line.id));
+        const added: ChatLine[] = [];
+        for (const message of messages) {
+          const expiresAt = message.expiresInSeconds
+            ? message.sentAt + message.expiresInSeconds * 1000
+            : undefined;
+          if (present.has(message.id) || (expiresAt !== undefined && expiresAt <= now)) continue;
+          added.push({
+            kind: 'message',
+            id: message.id,
+            mine: true,
+            text: message.text,
+            at: message.sentAt,
+            status,
+            seen: true,
+            ...(expiresAt !== undefined ? { expiresAt } : {}),
+          });
+        }
+        return added.length ? [...list, ...added] : list;
+      });
+    },
+
+    /** The person deletes one of their waiting or failed messages: it leaves the thread and the outbox. */
+    withdraw(key: string, id: MessageId): void {
+      const line = lines(key).find((l) => l.kind === 'message' && l.mine && l.id === id);
+      if (line?.kind !== 'message' || (line.status !== 'waiting' && line.status !== 'failed')) return;
+      deps.messenger().withdraw(key, id);
+      update(key, (list) => list.filter((l) => l.id !== id));
     },
 
     /** The thread is on screen: its unseen messages are marked seen and a read receipt goes out. */

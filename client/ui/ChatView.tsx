@@ -1,5 +1,7 @@
 import { useSignal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { createContext } from 'preact';
+import { useContext, useEffect, useRef } from 'preact/hooks';
+import type { MessageId } from '../services/messenger/chat-protocol.ts';
 import { type ChatLine, describeTimer, TIMER_CHOICES } from '../state/conversations.ts';
 import type { StoredContact } from '../state/profile-data.ts';
 import { Avatar } from './Avatar.tsx';
@@ -155,9 +157,11 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
               : 'No messages yet.'}
           </li>
         )}
-        {lines.map((line) => (
-          <Line key={line.id} line={line} now={now.value} name={contact.name} />
-        ))}
+        <WithdrawMessage.Provider value={(id) => chats.withdraw(contact.key, id)}>
+          {lines.map((line) => (
+            <Line key={line.id} line={line} now={now.value} name={contact.name} />
+          ))}
+        </WithdrawMessage.Provider>
       </ol>
       <div class="typing" aria-live="polite">
         {typing ? `${contact.name} is typing…` : ''}
@@ -240,8 +244,29 @@ function Line({ line, now, name }: { line: ChatLine; now: number; name: string }
               <span class="visually-hidden">{STATUS_TEXT[line.status]}</span>
             </span>
           )}
+          {line.mine && (line.status === 'waiting' || line.status === 'failed') && (
+            <WithdrawButton id={line.id} />
+          )}
         </span>
       </div>
     </li>
+  );
+}
+
+/** Deletes one of our messages that is waiting or failed, in the thread on screen. */
+const WithdrawMessage = createContext<(id: MessageId) => void>(() => {});
+
+function WithdrawButton({ id }: { id: MessageId }) {
+  const withdraw = useContext(WithdrawMessage);
+  return (
+    <button
+      type="button"
+      class="withdraw"
+      aria-label="Delete this message"
+      title="Delete this message (it will not be sent)"
+      onClick={() => withdraw(id)}
+    >
+      <Icon name="close" size={12} />
+    </button>
   );
 }

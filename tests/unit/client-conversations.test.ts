@@ -40,6 +40,10 @@ function fakeMessenger() {
     setTyping: (peer, typing) => {
       calls.push({ method: 'setTyping', args: [peer, typing] });
     },
+    withdraw: (peer, id) => {
+      calls.push({ method: 'withdraw', args: [peer, id] });
+      return true;
+    },
     requestContact: () => 'q'.repeat(32),
     acceptContact: () => 'a'.repeat(32),
     forgetPeer: () => {},
@@ -320,5 +324,50 @@ describe('conversations model', () => {
     chats.send(THEM, 'x');
     chats.dispose();
     expect(lines()).toEqual([]);
+  });
+
+  test('messages kept at rest come back as waiting lines in their order, once; a timer that ran out hides one', async () => {
+    const { chats, messages } = await setup();
+    const now = Date.now();
+    const id = (n: number) => n.toString(16).padStart(32, 'f');
+    chats.restorePending(
+      THEM,
+      [
+        { id: id(1), sentAt: now - 5000, text: 'first' },
+        { id: id(2), sentAt: now - 20_000, text: 'gone', expiresInSeconds: 10 },
+        { id: id(3), sentAt: now - 4000, text: 'second', expiresInSeconds: 60 },
+      ],
+      'waiting',
+    );
+    chats.restorePending(THEM, [{ id: id(1), sentAt: now - 5000, text: 'first' }], 'waiting');
+    chats.restorePending(THEM, [{ id: id(4), sentAt: now - 9e9, text: 'too old' }], 'failed');
+    expect(messages().map((m) => [m.text, m.status, m.mine, m.at])).toEqual([
+      ['first', 'waiting', true, now - 5000],
+      ['second', 'waiting', true, now - 4000],
+      ['too old', 'failed', true, now - 9e9],
+    ]);
+    expect(messages()[1]!.expiresAt).toBe(now - 4000 + 60_000);
+    chats.delivered(THEM, [id(1)]);
+    expect(messages()[0]!.status).toBe('delivered');
+  });
+
+  test('a waiting or failed message of mine can be deleted: it leaves the thread and the outbox', async () => {
+    const { chats, calls, messages } = await setup();
+    chats.send(THEM, 'waiting one');
+    chats.send(THEM, 'failed one');
+    chats.send(THEM, 'delivered one');
+    const [waiting, failed, delivered] = messages().map((m) => m.id);
+    chats.failed(THEM, failed!);
+    chats.delivered(THEM, [delivered!]);
+    chats.received(THEM, { id: 'e'.repeat(32), sentAt: Date.now(), text: 'theirs' });
+    chats.withdraw(THEM, waiting!);
+    chats.withdraw(THEM, failed!);
+    chats.withdraw(THEM, delivered!);
+    chats.withdraw(THEM, 'e'.repeat(32));
+    expect(messages().map((m) => m.text)).toEqual(['delivered one', 'theirs']);
+    expect(calls.filter((c) => c.method === 'withdraw').map((c) => c.args)).toEqual([
+      [THEM, waiting],
+      [THEM, failed],
+    ]);
   });
 });

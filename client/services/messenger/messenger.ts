@@ -27,7 +27,7 @@ import {
   type MessengerOptions,
   OutboxFullError,
 } from './messenger-types.ts';
-import { Outbox, type OutboxEntry, VIA_HANDSHAKE } from './outbox.ts';
+import { Outbox, type OutboxEntry, type SavedOutboxEntry, VIA_HANDSHAKE } from './outbox.ts';
 import { PresenceTracker } from './presence.ts';
 import { SeenIds } from './seen-ids.ts';
 import { SerialQueue } from './serial-queue.ts';
@@ -38,7 +38,7 @@ export { OutboxFullError } from './messenger-types.ts';
 
 export class Messenger {
   readonly sessions: SessionManager;
-  readonly outbox = new Outbox();
+  readonly outbox: Outbox;
   readonly presence = new PresenceTracker();
   private readonly seen = new SeenIds();
   private readonly inbound = new SerialQueue();
@@ -47,6 +47,7 @@ export class Messenger {
 
   constructor(private readonly options: MessengerOptions) {
     const { identity, backend, random, now, transport, contacts, maxStrangers } = options;
+    this.outbox = new Outbox(() => options.onOutboxChanged?.());
     this.sessions = new SessionManager({
       identity,
       backend,
@@ -124,6 +125,27 @@ export class Messenger {
     this.outbox.relayReconnected(this.options.now());
     for (const entry of this.outbox.due(Infinity)) void this.attempt(entry);
     this.announce();
+  }
+
+  /**
+   * Bodies an earlier session left waiting (kept at rest): back in the outbox under their ids, so the
+   * receiver shows each once, and sent until acknowledged. Expired ones come back in `expired`, never sent;
+   * nothing goes to a blocked key.
+   */
+  restoreOutbox(saved: readonly SavedOutboxEntry[]): {
+    restored: SavedOutboxEntry[];
+    expired: SavedOutboxEntry[];
+  } {
+    const { restored, expired } = this.outbox.restore(saved, this.options.now(), (e) =>
+      this.isBlocked(e.peer),
+    );
+    for (const entry of restored) void this.attempt(entry);
+    return { restored, expired };
+  }
+
+  /** The person withdrew a body not yet acknowledged: it is not sent again. False if it was not waiting. */
+  withdraw(peer: PeerId, id: MessageId): boolean {
+    return this.outbox.remove(peer, id) !== undefined;
   }
 
   /** Timers: expiry, resends, presence. */
