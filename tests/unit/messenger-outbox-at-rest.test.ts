@@ -412,6 +412,28 @@ describe('outbox at rest across a reload, through the messenger', () => {
     expect(storage.stored).toBeUndefined();
   });
 
+  it('a message written after the reload is stamped after the restored ones, even if the clock went back', async () => {
+    const { relay, clock, alice, bob } = await pair();
+    const storage = memoryStorage();
+    const first = await keepAtRest(alice, storage);
+    bob.offline();
+    const before = alice.messenger.sendText(bob.peer, 'before the reload');
+    await relay.pump();
+    await first.atRest.settled();
+
+    alice.offline();
+    alice.start();
+    clock.advance(-5_000); // the device's clock stepped back while the tab was closed
+    await keepAtRest(alice, storage);
+    const after = alice.messenger.sendText(bob.peer, 'after the reload');
+    expect(after.sentAt).toBeGreaterThan(before.sentAt);
+    alice.online();
+    bob.online();
+    bob.messenger.announce();
+    await relay.pump();
+    expect(bob.texts(alice)).toEqual(['before the reload', 'after the reload']);
+  });
+
   it('a message that arrived but whose ack was lost is sent again after the reload and shown once', async () => {
     const { relay, alice, bob } = await pair();
     const storage = memoryStorage();

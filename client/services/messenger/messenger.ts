@@ -139,7 +139,11 @@ export class Messenger {
     const { restored, expired } = this.outbox.restore(saved, this.options.now(), (e) =>
       this.isBlocked(e.peer),
     );
-    for (const entry of restored) void this.attempt(entry);
+    for (const entry of restored) {
+      // What we write next is stamped after what we wrote before the reload, whatever the clock did since.
+      if (entry.body.type === 'chat') this.lastSentAt = Math.max(this.lastSentAt, entry.body.sentAt);
+      void this.attempt(entry);
+    }
     return { restored, expired };
   }
 
