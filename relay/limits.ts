@@ -11,10 +11,23 @@ export interface RelayLimits {
   readonly messagesPerSecond: number;
   /** ... and the burst it may spend at once. Running dry closes the socket (rate-limited). */
   readonly messageBurst: number;
-  /** Open sockets per remote IP address (behind a reverse proxy every client shares the proxy's address). */
+  /** Open WebSockets per client address (the peer's, or the one a trusted proxy names). */
   readonly maxConnectionsPerIp: number;
-  /** Open sockets in total. */
+  /** Open WebSockets in total. */
   readonly maxConnections: number;
+  /**
+   * TCP connections from one peer address that are not WebSockets (idle, sending headers, fetching files,
+   * refused): counted from the moment they are accepted, so idle sockets cannot use up file descriptors.
+   * Not applied to a trusted proxy's address, which carries everyone's requests.
+   */
+  readonly maxPendingPerIp: number;
+  /** TCP connections that are not WebSockets, in total. */
+  readonly maxPendingConnections: number;
+  /**
+   * A connection that is not a WebSocket is closed after this long without traffic, or when its request
+   * headers (or its TLS handshake) take longer; an idle keep-alive connection too.
+   */
+  readonly httpTimeoutMs: number;
   /** A socket that has not sent a valid AUTH by then is closed (auth-timeout). */
   readonly authTimeoutMs: number;
   /** A ping every interval; a socket that has not answered the previous ping is terminated. */
@@ -32,6 +45,10 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   messageBurst: 400,
   maxConnectionsPerIp: 256,
   maxConnections: 50_000,
+  // A browser opens up to 6 connections per host; 32 leaves room for a few behind one NAT.
+  maxPendingPerIp: 32,
+  maxPendingConnections: 1_024,
+  httpTimeoutMs: 5_000,
   authTimeoutMs: 10_000,
   heartbeatIntervalMs: 30_000,
   // 16 full frames: room for a burst, yet 50,000 sockets can never hold more than this each.

@@ -6,6 +6,7 @@
  *   --origin ORIGIN      TINCAN_ORIGIN   public origin(s) clients sign, comma-separated; default the listen address
  *   --tls-cert FILE      TLS_CERT        with --tls-key: serve HTTPS and WSS
  *   --tls-key FILE       TLS_KEY
+ *   --limit NAME=VALUE   TINCAN_LIMITS   any limit of relay/limits.ts, repeatable (env: comma-separated)
  *                        TURN_SECRET, TURN_URLS (comma-separated), TURN_TTL (seconds): TURN credentials
  *                        REDIS_URL: route through Redis pub/sub (several relay processes)
  *                        REDIS_CHANNEL_KEY: hex secret (>= 16 bytes) shared by those processes; hides keys in channel names
@@ -15,6 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { configureRelayHeap } from './platform/v8-heap.ts';
 import type { Router } from './router.ts';
 import { createRelay, type RelayOptions } from './server.ts';
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     origin: { type: 'string', multiple: true },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    limit: { type: 'string', multiple: true },
   },
   strict: true,
 });
@@ -48,6 +51,21 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be an
 const options: RelayOptions = { host: values.host ?? env.HOST ?? '127.0.0.1', port };
 const origins = values.origin?.flatMap((o) => list(o) ?? []) ?? list(env.TINCAN_ORIGIN);
 if (origins !== undefined) options.origins = origins;
+
+const limitSettings = values.limit?.flatMap((l) => list(l) ?? []) ?? list(env.TINCAN_LIMITS);
+if (limitSettings !== undefined) options.limits = parseLimits(limitSettings);
+
+/** "name=value" pairs naming limits of relay/limits.ts; createRelay checks the values. */
+function parseLimits(settings: readonly string[]): Partial<RelayLimits> {
+  const limits: Record<string, number> = {};
+  for (const setting of settings) {
+    const [name = '', value = ''] = setting.split('=', 2);
+    if (!Object.hasOwn(DEFAULT_LIMITS, name)) fail(`--limit: unknown limit ${JSON.stringify(name)}`);
+    if (!/^\d+$/.test(value)) fail(`--limit ${name}: not a whole number`);
+    limits[name] = Number(value);
+  }
+  return limits;
+}
 
 const certFile = values['tls-cert'] ?? env.TLS_CERT;
 const keyFile = values['tls-key'] ?? env.TLS_KEY;

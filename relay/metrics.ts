@@ -23,6 +23,10 @@ const CLOSE_LABELS: readonly CloseLabel[] = [
 ];
 
 export interface RelayCounts {
+  /** TCP connections, WebSockets included. */
+  tcp: number;
+  /** TCP connections destroyed on arrival: too many that are not WebSockets, from one address or in all. */
+  tcpRefused: number;
   open: number;
   authenticated: number;
   accepted: number;
@@ -43,6 +47,8 @@ export interface RelayMetrics {
 export function createRelayMetrics(): RelayMetrics {
   const registry = new Registry();
   const counts: RelayCounts = {
+    tcp: 0,
+    tcpRefused: 0,
     open: 0,
     authenticated: 0,
     accepted: 0,
@@ -70,6 +76,12 @@ export function createRelayMetrics(): RelayMetrics {
       },
     });
   gauge('tincan_relay_connections', 'Open WebSocket connections.', () => counts.open);
+  gauge('tincan_relay_tcp_connections', 'Open TCP connections, WebSockets included.', () => counts.tcp);
+  counter(
+    'tincan_relay_tcp_refused_total',
+    'TCP connections destroyed on arrival (too many that are not WebSockets).',
+    () => counts.tcpRefused,
+  );
   gauge(
     'tincan_relay_authenticated_connections',
     'Open, authenticated connections.',

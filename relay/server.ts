@@ -5,7 +5,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
@@ -32,10 +32,17 @@ const RATE_CLOCK_MS = 10;
 /** Kept on every raw socket until ws owns it; one function for all, not a closure per socket. */
 const ignoreError = (): void => {};
 
+/** What the relay holds per remote address, while it has connections. */
 interface IpCount {
   readonly ip: string;
+  /** WebSockets whose client address this is. */
   open: number;
+  /** TCP connections whose peer address this is, WebSockets included. */
+  tcp: number;
 }
+
+const PEER_RECORD = Symbol('tincan relay peer record');
+type CountedSocket = Socket & { [PEER_RECORD]?: IpCount | undefined };
 
 export interface RelayOptions {
   host?: string;
@@ -82,7 +89,18 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     secure,
     origins: () => origins,
   });
-  const server: Server = secure ? createHttpsServer({ ...options.tls }, app) : createHttpServer(app);
+  // Node's defaults let a socket that never finishes its headers live 60-90 s; these close it in seconds.
+  const httpTimeouts = {
+    connectionsCheckingInterval: Math.min(1_000, limits.httpTimeoutMs),
+    headersTimeout: limits.httpTimeoutMs,
+    requestTimeout: limits.httpTimeoutMs,
+  };
+  const server: Server = secure
+    ? createHttpsServer({ ...options.tls, ...httpTimeouts, handshakeTimeout: limits.httpTimeoutMs }, app)
+    : createHttpServer(httpTimeouts, app);
+  server.keepAliveTimeout = limits.httpTimeoutMs;
+  // Inactivity before the upgrade; ws clears it on the sockets it takes over (heartbeats take it from there).
+  server.timeout = limits.httpTimeoutMs;
   const clock = startCoarseClock(RATE_CLOCK_MS);
   const context = {
     limits,
@@ -101,6 +119,45 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   /** Open connections, each with the count of its remote address (one shared record per address). */
   const connections = new Map<RelayConnection, IpCount>();
   const perIp = new Map<string, IpCount>();
+  const recordFor = (ip: string): IpCount => {
+    let record = perIp.get(ip);
+    if (record === undefined) {
+      record = { ip, open: 0, tcp: 0 };
+      perIp.set(ip, record);
+    }
+    return record;
+  };
+  const release = (record: IpCount): void => {
+    if (record.open === 0 && record.tcp === 0) perIp.delete(record.ip);
+  };
+  function onTcpClosed(this: CountedSocket): void {
+    const record = this[PEER_RECORD];
+    if (record === undefined) return;
+    this[PEER_RECORD] = undefined;
+    metrics.counts.tcp--;
+    record.tcp--;
+    release(record);
+  }
+  // Every accepted TCP connection counts from its first moment, before it has said anything: connections
+  // that are not (yet) WebSockets are capped per peer address and in total, and beyond that destroyed at once.
+  server.on('connection', (socket: CountedSocket) => {
+    socket.on('error', ignoreError);
+    const ip = socket.remoteAddress ?? 'unknown';
+    const record = recordFor(ip);
+    if (
+      metrics.counts.tcp - metrics.counts.open >= limits.maxPendingConnections ||
+      record.tcp - record.open >= limits.maxPendingPerIp
+    ) {
+      metrics.counts.tcpRefused++;
+      release(record);
+      socket.destroy();
+      return;
+    }
+    record.tcp++;
+    metrics.counts.tcp++;
+    socket[PEER_RECORD] = record;
+    socket.once('close', onTcpClosed);
+  });
   // closeTimeout (ws >= 8.19) is missing from @types/ws.
   const serverOptions: ServerOptions & { closeTimeout: number } = {
     noServer: true,
@@ -120,12 +177,11 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   };
   const accept = (socket: WebSocket, stream: Duplex, ip: string) => {
     if (connections.size >= limits.maxConnections) return refuse(socket, 'server-full');
-    let fromIp = perIp.get(ip);
-    if (fromIp === undefined) {
-      fromIp = { ip, open: 0 };
-      perIp.set(ip, fromIp);
+    const fromIp = recordFor(ip);
+    if (fromIp.open >= limits.maxConnectionsPerIp) {
+      release(fromIp);
+      return refuse(socket, 'too-many-connections');
     }
-    if (fromIp.open >= limits.maxConnectionsPerIp) return refuse(socket, 'too-many-connections');
     fromIp.open++;
     metrics.counts.accepted++;
     metrics.counts.open++;
@@ -136,7 +192,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     if (fromIp === undefined) return;
     connections.delete(connection);
     metrics.counts.open--;
-    if (--fromIp.open === 0) perIp.delete(fromIp.ip);
+    fromIp.open--;
+    release(fromIp);
   };
   const onUpgraded = (ws: WebSocket, req: IncomingMessage) => {
     // ws has put its own error listener on the raw socket: ours would only cost a listener array per socket.
@@ -144,7 +201,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     accept(ws, req.socket, req.socket.remoteAddress ?? 'unknown');
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', ignoreError);
+    // A plain TCP socket has had one since it was accepted; a TLS socket gets its own here.
+    if ((socket as CountedSocket)[PEER_RECORD] === undefined) socket.on('error', ignoreError);
     const status = upgradeRefusal(req, origins);
     if (status !== undefined) {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

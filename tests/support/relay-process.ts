@@ -36,6 +36,8 @@ export interface SpawnOptions {
   cwd: string;
   /** Record file-changing system calls into this file (which must lie outside `cwd`). */
   straceLog?: string;
+  /** RLIMIT_NOFILE for the relay (`ulimit -n`): how many sockets and files it may hold open. */
+  maxOpenFiles?: number;
 }
 
 function requireStrace(): string {
@@ -48,9 +50,14 @@ function requireStrace(): string {
 
 export async function spawnRelay(options: SpawnOptions): Promise<RelayProcess> {
   const node = [process.execPath, '--import', TSX_LOADER, MAIN, '--port', '0', ...(options.args ?? [])];
-  const command = options.straceLog
+  const traced = options.straceLog
     ? [requireStrace(), '-f', '-qq', '-e', `trace=${FILE_CHANGING_CALLS}`, '-o', options.straceLog, ...node]
     : node;
+  // exec keeps the PID: the relay is the shell's own process, with the lowered limit.
+  const command =
+    options.maxOpenFiles === undefined
+      ? traced
+      : ['/bin/sh', '-c', `ulimit -n ${options.maxOpenFiles} && exec "$@"`, 'sh', ...traced];
   const env = {
     PATH: process.env.PATH ?? '',
     HOME: options.cwd,
