@@ -11,6 +11,14 @@ export interface RelayLimits {
   readonly messagesPerSecond: number;
   /** ... and the burst it may spend at once. Running dry closes the socket (rate-limited). */
   readonly messageBurst: number;
+  /** Byte budget per connection: incoming bytes per second ... */
+  readonly bytesPerSecond: number;
+  /** ... and at once (at least one full frame, at most 2^30). Running dry closes the socket (rate-limited). */
+  readonly byteBurst: number;
+  /** Token bucket shared by every connection from one client address: frames, pings and pongs ... */
+  readonly messagesPerSecondPerIp: number;
+  /** ... and its burst. Running dry closes the socket that found it empty (rate-limited). */
+  readonly messageBurstPerIp: number;
   /** Open WebSockets per client address (the peer's, or the one a trusted proxy names). */
   readonly maxConnectionsPerIp: number;
   /** Open WebSockets in total. */
@@ -32,7 +40,11 @@ export interface RelayLimits {
   readonly authTimeoutMs: number;
   /** A ping every interval; a socket that has not answered the previous ping is terminated. */
   readonly heartbeatIntervalMs: number;
-  /** Bytes queued for one socket beyond which it is closed as a slow consumer. */
+  /**
+   * Bytes sent to one socket that its client has not yet shown it read, wherever they wait (the relay's
+   * queue, the kernel's buffers at either end, the network); beyond this it is closed as a slow consumer.
+   * A client shows it read them by answering a ping sent after them (pings carry a random token).
+   */
   readonly maxBufferedBytes: number;
   /** How long a closing socket may take to finish the closing handshake before it is destroyed. */
   readonly closeTimeoutMs: number;
@@ -43,6 +55,12 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   maxFrameBytes: 64 * 1024,
   messagesPerSecond: 200,
   messageBurst: 400,
+  // 1 MiB/s, 4 MiB at once: chat and call signalling need a small fraction of it.
+  bytesPerSecond: 1024 * 1024,
+  byteBurst: 4 * 1024 * 1024,
+  // Ten sockets' worth of the per-socket rate from one address, rather than 256 of them.
+  messagesPerSecondPerIp: 2_000,
+  messageBurstPerIp: 4_000,
   maxConnectionsPerIp: 256,
   maxConnections: 50_000,
   // A browser opens up to 6 connections per host; 32 leaves room for a few behind one NAT.
@@ -51,7 +69,7 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   httpTimeoutMs: 5_000,
   authTimeoutMs: 10_000,
   heartbeatIntervalMs: 30_000,
-  // 16 full frames: room for a burst, yet 50,000 sockets can never hold more than this each.
+  // 16 full frames: room for a burst, yet 50,000 sockets can never hold more than this each, kernel included.
   maxBufferedBytes: 1024 * 1024,
   closeTimeoutMs: 5_000,
 });
@@ -67,6 +85,9 @@ export function resolveLimits(overrides: Partial<RelayLimits> = {}): RelayLimits
   }
   if (limits.maxFrameBytes <= SEND_HEADER_LENGTH || limits.maxFrameBytes > 0xffffffff) {
     throw new RangeError(`limits.maxFrameBytes must be in ${SEND_HEADER_LENGTH + 1}..2^32-1`);
+  }
+  if (limits.byteBurst < limits.maxFrameBytes || limits.byteBurst > 2 ** 30) {
+    throw new RangeError('limits.byteBurst must hold at least one full frame, and at most 2^30');
   }
   if (limits.maxBufferedBytes < limits.maxFrameBytes) {
     throw new RangeError('limits.maxBufferedBytes must hold at least one full frame');

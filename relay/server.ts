@@ -22,6 +22,7 @@ import { createRelayMetrics, type RelayMetrics } from './metrics.ts';
 import { nodeEd25519 } from './platform/node-ed25519.ts';
 import { pooledRandom } from './pooled-random.ts';
 import type { Router } from './router.ts';
+import { TokenBucket } from './token-bucket.ts';
 import { resolveTurnConfig, type TurnConfig } from './turn.ts';
 import { createWriteBatch } from './write-batch.ts';
 
@@ -39,6 +40,8 @@ interface IpCount {
   open: number;
   /** TCP connections whose peer address this is, WebSockets included. */
   tcp: number;
+  /** The frame budget its WebSockets share, from the first one on. */
+  frames: TokenBucket | undefined;
 }
 
 const PEER_RECORD = Symbol('tincan relay peer record');
@@ -122,7 +125,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const recordFor = (ip: string): IpCount => {
     let record = perIp.get(ip);
     if (record === undefined) {
-      record = { ip, open: 0, tcp: 0 };
+      record = { ip, open: 0, tcp: 0, frames: undefined };
       perIp.set(ip, record);
     }
     return record;
@@ -183,9 +186,15 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       return refuse(socket, 'too-many-connections');
     }
     fromIp.open++;
+    fromIp.frames ??= TokenBucket.perSecond(
+      limits.messagesPerSecondPerIp,
+      limits.messageBurstPerIp,
+      context.monotonicNow(),
+    );
     metrics.counts.accepted++;
     metrics.counts.open++;
-    connections.set(new RelayConnection(socket, context, onConnectionClosed, stream), fromIp);
+    const connection = new RelayConnection(socket, context, onConnectionClosed, stream, fromIp.frames);
+    connections.set(connection, fromIp);
   };
   const onConnectionClosed = (connection: RelayConnection) => {
     const fromIp = connections.get(connection);
