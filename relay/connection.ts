@@ -37,7 +37,8 @@ import type { RelayLimits } from './limits.ts';
 import type { CloseLabel, RelayMetrics } from './metrics.ts';
 import { type AddressKey, addressBytes, addressKey, type Endpoint, type Router } from './router.ts';
 import { TokenBucket } from './token-bucket.ts';
-import { mintTurnCredentials, type TurnConfig } from './turn.ts';
+import { mintTurnCredentials, type TurnConfig, turnLabel } from './turn.ts';
+import type { TurnQuota } from './turn-quota.ts';
 import type { Corkable, WriteBatch } from './write-batch.ts';
 
 export interface RelayContext {
@@ -47,6 +48,8 @@ export interface RelayContext {
   readonly backend: Ed25519Backend;
   readonly random: RandomSource;
   readonly turn: TurnConfig | undefined;
+  /** What each key and client address may still mint; present with `turn`. */
+  readonly turnQuota?: TurnQuota;
   readonly metrics: RelayMetrics;
   /** Monotonic milliseconds, for rate limits (may be coarse: see coarse-clock.ts). */
   readonly monotonicNow: () => number;
@@ -57,6 +60,13 @@ export interface RelayContext {
 }
 
 type State = 'awaiting-auth' | 'verifying' | 'authenticated' | 'closed';
+
+/** The client's address, shared by every connection from it. */
+export interface ClientAddress {
+  readonly ip: string;
+  /** The frame budget those connections share. */
+  readonly frames: TokenBucket;
+}
 
 const READY_WITH_TURN = encodeFrame({ type: 'ready', turnAvailable: true });
 const READY_WITHOUT_TURN = encodeFrame({ type: 'ready', turnAvailable: false });
@@ -131,14 +141,14 @@ export class RelayConnection implements Endpoint {
   /**
    * @param stream the socket's underlying TCP/TLS stream, corked by `context.writes` to batch this turn's
    *   frames; without it, frames are written one by one.
-   * @param addressBucket the frame budget shared by every connection from the client's address.
+   * @param client the client's address and the frame budget of every connection from it.
    */
   constructor(
     private readonly socket: WebSocket,
     private readonly context: RelayContext,
     private readonly onClosed: (connection: RelayConnection) => void,
     private readonly stream?: Corkable,
-    private readonly addressBucket?: TokenBucket,
+    private readonly client?: ClientAddress,
   ) {
     const { limits } = context;
     const now = context.monotonicNow();
@@ -240,7 +250,7 @@ export class RelayConnection implements Endpoint {
     const now = this.context.monotonicNow();
     if (
       !this.bucket.take(now) ||
-      this.addressBucket?.take(now) === false ||
+      this.client?.frames.take(now) === false ||
       !this.bytes.take(now, data.length)
     )
       return 'rate-limited';
@@ -352,13 +362,22 @@ export class RelayConnection implements Endpoint {
   }
 
   private sendTurnCredentials(): void {
-    const { turn, wallNow, random, metrics } = this.context;
-    if (turn === undefined) {
+    const { turn, turnQuota, wallNow, monotonicNow, metrics } = this.context;
+    if (turn === undefined || this.address === undefined) {
+      this.push(TURN_UNAVAILABLE);
+      return;
+    }
+    const label = turnLabel(turn, addressBytes(this.address));
+    if (
+      turn.deniedLabels.has(label) ||
+      turnQuota?.take(label, this.client?.ip ?? 'unknown', monotonicNow()) === false
+    ) {
+      metrics.counts.turnRefused++;
       this.push(TURN_UNAVAILABLE);
       return;
     }
     metrics.counts.turnCredentials++;
-    this.push(encodeFrame({ type: 'turn-credentials', ...mintTurnCredentials(turn, wallNow(), random) }));
+    this.push(encodeFrame({ type: 'turn-credentials', ...mintTurnCredentials(turn, wallNow(), label) }));
   }
 
   private detach(): void {
@@ -375,7 +394,7 @@ export class RelayConnection implements Endpoint {
   /** A ping from the client: it takes a token like any frame. */
   control(): void {
     const now = this.context.monotonicNow();
-    if (!this.bucket.take(now) || this.addressBucket?.take(now) === false) this.close('rate-limited');
+    if (!this.bucket.take(now) || this.client?.frames.take(now) === false) this.close('rate-limited');
   }
 
   /** The answer to a ping; it takes a token too. Echoing the outstanding probe confirms what it covers. */

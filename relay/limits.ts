@@ -48,6 +48,13 @@ export interface RelayLimits {
   readonly maxBufferedBytes: number;
   /** How long a closing socket may take to finish the closing handshake before it is destroyed. */
   readonly closeTimeoutMs: number;
+  /** TURN credentials one key may mint at once; beyond that it gets TURN_UNAVAILABLE ... */
+  readonly turnBurstPerKey: number;
+  /** ... and it regains one every interval. */
+  readonly turnIntervalPerKeyMs: number;
+  /** The same for every key from one client address together. */
+  readonly turnBurstPerIp: number;
+  readonly turnIntervalPerIpMs: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
@@ -72,6 +79,11 @@ export const DEFAULT_LIMITS: RelayLimits = Object.freeze({
   // 16 full frames: room for a burst, yet 50,000 sockets can never hold more than this each, kernel included.
   maxBufferedBytes: 1024 * 1024,
   closeTimeoutMs: 5_000,
+  // A call asks once per peer: eight at once covers a group call; then one a minute.
+  turnBurstPerKey: 8,
+  turnIntervalPerKeyMs: 60_000,
+  turnBurstPerIp: 32,
+  turnIntervalPerIpMs: 15_000,
 });
 
 const positiveInteger = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) > 0;

@@ -8,6 +8,7 @@
  *   --tls-key FILE       TLS_KEY
  *   --limit NAME=VALUE   TINCAN_LIMITS   any limit of relay/limits.ts, repeatable (env: comma-separated)
  *                        TURN_SECRET, TURN_URLS (comma-separated), TURN_TTL (seconds): TURN credentials
+ *                        TURN_DENY: TURN labels (comma-separated) that get no credentials
  *                        REDIS_URL: route through Redis pub/sub (several relay processes)
  *                        REDIS_CHANNEL_KEY: hex secret (>= 16 bytes) shared by those processes; hides keys in channel names
  *                        METRICS_TOKEN: /metrics for `Authorization: Bearer <token>` (default: loopback only)
@@ -79,6 +80,8 @@ if (env.TURN_SECRET !== undefined || env.TURN_URLS !== undefined) {
   if (env.TURN_SECRET === undefined || urls === undefined) fail('TURN_SECRET and TURN_URLS go together');
   options.turn = { secret: env.TURN_SECRET, urls };
   if (env.TURN_TTL !== undefined) options.turn.ttlSeconds = Number(env.TURN_TTL);
+  const denied = list(env.TURN_DENY);
+  if (denied !== undefined) options.turn.deniedLabels = denied;
 }
 if (env.METRICS_TOKEN !== undefined) options.metricsToken = env.METRICS_TOKEN;
 if (env.REDIS_URL !== undefined) {

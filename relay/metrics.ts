@@ -33,6 +33,8 @@ export interface RelayCounts {
   forwarded: number;
   undeliverable: number;
   turnCredentials: number;
+  /** TURN requests answered TURN_UNAVAILABLE although TURN is configured: denied label or spent budget. */
+  turnRefused: number;
 }
 
 export interface RelayMetrics {
@@ -55,6 +57,7 @@ export function createRelayMetrics(): RelayMetrics {
     forwarded: 0,
     undeliverable: 0,
     turnCredentials: 0,
+    turnRefused: 0,
   };
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
@@ -103,6 +106,11 @@ export function createRelayMetrics(): RelayMetrics {
     () => counts.undeliverable,
   );
   counter('tincan_relay_turn_credentials_total', 'TURN credentials minted.', () => counts.turnCredentials);
+  counter(
+    'tincan_relay_turn_refused_total',
+    'TURN requests refused: a denied label, or a key or address past its budget.',
+    () => counts.turnRefused,
+  );
   const closes = new Counter({
     name: 'tincan_relay_closes_total',
     help: 'Connections ended, by reason.',

@@ -24,6 +24,7 @@ import { pooledRandom } from './pooled-random.ts';
 import type { Router } from './router.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { resolveTurnConfig, type TurnConfig } from './turn.ts';
+import { createTurnQuota } from './turn-quota.ts';
 import { createWriteBatch } from './write-batch.ts';
 
 export const RELAY_PATH = '/relay';
@@ -40,8 +41,8 @@ interface IpCount {
   open: number;
   /** TCP connections whose peer address this is, WebSockets included. */
   tcp: number;
-  /** The frame budget its WebSockets share, from the first one on. */
-  frames: TokenBucket | undefined;
+  /** The frame budget its WebSockets share. */
+  readonly frames: TokenBucket;
 }
 
 const PEER_RECORD = Symbol('tincan relay peer record');
@@ -57,7 +58,7 @@ export interface RelayOptions {
   limits?: Partial<RelayLimits>;
   /** Default: the in-memory single-process router. The relay owns it and closes it on close(). */
   router?: Router;
-  turn?: { secret: string; urls: readonly string[]; ttlSeconds?: number };
+  turn?: { secret: string; urls: readonly string[]; ttlSeconds?: number; deniedLabels?: readonly string[] };
   staticDir?: string;
   metricsToken?: string;
   random?: RandomSource;
@@ -114,6 +115,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     // Challenges and TURN labels are public once sent: one CSPRNG call serves 256 of them.
     random: options.random ?? pooledRandom((target) => randomFillSync(target)),
     turn,
+    ...(turn === undefined ? {} : { turnQuota: createTurnQuota(limits) }),
     metrics,
     monotonicNow: clock.now,
     wallNow: () => Date.now(),
@@ -125,7 +127,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const recordFor = (ip: string): IpCount => {
     let record = perIp.get(ip);
     if (record === undefined) {
-      record = { ip, open: 0, tcp: 0, frames: undefined };
+      const frames = TokenBucket.perSecond(
+        limits.messagesPerSecondPerIp,
+        limits.messageBurstPerIp,
+        context.monotonicNow(),
+      );
+      record = { ip, open: 0, tcp: 0, frames };
       perIp.set(ip, record);
     }
     return record;
@@ -186,14 +193,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
       return refuse(socket, 'too-many-connections');
     }
     fromIp.open++;
-    fromIp.frames ??= TokenBucket.perSecond(
-      limits.messagesPerSecondPerIp,
-      limits.messageBurstPerIp,
-      context.monotonicNow(),
-    );
     metrics.counts.accepted++;
     metrics.counts.open++;
-    const connection = new RelayConnection(socket, context, onConnectionClosed, stream, fromIp.frames);
+    const connection = new RelayConnection(socket, context, onConnectionClosed, stream, fromIp);
     connections.set(connection, fromIp);
   };
   const onConnectionClosed = (connection: RelayConnection) => {
@@ -241,6 +243,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   // One timer for every socket: a socket costs no timer of its own once authenticated.
   const heartbeat = setInterval(() => {
     for (const connection of connections.keys()) connection.heartbeat();
+    context.turnQuota?.sweep(context.monotonicNow());
   }, limits.heartbeatIntervalMs);
   heartbeat.unref();
   const { port } = server.address() as AddressInfo;
