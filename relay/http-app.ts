@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { equalBytes, utf8 } from '../crypto/bytes.ts';
+import { type ClientAddressing, canonicalIp, createClientAddressing } from './client-address.ts';
 import type { RelayMetrics } from './metrics.ts';
 
 export interface HttpAppOptions {
@@ -15,10 +16,12 @@ export interface HttpAppOptions {
   readonly staticDir: string;
   readonly metrics: RelayMetrics;
   /**
-   * Without a token /metrics answers loopback clients only: even bare counts, polled from outside, tell
-   * when the few users of a small relay are talking. With a token it answers `Authorization: Bearer <token>`.
+   * Without a token /metrics answers loopback clients only, never through a proxy: even bare counts,
+   * polled from outside, tell when the few users of a small relay are talking. With a token it answers
+   * `Authorization: Bearer <token>`.
    */
   readonly metricsToken: string | undefined;
+  readonly addressing: ClientAddressing;
   readonly secure: boolean;
   /** The relay's public origins, read per request (they are known only once the server listens). */
   readonly origins: () => readonly string[];
@@ -79,7 +82,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.set('Cache-Control', 'no-store').type('text/plain').send('ok\n');
   });
   app.get('/metrics', async (req, res) => {
-    if (!metricsAllowed(req, options.metricsToken)) {
+    if (!metricsAllowed(req, options.metricsToken, options.addressing)) {
       res
         .status(options.metricsToken === undefined ? 403 : 401)
         .type('text/plain')
@@ -114,12 +117,19 @@ export function createHttpApp(options: HttpAppOptions): Express {
   return app;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOOPBACK = new Set(['127.0.0.1', '::1']);
 
-const isLoopback = (req: IncomingMessage): boolean => LOOPBACK.has(req.socket.remoteAddress ?? '');
-
-export function metricsAllowed(req: IncomingMessage, token: string | undefined): boolean {
-  if (token === undefined) return isLoopback(req);
+/**
+ * A loopback peer is this host, but a reverse proxy on this host is a loopback peer too: a request that
+ * came through one (a trusted proxy's, or any carrying a forwarding header) is never taken for local.
+ */
+export function metricsAllowed(
+  req: IncomingMessage,
+  token: string | undefined,
+  addressing: ClientAddressing = createClientAddressing(),
+): boolean {
+  if (token === undefined)
+    return LOOPBACK.has(canonicalIp(req.socket.remoteAddress ?? '')) && !addressing.proxied(req);
   const header = req.headers.authorization ?? '';
   return equalBytes(utf8(header), utf8(`Bearer ${token}`));
 }

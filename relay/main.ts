@@ -7,6 +7,7 @@
  *   --tls-cert FILE      TLS_CERT        with --tls-key: serve HTTPS and WSS
  *   --tls-key FILE       TLS_KEY
  *   --limit NAME=VALUE   TINCAN_LIMITS   any limit of relay/limits.ts, repeatable (env: comma-separated)
+ *   --trust-proxy ADDR   TRUST_PROXY     reverse proxies whose X-Forwarded-For names the client (default none)
  *                        TURN_SECRET, TURN_URLS (comma-separated), TURN_TTL (seconds): TURN credentials
  *                        TURN_DENY: TURN labels (comma-separated) that get no credentials
  *                        REDIS_URL: route through Redis pub/sub (several relay processes)
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     limit: { type: 'string', multiple: true },
+    'trust-proxy': { type: 'string', multiple: true },
   },
   strict: true,
 });
@@ -53,6 +55,8 @@ const options: RelayOptions = { host: values.host ?? env.HOST ?? '127.0.0.1', po
 const origins = values.origin?.flatMap((o) => list(o) ?? []) ?? list(env.TINCAN_ORIGIN);
 if (origins !== undefined) options.origins = origins;
 
+const trustProxy = values['trust-proxy']?.flatMap((p) => list(p) ?? []) ?? list(env.TRUST_PROXY);
+if (trustProxy !== undefined) options.trustProxy = trustProxy;
 const limitSettings = values.limit?.flatMap((l) => list(l) ?? []) ?? list(env.TINCAN_LIMITS);
 if (limitSettings !== undefined) options.limits = parseLimits(limitSettings);
 

@@ -13,6 +13,7 @@ import type { RandomSource } from '../crypto/bytes.ts';
 import type { Ed25519Backend } from '../crypto/ed25519.ts';
 import { isRelayOrigin } from '../crypto/relay-auth.ts';
 import { RELAY_CLOSE_CODES, type RelayCloseReason } from '../crypto/relay-close-codes.ts';
+import { canonicalIp, createClientAddressing } from './client-address.ts';
 import { startCoarseClock } from './coarse-clock.ts';
 import { RelayConnection } from './connection.ts';
 import { createHttpApp } from './http-app.ts';
@@ -61,6 +62,11 @@ export interface RelayOptions {
   turn?: { secret: string; urls: readonly string[]; ttlSeconds?: number; deniedLabels?: readonly string[] };
   staticDir?: string;
   metricsToken?: string;
+  /**
+   * Addresses of reverse proxies whose X-Forwarded-For names the client (default none: every forwarding
+   * header is ignored). Requests from them count against the client's address, and never as loopback.
+   */
+  trustProxy?: readonly string[];
   random?: RandomSource;
   backend?: Ed25519Backend;
 }
@@ -86,7 +92,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const metrics = createRelayMetrics();
   const secure = options.tls !== undefined;
   const origins: string[] = [];
+  const addressing = createClientAddressing(options.trustProxy);
   const app = createHttpApp({
+    addressing,
     staticDir: options.staticDir ?? DEFAULT_STATIC_DIR,
     metrics,
     metricsToken: options.metricsToken,
@@ -152,11 +160,12 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   // that are not (yet) WebSockets are capped per peer address and in total, and beyond that destroyed at once.
   server.on('connection', (socket: CountedSocket) => {
     socket.on('error', ignoreError);
-    const ip = socket.remoteAddress ?? 'unknown';
+    const ip = canonicalIp(socket.remoteAddress ?? 'unknown');
     const record = recordFor(ip);
     if (
       metrics.counts.tcp - metrics.counts.open >= limits.maxPendingConnections ||
-      record.tcp - record.open >= limits.maxPendingPerIp
+      // A trusted proxy carries everyone's requests: only the total applies to it.
+      (record.tcp - record.open >= limits.maxPendingPerIp && !addressing.isTrustedProxy(ip))
     ) {
       metrics.counts.tcpRefused++;
       release(record);
@@ -209,7 +218,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const onUpgraded = (ws: WebSocket, req: IncomingMessage) => {
     // ws has put its own error listener on the raw socket: ours would only cost a listener array per socket.
     req.socket.off('error', ignoreError);
-    accept(ws, req.socket, req.socket.remoteAddress ?? 'unknown');
+    accept(ws, req.socket, addressing.of(req));
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A plain TCP socket has had one since it was accepted; a TLS socket gets its own here.
