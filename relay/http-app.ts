@@ -27,9 +27,10 @@ export interface HttpAppOptions {
   readonly origins: () => readonly string[];
 }
 
+/** Only features browsers know: an unknown one costs a console warning on every page load, and does nothing. */
 const PERMISSIONS_POLICY =
   'camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=(), ' +
-  'serial=(), bluetooth=(), interest-cohort=()';
+  'serial=(), interest-cohort=()';
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tincan relay</title></head>
