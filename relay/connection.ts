@@ -218,7 +218,7 @@ export class RelayConnection implements Endpoint {
     const { maxBufferedBytes } = this.context.limits;
     if (this.unread > maxBufferedBytes) this.close('slow-consumer');
     // A quarter of the allowance unconfirmed: ask, so a client that reads never comes near the limit.
-    else if (this.probe === undefined && this.unread > maxBufferedBytes >>> 2) this.sendProbe();
+    else if (this.probe === undefined && this.unread > maxBufferedBytes / 4) this.sendProbe();
   }
 
   /** A ping whose pong, echoing its random token, will show that everything sent so far was read. */
@@ -405,7 +405,7 @@ export class RelayConnection implements Endpoint {
       this.unread -= this.probed;
       this.probe = undefined;
       this.probed = 0;
-      if (this.unread > this.context.limits.maxBufferedBytes >>> 2) this.sendProbe();
+      if (this.unread > this.context.limits.maxBufferedBytes / 4) this.sendProbe();
     }
     this.control();
   }
