@@ -6,7 +6,10 @@
  *   --origin ORIGIN      TINCAN_ORIGIN   public origin(s) clients sign, comma-separated; default the listen address
  *   --tls-cert FILE      TLS_CERT        with --tls-key: serve HTTPS and WSS
  *   --tls-key FILE       TLS_KEY
+ *   --limit NAME=VALUE   TINCAN_LIMITS   any limit of relay/limits.ts, repeatable (env: comma-separated)
+ *   --trust-proxy ADDR   TRUST_PROXY     reverse proxies whose X-Forwarded-For names the client (default none)
  *                        TURN_SECRET, TURN_URLS (comma-separated), TURN_TTL (seconds): TURN credentials
+ *                        TURN_DENY: TURN labels (comma-separated) that get no credentials
  *                        REDIS_URL: route through Redis pub/sub (several relay processes)
  *                        REDIS_CLUSTER: instead, the seed URLs (comma-separated) of a Redis Cluster
  *                        REDIS_CHANNEL_KEY: hex secret (>= 16 bytes) shared by those processes; hides keys in channel names
@@ -16,6 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DEFAULT_LIMITS, type RelayLimits } from './limits.ts';
 import { configureRelayHeap } from './platform/v8-heap.ts';
 import type { RedisTarget } from './redis-router.ts';
 import type { Router } from './router.ts';
@@ -30,6 +34,8 @@ const { values } = parseArgs({
     origin: { type: 'string', multiple: true },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    limit: { type: 'string', multiple: true },
+    'trust-proxy': { type: 'string', multiple: true },
   },
   strict: true,
 });
@@ -51,6 +57,23 @@ const options: RelayOptions = { host: values.host ?? env.HOST ?? '127.0.0.1', po
 const origins = values.origin?.flatMap((o) => list(o) ?? []) ?? list(env.TINCAN_ORIGIN);
 if (origins !== undefined) options.origins = origins;
 
+const trustProxy = values['trust-proxy']?.flatMap((p) => list(p) ?? []) ?? list(env.TRUST_PROXY);
+if (trustProxy !== undefined) options.trustProxy = trustProxy;
+const limitSettings = values.limit?.flatMap((l) => list(l) ?? []) ?? list(env.TINCAN_LIMITS);
+if (limitSettings !== undefined) options.limits = parseLimits(limitSettings);
+
+/** "name=value" pairs naming limits of relay/limits.ts; createRelay checks the values. */
+function parseLimits(settings: readonly string[]): Partial<RelayLimits> {
+  const limits: Record<string, number> = {};
+  for (const setting of settings) {
+    const [name = '', value = ''] = setting.split('=', 2);
+    if (!Object.hasOwn(DEFAULT_LIMITS, name)) fail(`--limit: unknown limit ${JSON.stringify(name)}`);
+    if (!/^\d+$/.test(value)) fail(`--limit ${name}: not a whole number`);
+    limits[name] = Number(value);
+  }
+  return limits;
+}
+
 const certFile = values['tls-cert'] ?? env.TLS_CERT;
 const keyFile = values['tls-key'] ?? env.TLS_KEY;
 if ((certFile === undefined) !== (keyFile === undefined)) fail('--tls-cert and --tls-key go together');
@@ -63,6 +86,8 @@ if (env.TURN_SECRET !== undefined || env.TURN_URLS !== undefined) {
   if (env.TURN_SECRET === undefined || urls === undefined) fail('TURN_SECRET and TURN_URLS go together');
   options.turn = { secret: env.TURN_SECRET, urls };
   if (env.TURN_TTL !== undefined) options.turn.ttlSeconds = Number(env.TURN_TTL);
+  const denied = list(env.TURN_DENY);
+  if (denied !== undefined) options.turn.deniedLabels = denied;
 }
 if (env.METRICS_TOKEN !== undefined) options.metricsToken = env.METRICS_TOKEN;
 if (env.REDIS_URL !== undefined && env.REDIS_CLUSTER !== undefined)

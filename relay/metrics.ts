@@ -24,12 +24,18 @@ const CLOSE_LABELS: readonly CloseLabel[] = [
 ];
 
 export interface RelayCounts {
+  /** TCP connections, WebSockets included. */
+  tcp: number;
+  /** TCP connections destroyed on arrival: too many that are not WebSockets, from one address or in all. */
+  tcpRefused: number;
   open: number;
   authenticated: number;
   accepted: number;
   forwarded: number;
   undeliverable: number;
   turnCredentials: number;
+  /** TURN requests answered TURN_UNAVAILABLE although TURN is configured: denied label or spent budget. */
+  turnRefused: number;
 }
 
 export interface RelayMetrics {
@@ -46,12 +52,15 @@ const SINGLE_PROCESS: RelayHealth = { draining: false, redis: 'none' };
 export function createRelayMetrics(health: () => RelayHealth = () => SINGLE_PROCESS): RelayMetrics {
   const registry = new Registry();
   const counts: RelayCounts = {
+    tcp: 0,
+    tcpRefused: 0,
     open: 0,
     authenticated: 0,
     accepted: 0,
     forwarded: 0,
     undeliverable: 0,
     turnCredentials: 0,
+    turnRefused: 0,
   };
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
@@ -73,6 +82,12 @@ export function createRelayMetrics(health: () => RelayHealth = () => SINGLE_PROC
       },
     });
   gauge('tincan_relay_connections', 'Open WebSocket connections.', () => counts.open);
+  gauge('tincan_relay_tcp_connections', 'Open TCP connections, WebSockets included.', () => counts.tcp);
+  counter(
+    'tincan_relay_tcp_refused_total',
+    'TCP connections destroyed on arrival (too many that are not WebSockets).',
+    () => counts.tcpRefused,
+  );
   gauge(
     'tincan_relay_authenticated_connections',
     'Open, authenticated connections.',
@@ -102,6 +117,11 @@ export function createRelayMetrics(health: () => RelayHealth = () => SINGLE_PROC
     () => ({ none: -1, up: 1, down: 0 })[health().redis],
   );
   counter('tincan_relay_turn_credentials_total', 'TURN credentials minted.', () => counts.turnCredentials);
+  counter(
+    'tincan_relay_turn_refused_total',
+    'TURN requests refused: a denied label, or a key or address past its budget.',
+    () => counts.turnRefused,
+  );
   const closes = new Counter({
     name: 'tincan_relay_closes_total',
     help: 'Connections ended, by reason.',

@@ -111,6 +111,15 @@ describe('relay process', () => {
     });
   }
 
+  it('refuses an unknown limit, or an unusable value, with a clear message', async () => {
+    await expect(
+      spawnRelay({ cwd: freshDir('cwd-limit'), args: ['--limit', 'maxSockets=5'] }),
+    ).rejects.toThrow(/unknown limit "maxSockets"/);
+    await expect(
+      spawnRelay({ cwd: freshDir('cwd-limit-value'), args: ['--limit', 'httpTimeoutMs=0'] }),
+    ).rejects.toThrow(/httpTimeoutMs must be a positive integer/);
+  });
+
   it('refuses a TLS certificate without a key, with a clear message', async () => {
     const start = spawnRelay({
       cwd: freshDir('cwd-tls'),

@@ -4,7 +4,8 @@
  * their children. `buildRelay()` first bundles the current sources, as `npm install` does.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const REPO = join(import.meta.dirname, '../..');
@@ -38,12 +39,14 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   cwd: string;
   /**
-   * HOME for npm. It holds an npm folder already, as the home of anyone who ran `npm install` does (npm
-   * creates one at its first run).
+   * HOME for npm (default: a fresh directory removed when the relay exits). It holds an npm folder already,
+   * as the home of anyone who ran `npm install` does (npm creates one at its first run).
    */
-  home: string;
+  home?: string;
   /** Record file-changing system calls into this file (which must lie outside `cwd`). */
   straceLog?: string;
+  /** RLIMIT_NOFILE for the relay (`ulimit -n`): how many sockets and files it may hold open. */
+  maxOpenFiles?: number;
 }
 
 function requireStrace(): string {
@@ -55,14 +58,20 @@ function requireStrace(): string {
 }
 
 export async function spawnRelay(options: SpawnOptions): Promise<RelayProcess> {
-  mkdirSync(join(options.home, '.npm'), { recursive: true });
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'tincan-npm-home-'));
+  mkdirSync(join(home, '.npm'), { recursive: true });
   const start = ['npm', '--prefix', REPO, 'start', '--', '--port', '0', ...(options.args ?? [])];
-  const command = options.straceLog
+  const traced = options.straceLog
     ? [requireStrace(), '-f', '-qq', '-e', `trace=${FILE_CHANGING_CALLS}`, '-o', options.straceLog, ...start]
     : start;
+  // exec keeps the PID: the start command is the shell's own process, with the lowered limit.
+  const command =
+    options.maxOpenFiles === undefined
+      ? traced
+      : ['/bin/sh', '-c', `ulimit -n ${options.maxOpenFiles} && exec "$@"`, 'sh', ...traced];
   const env = {
     PATH: process.env.PATH ?? '',
-    HOME: options.home,
+    HOME: home,
     TMPDIR: options.cwd,
     ...options.env,
   };
@@ -79,7 +88,10 @@ export async function spawnRelay(options: SpawnOptions): Promise<RelayProcess> {
     output += chunk.toString();
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('exit', (code, signal) => {
+      if (options.home === undefined) rmSync(home, { recursive: true, force: true });
+      resolve({ code, signal });
+    }),
   );
   const deadline = Date.now() + 20_000;
   const listening = () => output.match(/listening on (\S+) \(relay (\S+);/);
