@@ -44,6 +44,8 @@ export const MESSAGE_KIND = {
   conversationSettings: 12,
   keyRotation: 13,
   fileTransfer: 14,
+  /** Key confirmation: the initiator's first envelope when it has nothing else to send (empty body). */
+  sessionConfirm: 15,
 } as const;
 export type MessageKind = (typeof MESSAGE_KIND)[keyof typeof MESSAGE_KIND];
 const KNOWN_KINDS = new Set<number>(Object.values(MESSAGE_KIND));

@@ -16,6 +16,8 @@ export const PROTOCOL_ERROR_CODES = [
   // contact code
   'bad-checksum',
   'bad-contact-code',
+  'contact-code-too-long',
+  'contact-code-incomplete',
   // safety number
   'bad-fingerprint-version',
   'fingerprint-mismatch',
@@ -28,6 +30,8 @@ export const PROTOCOL_ERROR_CODES = [
   'stale-handshake',
   'counter-exhausted',
   'unknown-session',
+  'unconfirmed-handshake',
+  'session-id-taken',
   // DTLS fingerprints
   'no-fingerprint',
   'unsupported-fingerprint-algorithm',

@@ -16,7 +16,7 @@
  * map key, and no promise when the recipient is local.
  */
 import type { RawData, WebSocket } from 'ws';
-import { type RandomSource, u32beAt } from '../crypto/bytes.ts';
+import { equalBytes, type RandomSource, u32beAt } from '../crypto/bytes.ts';
 import type { Ed25519Backend } from '../crypto/ed25519.ts';
 import { isProtocolError } from '../crypto/errors.ts';
 import { CHALLENGE_LENGTH, verifyRelayAuth } from '../crypto/relay-auth.ts';
@@ -32,11 +32,13 @@ import {
   SEND_FLAG_RECEIPT,
   SEND_OFFSETS,
 } from '../crypto/relay-frames.ts';
+import { ByteBucket } from './byte-bucket.ts';
 import type { RelayLimits } from './limits.ts';
 import type { CloseLabel, RelayMetrics } from './metrics.ts';
 import { type AddressKey, addressBytes, addressKey, type Endpoint, type Router } from './router.ts';
 import { TokenBucket } from './token-bucket.ts';
-import { mintTurnCredentials, type TurnConfig } from './turn.ts';
+import { mintTurnCredentials, type TurnConfig, turnLabel } from './turn.ts';
+import type { TurnQuota } from './turn-quota.ts';
 import type { Corkable, WriteBatch } from './write-batch.ts';
 
 export interface RelayContext {
@@ -46,6 +48,8 @@ export interface RelayContext {
   readonly backend: Ed25519Backend;
   readonly random: RandomSource;
   readonly turn: TurnConfig | undefined;
+  /** What each key and client address may still mint; present with `turn`. */
+  readonly turnQuota?: TurnQuota;
   readonly metrics: RelayMetrics;
   /** Monotonic milliseconds, for rate limits (may be coarse: see coarse-clock.ts). */
   readonly monotonicNow: () => number;
@@ -56,6 +60,13 @@ export interface RelayContext {
 }
 
 type State = 'awaiting-auth' | 'verifying' | 'authenticated' | 'closed';
+
+/** The client's address, shared by every connection from it. */
+export interface ClientAddress {
+  readonly ip: string;
+  /** The frame budget those connections share. */
+  readonly frames: TokenBucket;
+}
 
 const READY_WITH_TURN = encodeFrame({ type: 'ready', turnAvailable: true });
 const READY_WITHOUT_TURN = encodeFrame({ type: 'ready', turnAvailable: false });
@@ -79,6 +90,9 @@ function challengeFrame(limits: RelayLimits, random: RandomSource): Uint8Array {
   return frame;
 }
 
+/** Random bytes in each drain probe (a ping), which the client's pong must echo. */
+const PROBE_BYTES = 8;
+
 const CONNECTION = Symbol('tincan relay connection');
 type Carrier = WebSocket & { [CONNECTION]: RelayConnection };
 
@@ -90,8 +104,8 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
 function onPing(this: WebSocket): void {
   connectionOf(this).control();
 }
-function onPong(this: WebSocket): void {
-  connectionOf(this).pong();
+function onPong(this: WebSocket, data: Buffer): void {
+  connectionOf(this).pong(data);
 }
 function onError(this: WebSocket, error: Error & { code?: string }): void {
   connectionOf(this).failed(error);
@@ -112,24 +126,34 @@ export class RelayConnection implements Endpoint {
   private closeLabel: CloseLabel | undefined;
   private alive = true;
   private readonly bucket: TokenBucket;
+  private readonly bytes: ByteBucket;
+  /**
+   * Bytes sent that the client has not yet shown it read. A ping leaves behind everything sent before it,
+   * and a client answers it only once it has read that far: the pong that echoes a probe's random token
+   * proves that the bytes sent before the probe are read, wherever they were waiting.
+   */
+  private unread = 0;
+  /** The outstanding probe's token, and how many of the unread bytes it covers. */
+  private probe: Uint8Array | undefined;
+  private probed = 0;
   private authTimer: NodeJS.Timeout | undefined;
 
   /**
    * @param stream the socket's underlying TCP/TLS stream, corked by `context.writes` to batch this turn's
    *   frames; without it, frames are written one by one.
+   * @param client the client's address and the frame budget of every connection from it.
    */
   constructor(
     private readonly socket: WebSocket,
     private readonly context: RelayContext,
     private readonly onClosed: (connection: RelayConnection) => void,
     private readonly stream?: Corkable,
+    private readonly client?: ClientAddress,
   ) {
     const { limits } = context;
-    this.bucket = TokenBucket.perSecond(
-      limits.messagesPerSecond,
-      limits.messageBurst,
-      context.monotonicNow(),
-    );
+    const now = context.monotonicNow();
+    this.bucket = TokenBucket.perSecond(limits.messagesPerSecond, limits.messageBurst, now);
+    this.bytes = ByteBucket.perSecond(limits.bytesPerSecond, limits.byteBurst, now);
     this.authTimer = setTimeout(onAuthTimeout, limits.authTimeoutMs, this);
     (socket as Carrier)[CONNECTION] = this;
     socket.on('message', onMessage);
@@ -159,6 +183,9 @@ export class RelayConnection implements Endpoint {
     this.closeLabel = reason;
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
+    // The address goes at once: frames for it are undeliverable from now on, not dropped as forwarded.
+    this.detach();
+    this.address = undefined;
     this.socket.close(RELAY_CLOSE_CODES[reason], reason);
   }
 
@@ -178,7 +205,8 @@ export class RelayConnection implements Endpoint {
       return;
     }
     this.alive = false;
-    this.socket.ping();
+    if (this.probe === undefined) this.sendProbe();
+    else this.socket.ping();
   }
 
   private push(frame: Uint8Array): void {
@@ -186,7 +214,18 @@ export class RelayConnection implements Endpoint {
     if (socket.readyState !== socket.OPEN) return;
     if (this.stream !== undefined) this.context.writes?.hold(this.stream);
     socket.send(frame);
-    if (socket.bufferedAmount > this.context.limits.maxBufferedBytes) this.close('slow-consumer');
+    this.unread += frame.length;
+    const { maxBufferedBytes } = this.context.limits;
+    if (this.unread > maxBufferedBytes) this.close('slow-consumer');
+    // A quarter of the allowance unconfirmed: ask, so a client that reads never comes near the limit.
+    else if (this.probe === undefined && this.unread > maxBufferedBytes / 4) this.sendProbe();
+  }
+
+  /** A ping whose pong, echoing its random token, will show that everything sent so far was read. */
+  private sendProbe(): void {
+    this.probe = this.context.random(PROBE_BYTES);
+    this.probed = this.unread;
+    this.socket.ping(this.probe);
   }
 
   // Socket events, called by the shared listeners above.
@@ -207,8 +246,14 @@ export class RelayConnection implements Endpoint {
 
   /** Acts on one incoming message; returns the reason to close the socket, if any. */
   private handle(data: RawData, isBinary: boolean): RelayCloseReason | undefined {
-    if (!this.bucket.take(this.context.monotonicNow())) return 'rate-limited';
     if (!isBinary || !(data instanceof Uint8Array)) return 'bad-frame';
+    const now = this.context.monotonicNow();
+    if (
+      !this.bucket.take(now) ||
+      this.client?.frames.take(now) === false ||
+      !this.bytes.take(now, data.length)
+    )
+      return 'rate-limited';
     if (this.state === 'authenticated' && data[1] === RELAY_FRAME_TYPE.send) {
       let flags: number;
       try {
@@ -317,13 +362,22 @@ export class RelayConnection implements Endpoint {
   }
 
   private sendTurnCredentials(): void {
-    const { turn, wallNow, random, metrics } = this.context;
-    if (turn === undefined) {
+    const { turn, turnQuota, wallNow, monotonicNow, metrics } = this.context;
+    if (turn === undefined || this.address === undefined) {
+      this.push(TURN_UNAVAILABLE);
+      return;
+    }
+    const label = turnLabel(turn, addressBytes(this.address));
+    if (
+      turn.deniedLabels.has(label) ||
+      turnQuota?.take(label, this.client?.ip ?? 'unknown', monotonicNow()) === false
+    ) {
+      metrics.counts.turnRefused++;
       this.push(TURN_UNAVAILABLE);
       return;
     }
     metrics.counts.turnCredentials++;
-    this.push(encodeFrame({ type: 'turn-credentials', ...mintTurnCredentials(turn, wallNow(), random) }));
+    this.push(encodeFrame({ type: 'turn-credentials', ...mintTurnCredentials(turn, wallNow(), label) }));
   }
 
   private detach(): void {
@@ -339,12 +393,20 @@ export class RelayConnection implements Endpoint {
 
   /** A ping from the client: it takes a token like any frame. */
   control(): void {
-    if (!this.bucket.take(this.context.monotonicNow())) this.close('rate-limited');
+    const now = this.context.monotonicNow();
+    if (!this.bucket.take(now) || this.client?.frames.take(now) === false) this.close('rate-limited');
   }
 
-  /** The answer to our heartbeat ping; it takes a token too. */
-  pong(): void {
+  /** The answer to a ping; it takes a token too. Echoing the outstanding probe confirms what it covers. */
+  pong(data: Buffer): void {
     this.alive = true;
+    const { probe } = this;
+    if (probe !== undefined && data.length === PROBE_BYTES && equalBytes(data, probe)) {
+      this.unread -= this.probed;
+      this.probe = undefined;
+      this.probed = 0;
+      if (this.unread > this.context.limits.maxBufferedBytes / 4) this.sendProbe();
+    }
     this.control();
   }
 

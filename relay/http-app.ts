@@ -8,6 +8,8 @@ import type { IncomingMessage } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { equalBytes, utf8 } from '../crypto/bytes.ts';
+import { type ClientAddressing, canonicalIp, createClientAddressing } from './client-address.ts';
+import { type HealthAnswer, liveness, type RelayHealth, readiness } from './health.ts';
 import type { RelayMetrics } from './metrics.ts';
 
 export interface HttpAppOptions {
@@ -15,20 +17,24 @@ export interface HttpAppOptions {
   readonly staticDir: string;
   readonly metrics: RelayMetrics;
   /**
-   * Without a token /metrics answers loopback clients only: even bare counts, polled from outside, tell
-   * when the few users of a small relay are talking. With a token it answers `Authorization: Bearer <token>`.
+   * Without a token /metrics answers loopback clients only, never through a proxy: even bare counts,
+   * polled from outside, tell when the few users of a small relay are talking. With a token it answers
+   * `Authorization: Bearer <token>`.
    */
   readonly metricsToken: string | undefined;
+  readonly addressing: ClientAddressing;
   readonly secure: boolean;
   /** The relay's public origins, read per request (they are known only once the server listens). */
   readonly origins: () => readonly string[];
+  readonly health: () => RelayHealth;
   /** Every relay node of the deployment (ws(s):// URLs), for clients to fail over to. */
   readonly relays: readonly string[];
 }
 
+/** Only features browsers know: an unknown one costs a console warning on every page load, and does nothing. */
 const PERMISSIONS_POLICY =
   'camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=(), ' +
-  'serial=(), bluetooth=(), interest-cohort=()';
+  'serial=(), interest-cohort=()';
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tincan relay</title></head>
@@ -77,16 +83,18 @@ export function createHttpApp(options: HttpAppOptions): Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').type('text/plain').send('ok\n');
-  });
+  const answer = (res: Response, { status, body }: HealthAnswer) => {
+    res.status(status).set('Cache-Control', 'no-store').type('text/plain').send(body);
+  };
+  app.get('/healthz', (_req, res) => answer(res, liveness(options.health())));
+  app.get('/readyz', (_req, res) => answer(res, readiness(options.health())));
   // The deployment's relay nodes, for a client to fail over to when its node goes: the page's own CSP
   // (connect-src) already names their origins.
   app.get('/relays.json', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ relays: options.relays });
   });
   app.get('/metrics', async (req, res) => {
-    if (!metricsAllowed(req, options.metricsToken)) {
+    if (!metricsAllowed(req, options.metricsToken, options.addressing)) {
       res
         .status(options.metricsToken === undefined ? 403 : 401)
         .type('text/plain')
@@ -121,12 +129,19 @@ export function createHttpApp(options: HttpAppOptions): Express {
   return app;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+const LOOPBACK = new Set(['127.0.0.1', '::1']);
 
-const isLoopback = (req: IncomingMessage): boolean => LOOPBACK.has(req.socket.remoteAddress ?? '');
-
-export function metricsAllowed(req: IncomingMessage, token: string | undefined): boolean {
-  if (token === undefined) return isLoopback(req);
+/**
+ * A loopback peer is this host, but a reverse proxy on this host is a loopback peer too: a request that
+ * came through one (a trusted proxy's, or any carrying a forwarding header) is never taken for local.
+ */
+export function metricsAllowed(
+  req: IncomingMessage,
+  token: string | undefined,
+  addressing: ClientAddressing = createClientAddressing(),
+): boolean {
+  if (token === undefined)
+    return LOOPBACK.has(canonicalIp(req.socket.remoteAddress ?? '')) && !addressing.proxied(req);
   const header = req.headers.authorization ?? '';
   return equalBytes(utf8(header), utf8(`Bearer ${token}`));
 }

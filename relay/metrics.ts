@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { RELAY_CLOSE_CODES, type RelayCloseReason } from '../crypto/relay-close-codes.ts';
+import type { RelayHealth } from './health.ts';
 
 /** Why a socket ended: a relay close reason, or one of the ends the relay did not choose. */
 export type CloseLabel =
@@ -23,12 +24,18 @@ const CLOSE_LABELS: readonly CloseLabel[] = [
 ];
 
 export interface RelayCounts {
+  /** TCP connections, WebSockets included. */
+  tcp: number;
+  /** TCP connections destroyed on arrival: too many that are not WebSockets, from one address or in all. */
+  tcpRefused: number;
   open: number;
   authenticated: number;
   accepted: number;
   forwarded: number;
   undeliverable: number;
   turnCredentials: number;
+  /** TURN requests answered TURN_UNAVAILABLE although TURN is configured: denied label or spent budget. */
+  turnRefused: number;
 }
 
 export interface RelayMetrics {
@@ -40,15 +47,20 @@ export interface RelayMetrics {
   render(): Promise<string>;
 }
 
-export function createRelayMetrics(): RelayMetrics {
+const SINGLE_PROCESS: RelayHealth = { draining: false, redis: 'none' };
+
+export function createRelayMetrics(health: () => RelayHealth = () => SINGLE_PROCESS): RelayMetrics {
   const registry = new Registry();
   const counts: RelayCounts = {
+    tcp: 0,
+    tcpRefused: 0,
     open: 0,
     authenticated: 0,
     accepted: 0,
     forwarded: 0,
     undeliverable: 0,
     turnCredentials: 0,
+    turnRefused: 0,
   };
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({
@@ -70,6 +82,12 @@ export function createRelayMetrics(): RelayMetrics {
       },
     });
   gauge('tincan_relay_connections', 'Open WebSocket connections.', () => counts.open);
+  gauge('tincan_relay_tcp_connections', 'Open TCP connections, WebSockets included.', () => counts.tcp);
+  counter(
+    'tincan_relay_tcp_refused_total',
+    'TCP connections destroyed on arrival (too many that are not WebSockets).',
+    () => counts.tcpRefused,
+  );
   gauge(
     'tincan_relay_authenticated_connections',
     'Open, authenticated connections.',
@@ -90,7 +108,20 @@ export function createRelayMetrics(): RelayMetrics {
     'Frames answered with UNDELIVERABLE.',
     () => counts.undeliverable,
   );
+  gauge('tincan_relay_draining', '1 while the relay drains: it takes no new connection.', () =>
+    Number(health().draining),
+  );
+  gauge(
+    'tincan_relay_redis_up',
+    '1 while the other relay nodes are reachable through Redis, 0 while not; -1 without Redis.',
+    () => ({ none: -1, up: 1, down: 0 })[health().redis],
+  );
   counter('tincan_relay_turn_credentials_total', 'TURN credentials minted.', () => counts.turnCredentials);
+  counter(
+    'tincan_relay_turn_refused_total',
+    'TURN requests refused: a denied label, or a key or address past its budget.',
+    () => counts.turnRefused,
+  );
   const closes = new Counter({
     name: 'tincan_relay_closes_total',
     help: 'Connections ended, by reason.',

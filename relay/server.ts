@@ -5,7 +5,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
@@ -13,8 +13,10 @@ import type { RandomSource } from '../crypto/bytes.ts';
 import type { Ed25519Backend } from '../crypto/ed25519.ts';
 import { isRelayOrigin, originOfRelayUrl } from '../crypto/relay-auth.ts';
 import { RELAY_CLOSE_CODES, type RelayCloseReason } from '../crypto/relay-close-codes.ts';
+import { canonicalIp, createClientAddressing } from './client-address.ts';
 import { startCoarseClock } from './coarse-clock.ts';
 import { RelayConnection } from './connection.ts';
+import type { RelayHealth } from './health.ts';
 import { createHttpApp } from './http-app.ts';
 import { type RelayLimits, resolveLimits } from './limits.ts';
 import { createLocalRouter } from './local-router.ts';
@@ -22,7 +24,9 @@ import { createRelayMetrics, type RelayMetrics } from './metrics.ts';
 import { nodeEd25519 } from './platform/node-ed25519.ts';
 import { pooledRandom } from './pooled-random.ts';
 import type { Router } from './router.ts';
+import { TokenBucket } from './token-bucket.ts';
 import { resolveTurnConfig, type TurnConfig } from './turn.ts';
+import { createTurnQuota } from './turn-quota.ts';
 import { createWriteBatch } from './write-batch.ts';
 
 export const RELAY_PATH = '/relay';
@@ -32,10 +36,19 @@ const RATE_CLOCK_MS = 10;
 /** Kept on every raw socket until ws owns it; one function for all, not a closure per socket. */
 const ignoreError = (): void => {};
 
+/** What the relay holds per remote address, while it has connections. */
 interface IpCount {
   readonly ip: string;
+  /** WebSockets whose client address this is. */
   open: number;
+  /** TCP connections whose peer address this is, WebSockets included. */
+  tcp: number;
+  /** The frame budget its WebSockets share. */
+  readonly frames: TokenBucket;
 }
+
+const PEER_RECORD = Symbol('tincan relay peer record');
+type CountedSocket = Socket & { [PEER_RECORD]?: IpCount | undefined };
 
 export interface RelayOptions {
   host?: string;
@@ -54,9 +67,14 @@ export interface RelayOptions {
   limits?: Partial<RelayLimits>;
   /** Default: the in-memory single-process router. The relay owns it and closes it on close(). */
   router?: Router;
-  turn?: { secret: string; urls: readonly string[]; ttlSeconds?: number };
+  turn?: { secret: string; urls: readonly string[]; ttlSeconds?: number; deniedLabels?: readonly string[] };
   staticDir?: string;
   metricsToken?: string;
+  /**
+   * Addresses of reverse proxies whose X-Forwarded-For names the client (default none: every forwarding
+   * header is ignored). Requests from them count against the client's address, and never as loopback.
+   */
+  trustProxy?: readonly string[];
   random?: RandomSource;
   backend?: Ed25519Backend;
 }
@@ -71,7 +89,13 @@ export interface Relay {
   readonly port: number;
   readonly limits: RelayLimits;
   readonly metrics: RelayMetrics;
-  /** Closes every socket with going-away, then the listener and the router. */
+  health(): RelayHealth;
+  /**
+   * Drains: from the first moment the relay takes no new connection (the listener closes, an upgrade on a
+   * kept-alive connection is refused with 503, /healthz and /readyz say draining), then closes every socket
+   * with going-away, waits up to `closeTimeoutMs` for their close handshakes, ends the rest, and closes the
+   * router.
+   */
   close(): Promise<void>;
 }
 
@@ -80,28 +104,49 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const turn: TurnConfig | undefined = options.turn && resolveTurnConfig(options.turn);
   const configuredOrigins = options.origins?.map(canonicalOrigin);
   const relays = (options.relays ?? []).map(canonicalRelayUrl);
-  const metrics = createRelayMetrics();
+  const router = options.router ?? createLocalRouter();
+  let draining = false;
+  const health = (): RelayHealth => ({
+    draining,
+    redis: router.connected === undefined ? 'none' : router.connected() ? 'up' : 'down',
+  });
+  const metrics = createRelayMetrics(health);
   const secure = options.tls !== undefined;
   const origins: string[] = [];
+  const addressing = createClientAddressing(options.trustProxy);
   const app = createHttpApp({
+    addressing,
     staticDir: options.staticDir ?? DEFAULT_STATIC_DIR,
     metrics,
     metricsToken: options.metricsToken,
     secure,
     origins: () => origins,
+    health,
     relays,
   });
-  const server: Server = secure ? createHttpsServer({ ...options.tls }, app) : createHttpServer(app);
+  // Node's defaults let a socket that never finishes its headers live 60-90 s; these close it in seconds.
+  const httpTimeouts = {
+    connectionsCheckingInterval: Math.min(1_000, limits.httpTimeoutMs),
+    headersTimeout: limits.httpTimeoutMs,
+    requestTimeout: limits.httpTimeoutMs,
+  };
+  const server: Server = secure
+    ? createHttpsServer({ ...options.tls, ...httpTimeouts, handshakeTimeout: limits.httpTimeoutMs }, app)
+    : createHttpServer(httpTimeouts, app);
+  server.keepAliveTimeout = limits.httpTimeoutMs;
+  // Inactivity before the upgrade; ws clears it on the sockets it takes over (heartbeats take it from there).
+  server.timeout = limits.httpTimeoutMs;
   const clock = startCoarseClock(RATE_CLOCK_MS);
   const context = {
     limits,
     origins: new Set<string>(),
-    router: options.router ?? createLocalRouter(),
+    router,
     // No key cache: nearly every login brings a key not seen lately, and a JWK import costs ~10 µs.
     backend: options.backend ?? nodeEd25519(0),
     // Challenges and TURN labels are public once sent: one CSPRNG call serves 256 of them.
     random: options.random ?? pooledRandom((target) => randomFillSync(target)),
     turn,
+    ...(turn === undefined ? {} : { turnQuota: createTurnQuota(limits) }),
     metrics,
     monotonicNow: clock.now,
     wallNow: () => Date.now(),
@@ -110,6 +155,51 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   /** Open connections, each with the count of its remote address (one shared record per address). */
   const connections = new Map<RelayConnection, IpCount>();
   const perIp = new Map<string, IpCount>();
+  const recordFor = (ip: string): IpCount => {
+    let record = perIp.get(ip);
+    if (record === undefined) {
+      const frames = TokenBucket.perSecond(
+        limits.messagesPerSecondPerIp,
+        limits.messageBurstPerIp,
+        context.monotonicNow(),
+      );
+      record = { ip, open: 0, tcp: 0, frames };
+      perIp.set(ip, record);
+    }
+    return record;
+  };
+  const release = (record: IpCount): void => {
+    if (record.open === 0 && record.tcp === 0) perIp.delete(record.ip);
+  };
+  function onTcpClosed(this: CountedSocket): void {
+    const record = this[PEER_RECORD];
+    if (record === undefined) return;
+    this[PEER_RECORD] = undefined;
+    metrics.counts.tcp--;
+    record.tcp--;
+    release(record);
+  }
+  // Every accepted TCP connection counts from its first moment, before it has said anything: connections
+  // that are not (yet) WebSockets are capped per peer address and in total, and beyond that destroyed at once.
+  server.on('connection', (socket: CountedSocket) => {
+    socket.on('error', ignoreError);
+    const ip = canonicalIp(socket.remoteAddress ?? 'unknown');
+    const record = recordFor(ip);
+    if (
+      metrics.counts.tcp - metrics.counts.open >= limits.maxPendingConnections ||
+      // A trusted proxy carries everyone's requests: only the total applies to it.
+      (record.tcp - record.open >= limits.maxPendingPerIp && !addressing.isTrustedProxy(ip))
+    ) {
+      metrics.counts.tcpRefused++;
+      release(record);
+      socket.destroy();
+      return;
+    }
+    record.tcp++;
+    metrics.counts.tcp++;
+    socket[PEER_RECORD] = record;
+    socket.once('close', onTcpClosed);
+  });
   // closeTimeout (ws >= 8.19) is missing from @types/ws.
   const serverOptions: ServerOptions & { closeTimeout: number } = {
     noServer: true,
@@ -129,32 +219,34 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   };
   const accept = (socket: WebSocket, stream: Duplex, ip: string) => {
     if (connections.size >= limits.maxConnections) return refuse(socket, 'server-full');
-    let fromIp = perIp.get(ip);
-    if (fromIp === undefined) {
-      fromIp = { ip, open: 0 };
-      perIp.set(ip, fromIp);
+    const fromIp = recordFor(ip);
+    if (fromIp.open >= limits.maxConnectionsPerIp) {
+      release(fromIp);
+      return refuse(socket, 'too-many-connections');
     }
-    if (fromIp.open >= limits.maxConnectionsPerIp) return refuse(socket, 'too-many-connections');
     fromIp.open++;
     metrics.counts.accepted++;
     metrics.counts.open++;
-    connections.set(new RelayConnection(socket, context, onConnectionClosed, stream), fromIp);
+    const connection = new RelayConnection(socket, context, onConnectionClosed, stream, fromIp);
+    connections.set(connection, fromIp);
   };
   const onConnectionClosed = (connection: RelayConnection) => {
     const fromIp = connections.get(connection);
     if (fromIp === undefined) return;
     connections.delete(connection);
     metrics.counts.open--;
-    if (--fromIp.open === 0) perIp.delete(fromIp.ip);
+    fromIp.open--;
+    release(fromIp);
   };
   const onUpgraded = (ws: WebSocket, req: IncomingMessage) => {
     // ws has put its own error listener on the raw socket: ours would only cost a listener array per socket.
     req.socket.off('error', ignoreError);
-    accept(ws, req.socket, req.socket.remoteAddress ?? 'unknown');
+    accept(ws, req.socket, addressing.of(req));
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', ignoreError);
-    const status = upgradeRefusal(req, origins);
+    // A plain TCP socket has had one since it was accepted; a TLS socket gets its own here.
+    if ((socket as CountedSocket)[PEER_RECORD] === undefined) socket.on('error', ignoreError);
+    const status = draining ? '503 Service Unavailable' : upgradeRefusal(req, origins);
     if (status !== undefined) {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
@@ -183,6 +275,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   // One timer for every socket: a socket costs no timer of its own once authenticated.
   const heartbeat = setInterval(() => {
     for (const connection of connections.keys()) connection.heartbeat();
+    context.turnQuota?.sweep(context.monotonicNow());
   }, limits.heartbeatIntervalMs);
   heartbeat.unref();
   const { port } = server.address() as AddressInfo;
@@ -197,17 +290,17 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 
   let closing: Promise<void> | undefined;
   const close = async () => {
+    draining = true;
     clearInterval(heartbeat);
+    const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const connection of connections.keys()) connection.close('going-away');
     const deadline = performance.now() + limits.closeTimeoutMs;
     while (connections.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const connection of connections.keys()) connection.terminate();
     wss.close();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-    await context.router.close();
+    server.closeAllConnections();
+    await listenerClosed;
+    await router.close();
     clock.stop();
   };
   return {
@@ -218,6 +311,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     port,
     limits,
     metrics,
+    health,
     close: () => {
       closing ??= close();
       return closing;

@@ -13,7 +13,8 @@
  *                          └─ retrying (timer: backoff with jitter) ◀─┘
  *        close code advising "stop" (replaced, auth-failed, ...) ──▶ stopped   (reconnectNow() leaves it)
  *
- * Sends are paced below the relay's announced rate (a token bucket at 80% of its rate and burst), so a
+ * Sends are paced below the relay's announced rate (send-pacer.ts: a token bucket at 80% of its rate and
+ * burst), so a
  * burst from the outbox after a reconnect is queued here instead of getting the socket closed for
  * flooding. Every send asks for a receipt; when a socket closes, sends still waiting for one are rejected:
  * the messenger's end-to-end acknowledgements, not this layer, decide what is resent.
@@ -31,6 +32,7 @@ import {
 } from '../../crypto/relay-frames.ts';
 import type { TurnCredentialsBody } from '../../crypto/relay-turn-credentials.ts';
 import { RelayRotation } from './relay-rotation.ts';
+import { SendPacer } from './send-pacer.ts';
 
 export { sameOriginRelayUrl } from './relay-rotation.ts';
 
@@ -124,16 +126,6 @@ const OPEN = 1;
 /** Sends waiting for the relay's answer (FORWARDED / UNDELIVERABLE), queued ones included. */
 const MAX_PENDING_SENDS = 1024;
 
-/**
- * Our pace stays under the relay's announced limits with a margin: the relay's bucket has already paid for
- * AUTH and pays for every pong the browser sends, and network jitter can bunch frames that left here evenly
- * spaced, so pacing at exactly the announced rate would now and then land on the limit and get the socket
- * closed as rate-limited.
- */
-export const paceRate = (limits: AnnouncedLimits): number => limits.messagesPerSecond * 0.8;
-export const paceCapacity = (limits: AnnouncedLimits): number =>
-  Math.max(1, Math.floor(limits.messageBurst * 0.8) - 2);
-
 /** Equal jitter: half the exponential step fixed, half random, so no retry is ever immediate. */
 export function backoffDelay(attempt: number, backoff: BackoffOptions, jitter: number): number {
   const step = Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 30));
@@ -165,12 +157,8 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     number,
     { resolve: (answer: 'sent' | 'undeliverable') => void; reject: (error: Error) => void }
   >();
-  // Pacing: tokens refill at the relay's announced rate; frames wait in `queue` for a token.
   let limits: AnnouncedLimits | undefined;
-  let tokens = 0;
-  let refilledAt = 0;
-  let queue: Uint8Array[] = [];
-  let drainTimer: unknown;
+  const pacer = new SendPacer(timers);
   // Calls (issue 5): TURN_REQUESTs waiting for TURN_CREDENTIALS / TURN_UNAVAILABLE, answered in order.
   const turnWaiters: {
     resolve: (turn: TurnCredentialsBody | null) => void;
@@ -184,9 +172,8 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
 
   const clearTimers = () => {
     if (timer !== undefined) timers.clearTimeout(timer);
-    if (drainTimer !== undefined) timers.clearTimeout(drainTimer);
     timer = undefined;
-    drainTimer = undefined;
+    pacer.stop();
   };
 
   const ignore = () => {};
@@ -209,7 +196,6 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     const current = socket;
     socket = undefined;
     limits = undefined;
-    queue = [];
     clearTimers();
     failPending();
     if (!current) return;
@@ -262,28 +248,6 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     retry();
   };
 
-  const refill = () => {
-    if (!limits) return;
-    const now = timers.now();
-    tokens = Math.min(paceCapacity(limits), tokens + ((now - refilledAt) * paceRate(limits)) / 1000);
-    refilledAt = now;
-  };
-
-  const drain = () => {
-    drainTimer = undefined;
-    const current = socket;
-    if (!current || !limits || current.readyState !== OPEN) return;
-    refill();
-    while (queue.length > 0 && tokens >= 1) {
-      tokens -= 1;
-      current.send(queue.shift()!);
-    }
-    if (queue.length > 0) {
-      const wait = Math.ceil(((1 - tokens) * 1000) / paceRate(limits));
-      drainTimer = timers.setTimeout(drain, Math.max(1, wait));
-    }
-  };
-
   const onFrame = async (current: WebSocketLike, frame: ServerFrame): Promise<void> => {
     switch (frame.type) {
       case 'challenge': {
@@ -301,8 +265,9 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
         timer = undefined;
         onlineSince = timers.now();
         rotation.succeeded();
-        tokens = paceCapacity(limits);
-        refilledAt = onlineSince;
+        pacer.start(limits, (bytes) => {
+          if (socket === current && current.readyState === OPEN) current.send(bytes);
+        });
         setState({ status: 'online', turnAvailable: frame.turnAvailable });
         return;
       case 'deliver':
@@ -374,7 +339,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     stop() {
       // The relay's own bucket may close the socket for these; it is closing anyway, and frames before the
       // limit have been routed.
-      if (socket?.readyState === OPEN && limits) for (const frame of queue.splice(0)) socket.send(frame);
+      pacer.flush();
       dropSocket(1000, 'stopped');
       onlineSince = 0;
       state = { status: 'idle', attempt: 0, turnAvailable: false };
@@ -395,8 +360,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       const frame = encodeFrame({ type: 'send', recipient, frameId, receipt: true, envelope });
       return new Promise((resolve, reject) => {
         inFlight.set(frameId, { resolve, reject });
-        queue.push(frame);
-        if (drainTimer === undefined) drain();
+        pacer.push(frame);
       });
     },
     requestTurn() {
@@ -405,8 +369,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       if (!state.turnAvailable) return Promise.resolve(null);
       return new Promise((resolve, reject) => {
         turnWaiters.push({ resolve, reject });
-        queue.push(encodeFrame({ type: 'turn-request' }));
-        if (drainTimer === undefined) drain();
+        pacer.push(encodeFrame({ type: 'turn-request' }));
       });
     },
   };

@@ -1,6 +1,7 @@
 /**
- * IndexedDB persistence of the sealed vault record (never plaintext). One database, one store, one key.
- * Writes are serialized so that the last save always wins, even when saves overlap.
+ * IndexedDB persistence of the sealed records (never plaintext): one database, one store, the vault under one
+ * key and the outbox at rest (bodies still waiting for an ack) under another. Writes to both are serialized
+ * so that the last save always wins, even when saves overlap, and a wipe comes after every save before it.
  */
 import { clear, createStore, del, get, set, type UseStore } from 'idb-keyval';
 import { parseVaultRecord, type VaultRecord } from './vault.ts';
@@ -8,12 +9,18 @@ import { parseVaultRecord, type VaultRecord } from './vault.ts';
 export const DATABASE_NAME = 'tincan';
 export const STORE_NAME = 'vault';
 const RECORD_KEY = 'vault-v1';
+export const OUTBOX_RECORD_KEY = 'outbox-v1';
 
 export interface VaultStore {
   load(): Promise<VaultRecord | undefined>;
   save(record: VaultRecord): Promise<void>;
   /** Removes everything this client ever stored. */
   wipe(): Promise<void>;
+  /** The sealed outbox record; saving undefined removes it. */
+  readonly outbox: {
+    load(): Promise<VaultRecord | undefined>;
+    save(record: VaultRecord | undefined): Promise<void>;
+  };
 }
 
 /** The idb-keyval operations used; tests pass a Map-backed fake. */
@@ -53,7 +60,16 @@ export function createVaultStore(kv: KeyValue = indexedDbKeyValue()): VaultStore
     wipe: () =>
       serialize(async () => {
         await kv.del(RECORD_KEY);
+        await kv.del(OUTBOX_RECORD_KEY);
         await kv.clear();
       }),
+    outbox: {
+      async load() {
+        const value = await kv.get(OUTBOX_RECORD_KEY);
+        return value === undefined ? undefined : parseVaultRecord(value);
+      },
+      save: (record) =>
+        serialize(() => (record ? kv.set(OUTBOX_RECORD_KEY, record) : kv.del(OUTBOX_RECORD_KEY))),
+    },
   };
 }

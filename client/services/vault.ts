@@ -6,6 +6,9 @@
  *   ciphertext = AES-256-GCM(key, iv 12, plaintext, aad)
  *   aad  = "tincan-vault-v1" 0x00 | N u32be | r u32be | p u32be | salt (16)
  *
+ * The outbox at rest is sealed the same way under the same key, with "tincan-outbox-v1" in place of
+ * "tincan-vault-v1" in the aad, so neither record opens as the other.
+ *
  * The record is JSON with base64 fields:
  *   { "format": "tincan-vault", "version": 1,
  *     "kdf": { "name": "scrypt", "N": 131072, "r": 8, "p": 1, "salt": b64 },
@@ -22,6 +25,9 @@ import { ProtocolError } from '../../crypto/errors.ts';
 export const VAULT_FORMAT = 'tincan-vault';
 export const VAULT_VERSION = 1;
 export const VAULT_AAD_LABEL = 'tincan-vault-v1';
+export const OUTBOX_AAD_LABEL = 'tincan-outbox-v1';
+/** What a sealed record holds: bound into its associated data. */
+export type SealedLabel = typeof VAULT_AAD_LABEL | typeof OUTBOX_AAD_LABEL;
 export const SALT_LENGTH = 16;
 export const IV_LENGTH = 12;
 
@@ -97,15 +103,8 @@ function checkParams(params: ScryptParams): void {
   }
 }
 
-function aad(params: ScryptParams, salt: Uint8Array): Uint8Array<ArrayBuffer> {
-  return concatBytes(
-    utf8(VAULT_AAD_LABEL),
-    Uint8Array.of(0),
-    u32be(params.N),
-    u32be(params.r),
-    u32be(params.p),
-    salt,
-  );
+function aad(params: ScryptParams, salt: Uint8Array, label: SealedLabel): Uint8Array<ArrayBuffer> {
+  return concatBytes(utf8(label), Uint8Array.of(0), u32be(params.N), u32be(params.r), u32be(params.p), salt);
 }
 
 /** NFC, so the same passphrase typed on two systems (composed or decomposed accents) gives the same key. */
@@ -148,13 +147,14 @@ export async function sealVault(
   vaultKey: VaultKey,
   plaintext: Uint8Array,
   platform: VaultCrypto,
+  label: SealedLabel = VAULT_AAD_LABEL,
 ): Promise<VaultRecord> {
   assertBytes(plaintext, 'plaintext');
   const iv = platform.random(IV_LENGTH);
   assertBytes(iv, 'random(12)', IV_LENGTH);
   const ciphertext = new Uint8Array(
     await platform.subtle.encrypt(
-      { name: 'AES-GCM', iv: iv.slice(), additionalData: aad(vaultKey.params, vaultKey.salt) },
+      { name: 'AES-GCM', iv: iv.slice(), additionalData: aad(vaultKey.params, vaultKey.salt, label) },
       vaultKey.key,
       plaintext.slice(),
     ),
@@ -208,7 +208,10 @@ export async function openVault(
     fromBase64(checked.kdf.salt, 'salt'),
     platform,
   );
-  return { plaintext: await decryptWith(vaultKey, checked, platform.subtle), vaultKey };
+  return {
+    plaintext: await decryptWith(vaultKey, checked, platform.subtle, VAULT_AAD_LABEL),
+    vaultKey,
+  };
 }
 
 /** Decrypts with a key already derived (the unlocked session's): no KDF. */
@@ -216,14 +219,16 @@ export async function openVaultWithKey(
   record: VaultRecord,
   vaultKey: VaultKey,
   platform: VaultCrypto,
+  label: SealedLabel = VAULT_AAD_LABEL,
 ): Promise<Uint8Array> {
-  return decryptWith(vaultKey, parseVaultRecord(record), platform.subtle);
+  return decryptWith(vaultKey, parseVaultRecord(record), platform.subtle, label);
 }
 
 async function decryptWith(
   vaultKey: VaultKey,
   record: VaultRecord,
   subtle: SubtleCrypto,
+  label: SealedLabel,
 ): Promise<Uint8Array> {
   try {
     return new Uint8Array(
@@ -231,7 +236,7 @@ async function decryptWith(
         {
           name: 'AES-GCM',
           iv: fromBase64(record.cipher.iv, 'iv'),
-          additionalData: aad(vaultKey.params, vaultKey.salt),
+          additionalData: aad(vaultKey.params, vaultKey.salt, label),
         },
         vaultKey.key,
         fromBase64(record.ciphertext, 'ciphertext'),

@@ -8,9 +8,11 @@
 import { batch, signal } from '@preact/signals';
 import { type RandomSource, utf8 } from '../../crypto/bytes.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
+import type { OutboxStorage } from '../services/messenger/outbox-store.ts';
 import type { VaultStore } from '../services/storage.ts';
 import {
   newVaultKey,
+  OUTBOX_AAD_LABEL,
   openVault,
   openVaultWithKey,
   type ScryptParams,
@@ -28,7 +30,7 @@ export type Busy = 'creating' | 'unlocking' | 'importing' | 'rotating' | 'rekeyi
 export type SaveProfile = (plaintext: Uint8Array) => Promise<void>;
 
 export interface Session {
-  /** Resolves once the session has let go of everything (connection closed). */
+  /** Resolves once the session has let go of everything (connection closed, its waiting outbox stored). */
   dispose(): Promise<void>;
   /** Stores a profile with a new identity key that the current one signed over to; returns it. */
   rotateIdentity(): Promise<Uint8Array>;
@@ -38,10 +40,13 @@ export interface Session {
 export interface SessionFactory<S extends Session> {
   /** Why this display name cannot be used, or undefined. */
   displayNameProblem(name: string): string | undefined;
-  /** A new identity with this name: stored with `save` before the session starts. */
-  create(displayName: string, save: SaveProfile): Promise<S>;
+  /**
+   * A new identity with this name: stored with `save` before the session starts. `outbox` keeps the bodies
+   * still waiting for an ack, sealed under the same key as the profile.
+   */
+  create(displayName: string, save: SaveProfile, outbox?: OutboxStorage): Promise<S>;
   /** A stored profile. Throws ProtocolError for a profile it cannot read. */
-  open(plaintext: Uint8Array, save: SaveProfile): Promise<S>;
+  open(plaintext: Uint8Array, save: SaveProfile, outbox?: OutboxStorage): Promise<S>;
 }
 
 export interface AppDeps<S extends Session> {
@@ -111,6 +116,25 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
       await deps.store.save(record);
     });
 
+  // The outbox at rest: its own record, sealed under the same key with its own label (vault.ts).
+  const sealedOutbox: OutboxStorage = {
+    async load() {
+      const key = vaultKey;
+      if (!key) throw new Error('locked');
+      const record = await deps.store.outbox.load();
+      return record && (await openVaultWithKey(record, key, platform, OUTBOX_AAD_LABEL));
+    },
+    save: (plaintext) =>
+      queueWrite(async () => {
+        const key = vaultKey;
+        if (!key) throw new Error('locked');
+        const record = plaintext ? await sealVault(key, plaintext, platform, OUTBOX_AAD_LABEL) : undefined;
+        plaintext?.fill(0);
+        if (vaultKey !== key) return;
+        await deps.store.outbox.save(record);
+      }),
+  };
+
   const begin = (started: S) => {
     batch(() => {
       session.value = started;
@@ -148,12 +172,30 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
     const previousKey = vaultKey;
     vaultKey = opened.vaultKey;
     try {
-      return await factory.open(opened.plaintext, saveProfile);
+      return await factory.open(opened.plaintext, saveProfile, sealedOutbox);
     } catch (error) {
       vaultKey = previousKey;
       throw error;
     } finally {
       opened.plaintext.fill(0);
+    }
+  };
+
+  /** The outbox record follows the profile to a new key; one that no longer opens is dropped. */
+  const resealOutbox = async (oldKey: VaultKey, nextKey: VaultKey): Promise<void> => {
+    const record = await deps.store.outbox.load().catch(() => undefined);
+    if (!record) return;
+    let plaintext: Uint8Array;
+    try {
+      plaintext = await openVaultWithKey(record, oldKey, platform, OUTBOX_AAD_LABEL);
+    } catch {
+      await deps.store.outbox.save(undefined);
+      return;
+    }
+    try {
+      await deps.store.outbox.save(await sealVault(nextKey, plaintext, platform, OUTBOX_AAD_LABEL));
+    } finally {
+      plaintext.fill(0);
     }
   };
 
@@ -191,7 +233,7 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
           const problem = displayNameProblem(name) ?? factory.displayNameProblem(name);
           if (problem) throw new Error(problem);
           vaultKey = await newVaultKey(passphrase, platform, deps.scrypt);
-          begin(await factory.create(name, saveProfile));
+          begin(await factory.create(name, saveProfile, sealedOutbox));
         },
         (e) => (e instanceof Error && !isProtocolError(e) ? e.message : 'Could not create the identity.'),
       );
@@ -212,16 +254,19 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
       );
     },
 
-    /** Disposes the session and forgets the vault key; the stored (sealed) record stays. */
+    /**
+     * Disposes the session and forgets the vault key; the stored (sealed) records stay. The key is forgotten
+     * only once the session is gone, so the last change of its outbox is stored under it.
+     */
     async lock(): Promise<void> {
       const current = session.value;
-      vaultKey = undefined;
       batch(() => {
         session.value = null;
         phase.value = 'locking';
         error.value = null;
       });
       await current?.dispose();
+      vaultKey = undefined;
       if (deps.afterLock) deps.afterLock();
       else phase.value = 'locked';
     },
@@ -274,7 +319,7 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
           try {
             const factory = await deps.loadSessions();
             await current.dispose();
-            begin(await factory.open(plaintext, saveProfile));
+            begin(await factory.open(plaintext, saveProfile, sealedOutbox));
           } finally {
             plaintext.fill(0);
           }
@@ -308,6 +353,7 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
             } finally {
               plaintext.fill(0);
             }
+            await resealOutbox(oldKey, nextKey);
             vaultKey = nextKey;
           });
           changed = true;

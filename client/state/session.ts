@@ -1,6 +1,7 @@
 /**
  * One unlocked session: the identity, the address book, the chats, the relay connection and the messenger
- * service that ties them together. Created at unlock, disposed at lock; nothing in it outlives that.
+ * service that ties them together. Created at unlock, disposed at lock; nothing in it outlives that but the
+ * messages still waiting for an ack, which the outbox keeps sealed at rest (pending-outbox.ts).
  */
 import { effect, signal } from '@preact/signals';
 import { fromHex, type RandomSource, toHex } from '../../crypto/bytes.ts';
@@ -11,13 +12,16 @@ import { createKeyRotation, keyRotationToBytes } from '../../crypto/key-rotation
 import type { X25519Backend } from '../../crypto/x25519.ts';
 import { isAcceptableDisplayName } from '../services/messenger/chat-protocol.ts';
 import { Messenger, type MessengerEvent } from '../services/messenger/messenger.ts';
+import type { OutboxStorage } from '../services/messenger/outbox-store.ts';
 import { type RelayConnectionOptions, RelayUnavailableError } from '../services/relay-connection.ts';
 import type { SaveProfile, Session, SessionFactory } from './app.ts';
 import { createCallModel, settingsStorage } from './call.ts';
+import { callLineOf } from './call-lines.ts';
 import { callTestHooks, exposeCallsForTests } from './call-test-hooks.ts';
 import { createConnectionModel } from './connection.ts';
 import { createContactsModel } from './contacts.ts';
 import { type ChatLine, createConversationsModel } from './conversations.ts';
+import { chatMessagesByPeer, createPendingOutboxModel } from './pending-outbox.ts';
 import { PROFILE_VERSION, type ProfileData, profileFromBytes, profileToBytes } from './profile-data.ts';
 
 /** What a session needs from the page it runs in. */
@@ -45,6 +49,8 @@ export interface SessionDeps extends Omit<SessionEnvironment, 'backend'> {
   readonly profile: ProfileData;
   /** Stores the profile (sealed); resolves once written. */
   readonly save: (profile: ProfileData) => Promise<void>;
+  /** Keeps the outbox's waiting bodies (sealed under the profile's key); without it they live in memory. */
+  readonly outbox?: OutboxStorage;
   /** Threads from the session before this one (our own key change). */
   readonly threads?: ReadonlyMap<string, readonly ChatLine[]>;
   /** Where rotateIdentity leaves the threads for the session under the new key. */
@@ -61,7 +67,11 @@ export interface Handover {
 export function createSessionFactory(env: SessionEnvironment): SessionFactory<SessionModel> {
   const now = env.now ?? (() => Date.now());
   let handover: Handover | undefined;
-  const start = async (profile: ProfileData, save: SaveProfile): Promise<SessionModel> => {
+  const start = async (
+    profile: ProfileData,
+    save: SaveProfile,
+    outbox: OutboxStorage | undefined,
+  ): Promise<SessionModel> => {
     const backend = await env.backend();
     const identity = await identityFromSeed(backend, fromHex(profile.seed), await env.x25519?.());
     const threads = handover?.seed === profile.seed ? handover.threads : undefined;
@@ -72,6 +82,7 @@ export function createSessionFactory(env: SessionEnvironment): SessionFactory<Se
       identity,
       profile,
       save: (next) => save(profileToBytes(next)),
+      ...(outbox ? { outbox } : {}),
       ...(threads ? { threads } : {}),
       handOver: (next) => {
         handover = next;
@@ -81,7 +92,7 @@ export function createSessionFactory(env: SessionEnvironment): SessionFactory<Se
   return {
     displayNameProblem: (name) =>
       isAcceptableDisplayName(name) ? undefined : 'That name has characters that are not allowed.',
-    async create(displayName, save) {
+    async create(displayName, save, outbox) {
       const profile: ProfileData = {
         version: PROFILE_VERSION,
         seed: toHex(env.random(32)),
@@ -90,9 +101,9 @@ export function createSessionFactory(env: SessionEnvironment): SessionFactory<Se
         contacts: [],
       };
       await save(profileToBytes(profile));
-      return start(profile, save);
+      return start(profile, save, outbox);
     },
-    open: (plaintext, save) => start(profileFromBytes(plaintext), save),
+    open: (plaintext, save, outbox) => start(profileFromBytes(plaintext), save, outbox),
   };
 }
 
@@ -193,6 +204,14 @@ export function createSession(deps: SessionDeps) {
         contacts.contacts.value.filter((c) => c.state === 'accepted' && !c.blocked).map((c) => c.key),
     },
     onEvent,
+    onOutboxChanged: () => pendingOutbox.changed(),
+  });
+  const outbox = messenger.outbox;
+  const pendingOutbox = createPendingOutboxModel({
+    ...(deps.outbox ? { storage: deps.outbox } : {}),
+    owner: keyHex,
+    entries: () => outbox.saved(),
+    nameOf: (key) => contacts.byKey(key)?.name,
   });
 
   // Calls (issue 5): signalling through the messenger's sessions, TURN from the relay.
@@ -206,6 +225,10 @@ export function createSession(deps: SessionDeps) {
     turnAvailable: () => connection.state.value.turnAvailable,
     contact: (peer) => contacts.byKey(peer),
     markVerified: (peer) => contacts.setVerified(peer, true),
+    onEnded: (call) => {
+      const line = callLineOf(call);
+      if (line) chats.callEnded(call.peer, line);
+    },
     ...settingsStorage(),
     ...callTestHooks(),
   });
@@ -247,6 +270,13 @@ export function createSession(deps: SessionDeps) {
   const code = encodeContactCode({ publicKey: identity.publicKey, displayName: profile.value.displayName });
   contacts.resendPendingRequests();
   contacts.resendPendingRotation();
+  // What the previous session left waiting goes out again, and shows in its thread as waiting.
+  const restoring = pendingOutbox.restore((entries) => {
+    const { restored, expired } = messenger!.restoreOutbox(entries);
+    for (const [key, messages] of chatMessagesByPeer(restored))
+      chats.restorePending(key, messages, 'waiting');
+    for (const [key, messages] of chatMessagesByPeer(expired)) chats.restorePending(key, messages, 'failed');
+  });
   connection.start();
 
   let disposed = false;
@@ -262,6 +292,8 @@ export function createSession(deps: SessionDeps) {
     chats,
     connection,
     calls,
+    /** Our messages still waiting for an ack, per contact, and the warning that names them. */
+    pending: pendingOutbox,
     /**
      * A new identity key for us, signed over by the current one: stores the profile with the new seed and the
      * rotation still to be told to every contact, and returns it. The caller starts a new session with it.
@@ -290,6 +322,7 @@ export function createSession(deps: SessionDeps) {
       deps.events?.removeEventListener('pagehide', onPageHide);
       deps.events?.removeEventListener('pageshow', onPageShow);
       stopWatchingConnection();
+      await restoring;
       calls.dispose();
       const leaving = messenger?.leave().catch(() => {});
       chats.dispose();
@@ -298,6 +331,7 @@ export function createSession(deps: SessionDeps) {
       await Promise.race([leaving, new Promise((resolve) => setTimeout(resolve, 300))]);
       messenger = undefined;
       connection.dispose();
+      await pendingOutbox.settled();
     },
   } satisfies Session & Record<string, unknown>;
 }

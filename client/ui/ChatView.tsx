@@ -1,10 +1,13 @@
 import { useSignal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { createContext } from 'preact';
+import { useContext, useEffect, useRef } from 'preact/hooks';
+import type { MessageId } from '../services/messenger/chat-protocol.ts';
 import { type ChatLine, describeTimer, TIMER_CHOICES } from '../state/conversations.ts';
 import type { StoredContact } from '../state/profile-data.ts';
 import { Avatar } from './Avatar.tsx';
 import { TrustBadge } from './Badges.tsx';
 import { CallButtons } from './CallButtons.tsx';
+import { formatDuration } from './CallScreen.tsx';
 import { formatTime, remaining } from './format.ts';
 import { Icon } from './Icon.tsx';
 import { Notice } from './Notice.tsx';
@@ -84,10 +87,12 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
         <CallButtons calls={session.calls} contact={contact} />
         <button
           type="button"
-          class="button small"
+          class="button small safety-button"
+          title="Safety number"
           onClick={() => navigation.go({ name: 'safety', contact: contact.key })}
         >
-          Safety number
+          <Icon name="shield" size={18} />
+          <span class="safety-label">Safety number</span>
         </button>
       </PaneHeader>
 
@@ -152,9 +157,11 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
               : 'No messages yet.'}
           </li>
         )}
-        {lines.map((line) => (
-          <Line key={line.id} line={line} now={now.value} name={contact.name} />
-        ))}
+        <WithdrawMessage.Provider value={(id) => chats.withdraw(contact.key, id)}>
+          {lines.map((line) => (
+            <Line key={line.id} line={line} now={now.value} name={contact.name} />
+          ))}
+        </WithdrawMessage.Provider>
       </ol>
       <div class="typing" aria-live="polite">
         {typing ? `${contact.name} is typing…` : ''}
@@ -204,6 +211,14 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
 }
 
 function Line({ line, now, name }: { line: ChatLine; now: number; name: string }) {
+  if (line.kind === 'system' && line.call) {
+    const { durationSeconds } = line.call;
+    return (
+      <li class="system-line call-line">
+        {line.text} · {durationSeconds === null ? formatTime(line.at) : formatDuration(durationSeconds)}
+      </li>
+    );
+  }
   if (line.kind === 'system') {
     return <li class="system-line">{line.text}</li>;
   }
@@ -229,8 +244,29 @@ function Line({ line, now, name }: { line: ChatLine; now: number; name: string }
               <span class="visually-hidden">{STATUS_TEXT[line.status]}</span>
             </span>
           )}
+          {line.mine && (line.status === 'waiting' || line.status === 'failed') && (
+            <WithdrawButton id={line.id} />
+          )}
         </span>
       </div>
     </li>
+  );
+}
+
+/** Deletes one of our messages that is waiting or failed, in the thread on screen. */
+const WithdrawMessage = createContext<(id: MessageId) => void>(() => {});
+
+function WithdrawButton({ id }: { id: MessageId }) {
+  const withdraw = useContext(WithdrawMessage);
+  return (
+    <button
+      type="button"
+      class="withdraw"
+      aria-label="Delete this message"
+      title="Delete this message (it will not be sent)"
+      onClick={() => withdraw(id)}
+    >
+      <Icon name="close" size={12} />
+    </button>
   );
 }

@@ -19,6 +19,7 @@ const PATHS = {
   file: 'M6 2h8l5 5v15H6zM14 2v5h5',
   shield: 'M12 2l8 3v6c0 5-3.5 9-8 11-4.5-2-8-6-8-11V5z',
   warning: 'M12 3l10 18H2zM12 10v5M12 18v.5',
+  close: 'M6 6l12 12M18 6L6 18',
 } as const;
 
 export type IconName = keyof typeof PATHS;

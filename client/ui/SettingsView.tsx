@@ -2,6 +2,7 @@ import { useSignal } from '@preact/signals';
 import { BlockedList } from './BlockSection.tsx';
 import { CallSettings } from './CallSettings.tsx';
 import { KeyRotationSettings } from './KeyRotationSettings.tsx';
+import { LockButton } from './LockButton.tsx';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
 import { PassphraseSettings } from './PassphraseSettings.tsx';
@@ -58,12 +59,13 @@ export function SettingsView({ app, session, navigation }: ScreenProps) {
           <section class="section" aria-labelledby="lock-heading">
             <h3 id="lock-heading">Lock</h3>
             <p class="hint">
-              Locking closes the connection and clears keys and all messages from memory. You need the
-              passphrase to come back.
+              Locking closes the connection and clears keys and all messages from memory. Messages still
+              waiting for delivery are kept, encrypted, and sent after you unlock. You need the passphrase to
+              come back.
             </p>
-            <button type="button" class="button" onClick={() => void app.lock()}>
+            <LockButton app={app} session={session} class="button">
               Lock now
-            </button>
+            </LockButton>
           </section>
           <section class="section" aria-labelledby="delete-heading">
             <h3 id="delete-heading">Delete identity</h3>

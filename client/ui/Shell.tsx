@@ -1,6 +1,7 @@
 import { useEffect } from 'preact/hooks';
 import type { AppModel } from '../state/app.ts';
 import type { Navigation } from '../state/navigation.ts';
+import { pageTitle } from '../state/page-title.ts';
 import type { SessionModel } from '../state/session.ts';
 import { AddContactView } from './AddContactView.tsx';
 import { CallScreen } from './CallScreen.tsx';
@@ -9,6 +10,7 @@ import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { ContactList } from './ContactList.tsx';
 import { Home } from './Home.tsx';
 import { Icon } from './Icon.tsx';
+import { LockButton } from './LockButton.tsx';
 import { MyCodeView } from './MyCodeView.tsx';
 import { RequestView } from './RequestView.tsx';
 import { SafetyView } from './SafetyView.tsx';
@@ -40,10 +42,23 @@ export function Shell(props: ScreenProps) {
     document.querySelector<HTMLElement>('#main h2')?.focus();
   }, [viewKey]);
 
+  const title = pageTitle(session.chats.totalUnread.value, session.calls.ringingFrom.value);
   useEffect(() => {
-    const unread = session.chats.totalUnread.value;
-    document.title = unread ? `(${unread}) Tincan` : 'Tincan';
-  }, [session.chats.totalUnread.value]);
+    document.title = title;
+  }, [title]);
+
+  // Closing or reloading the tab while messages wait for their ack: the browser asks first. They are kept
+  // (encrypted) either way, but they cannot arrive until the next unlock.
+  const waiting = session.pending.warning.value;
+  useEffect(() => {
+    if (!waiting) return;
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      event.returnValue = waiting;
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [waiting]);
 
   // Escape goes back to the list, except from a field holding text the user is still editing.
   const onHome = view.name === 'home';
@@ -79,15 +94,15 @@ export function Shell(props: ScreenProps) {
           >
             <Icon name="gear" />
           </button>
-          <button
-            type="button"
+          <LockButton
+            app={props.app}
+            session={session}
             class="icon-button"
-            aria-label="Lock Tincan"
+            label="Lock Tincan"
             title="Lock (log out)"
-            onClick={() => void props.app.lock()}
           >
             <Icon name="lock" />
-          </button>
+          </LockButton>
         </header>
         <div class="sidebar-actions">
           <button type="button" class="button primary" onClick={() => navigation.go({ name: 'add' })}>

@@ -2,12 +2,16 @@
  * A Messenger on a relay connection, for the CLI (and anything else headless): it adapts the relay client
  * to the messenger's Transport, feeds delivered envelopes in, runs the messenger's timers, and reconnects
  * when the relay goes away (unless the close says not to): to the next of the deployment's relay nodes at
- * once, and with jittered exponential backoff once every node has failed (relay-rotation.ts).
+ * once, and with jittered exponential backoff once every node has failed (relay-rotation.ts). With an
+ * outbox storage, what waits for an ack is kept there after every change and sent again by the next node.
  */
 import { randomBytes } from 'node:crypto';
 import { Messenger, type MessengerOptions } from '../../client/services/messenger/messenger.ts';
+import { isKeptAtRest } from '../../client/services/messenger/outbox-record.ts';
+import { OutboxAtRest, type OutboxStorage } from '../../client/services/messenger/outbox-store.ts';
 import type { Transport } from '../../client/services/messenger/session-manager.ts';
 import { RelayRotation } from '../../client/services/relay-rotation.ts';
+import { toHex } from '../../crypto/bytes.ts';
 import type { Identity } from '../../crypto/identity.ts';
 import { RELAY_CLOSE_ADVICE, relayCloseReason } from '../../crypto/relay-close-codes.ts';
 import { backend } from './identity-file.ts';
@@ -26,6 +30,8 @@ export interface ChatNodeOptions {
   /** Reconnect after the relay goes away (listen, chat); a one-shot send does not. */
   readonly reconnect: boolean;
   readonly onConnection?: (state: 'connected' | 'reconnecting' | 'stopped', detail?: string) => void;
+  /** Where the outbox is kept between runs (outbox-file.ts); without it, it lives as long as the node. */
+  readonly outbox?: OutboxStorage;
 }
 
 export interface ChatNode {
@@ -53,7 +59,13 @@ export async function startChatNode(options: ChatNodeOptions): Promise<ChatNode>
     transport,
     contacts: options.contacts,
     onEvent: options.onEvent,
+    onOutboxChanged: () => atRest?.changed(),
   });
+  const atRest =
+    options.outbox &&
+    new OutboxAtRest(options.outbox, toHex(options.identity.publicKey), () =>
+      messenger.outbox.saved().filter(isKeptAtRest),
+    );
   const connectTo = (url: string) =>
     connectRelay({
       url,
@@ -117,6 +129,8 @@ export async function startChatNode(options: ChatNodeOptions): Promise<ChatNode>
   client = await connect();
   watch(client);
   options.onConnection?.('connected');
+  // What an earlier run could not get acknowledged goes out now (a record that cannot be read is replaced).
+  await atRest?.restore((entries) => messenger.restoreOutbox(entries));
   const timer = setInterval(() => messenger.tick(), TICK_MS);
   return {
     messenger,
@@ -124,6 +138,7 @@ export async function startChatNode(options: ChatNodeOptions): Promise<ChatNode>
       stopped = true;
       clearInterval(timer);
       await client?.close();
+      await atRest?.settled();
     },
   };
 }

@@ -10,6 +10,7 @@ import { type ChatNode, startChatNode } from './chat-node.ts';
 import type { Output } from './commands-local.ts';
 import { type ContactBook, contactsPathFor } from './contacts-file.ts';
 import { CliError } from './identity-file.ts';
+import { outboxFile, outboxPathFor } from './outbox-file.ts';
 import { describe, inert } from './terminal.ts';
 
 export interface NetContext {
@@ -51,6 +52,7 @@ export async function send(
   const node = await startChatNode({
     urls: context.relayUrls,
     identity: context.identity,
+    outbox: outboxFile(outboxPathFor(context.identityPath), context.identity),
     contacts: directory(book, new Set([peer])),
     reconnect: false,
     onConnection: (state, detail) => {
@@ -80,6 +82,8 @@ export async function send(
       const hint = contact?.confirmed ? '' : ` (${label} may not have accepted your contact request yet)`;
       out.line(`not acknowledged by ${label} within ${Math.round(options.timeoutMs / 1000)}s${hint}`);
     }
+    if (result !== 'delivered')
+      out.line('kept: it is sent again by the next tincan send, chat or listen until acknowledged');
     return result === 'delivered' ? 0 : result === 'undeliverable' ? 2 : 3;
   } finally {
     clearTimeout(timer);
@@ -128,6 +132,7 @@ export async function listen(
   const started = startChatNode({
     urls: context.relayUrls,
     identity: context.identity,
+    outbox: outboxFile(outboxPathFor(context.identityPath), context.identity),
     contacts: directory(book, options.extraPeers ?? new Set()),
     reconnect: true,
     onConnection: (state, detail) => {

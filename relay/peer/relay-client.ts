@@ -1,8 +1,13 @@
 /**
  * Headless Node client for the relay protocol (tests, benchmark, CLI). All protocol logic is in crypto/
- * (frames, auth message); this file only drives a `ws` socket with it.
+ * (frames, auth message); this file only drives a `ws` socket with it. Frames after READY are paced below
+ * the relay's announced limits by the same pacer as the browser's (client/services/send-pacer.ts), so a
+ * burst (an outbox flushed after a reconnect, a backlog and its acks) waits here instead of getting the
+ * socket closed as rate-limited.
  */
+import { performance } from 'node:perf_hooks';
 import WebSocket, { type ClientOptions } from 'ws';
+import { type PacerTimers, SendPacer } from '../../client/services/send-pacer.ts';
 import type { Ed25519Signer } from '../../crypto/ed25519.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { originOfRelayUrl, signRelayAuth } from '../../crypto/relay-auth.ts';
@@ -53,7 +58,8 @@ export interface RelayClient {
   readonly publicKey: Uint8Array;
   readonly limits: AnnouncedLimits;
   readonly turnAvailable: boolean;
-  /** The underlying socket, for tests that need to misbehave (pause reading, stop answering pings). */
+  /** The underlying socket, for tests that need to misbehave (pause reading, stop answering pings, flood:
+   * frames written to it directly skip the pacing). */
   readonly socket: WebSocket;
   /** Resolves once the relay has handed the envelope to the recipient's connection, or says it cannot. */
   send(recipient: Uint8Array, envelope: Uint8Array): Promise<SendResult>;
@@ -65,6 +71,12 @@ export interface RelayClient {
   close(): Promise<CloseInfo>;
 }
 
+const nodeTimers: PacerTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => performance.now(),
+};
+
 export async function connectRelay(options: RelayClientOptions): Promise<RelayClient> {
   const origin = options.origin ?? originOfRelayUrl(options.url);
   const socket = new WebSocket(options.url, { perMessageDeflate: false, ...options.webSocket });
@@ -74,6 +86,7 @@ export async function connectRelay(options: RelayClientOptions): Promise<RelayCl
   let nextFrameId = 1;
   let ready: ((frame: Extract<ServerFrame, { type: 'ready' }>) => void) | undefined;
   let limits: AnnouncedLimits | undefined;
+  const pacer = new SendPacer(nodeTimers);
 
   const closed = new Promise<CloseInfo>((resolve) => {
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
@@ -140,7 +153,11 @@ export async function connectRelay(options: RelayClientOptions): Promise<RelayCl
     });
   });
   // After READY, a close rejects whatever is still waiting: whether those frames were forwarded is unknown.
+  pacer.start(limits!, (bytes) => {
+    if (socket.readyState === WebSocket.OPEN) socket.send(bytes);
+  });
   closed.then((info) => {
+    pacer.stop();
     const error = new RelayClosedError(info);
     for (const waiter of [...pending.values(), ...turnWaiters.splice(0)]) waiter.reject(error);
     pending.clear();
@@ -150,7 +167,7 @@ export async function connectRelay(options: RelayClientOptions): Promise<RelayCl
     if (socket.readyState !== WebSocket.OPEN) throw new RelayClosedError({ code: 1006, reason: 'not open' });
     const frameId = nextFrameId;
     nextFrameId = nextFrameId === 0xffffffff ? 1 : nextFrameId + 1;
-    socket.send(encodeFrame({ type: 'send', recipient, frameId, receipt, envelope }));
+    pacer.push(encodeFrame({ type: 'send', recipient, frameId, receipt, envelope }));
     return frameId;
   };
 
@@ -170,7 +187,7 @@ export async function connectRelay(options: RelayClientOptions): Promise<RelayCl
         return Promise.reject(new RelayClosedError({ code: 1006, reason: 'not open' }));
       return new Promise((resolve, reject) => {
         turnWaiters.push({ resolve, reject });
-        socket.send(encodeFrame({ type: 'turn-request' }));
+        pacer.push(encodeFrame({ type: 'turn-request' }));
       });
     },
     closed,

@@ -29,6 +29,13 @@ const relay = await createRelay({
     messageBurst: 1_000_000,
     maxConnectionsPerIp: 1_000_000,
     maxConnections: 1_000_000,
+    // Every benchmark client comes from 127.0.0.1: no per-address budget, and no byte budget, may act.
+    maxPendingPerIp: 1_000_000,
+    maxPendingConnections: 1_000_000,
+    messagesPerSecondPerIp: 10_000_000,
+    messageBurstPerIp: 1_000_000,
+    bytesPerSecond: 2 ** 30,
+    byteBurst: 2 ** 30,
     ...(BENCH_HEARTBEAT_MS ? { heartbeatIntervalMs: Number(BENCH_HEARTBEAT_MS) } : {}),
   },
 });

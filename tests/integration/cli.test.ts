@@ -1,6 +1,7 @@
 /**
  * The `tincan` CLI end to end: a real relay on port 0, identities in temporary directories, `listen` and
- * `send` as separate child processes started through the package's bin launcher.
+ * `send` as separate child processes started through the package's bin launcher, which runs the CLI bundled
+ * into dist/ (the suite's global set-up bundles the current sources first).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -164,8 +165,43 @@ describe('tincan CLI', () => {
   it('reports undeliverable when the contact is not connected', async () => {
     const sent = await tincan(['send', '--relay', relay.url, ...id('alice'), 'bob', 'anyone home?']);
     expect(sent.stdout).toContain('undeliverable: bob is not connected');
+    expect(sent.stdout).toContain('kept: it is sent again by the next tincan send, chat or listen');
     expect(sent.code).toBe(2);
   }, 30_000);
+
+  it('keeps what was not acknowledged, sealed next to the identity, and sends it with the next run, once', async () => {
+    // Left by the test before: "anyone home?" never reached bob.
+    const path = join(dir, 'alice', 'outbox.json');
+    const raw = await readFile(path, 'utf8');
+    expect(JSON.parse(raw)).toMatchObject({ format: 'tincan-cli-outbox', version: 1 });
+    expect(raw).not.toContain('anyone home');
+    expect(raw).not.toContain(Buffer.from('anyone home').toString('hex'));
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+
+    const listener = background(['listen', '--relay', relay.url, ...id('bob')]);
+    try {
+      await listener.waitFor(/listening on/);
+      const sent = await tincan(['send', '--relay', relay.url, ...id('alice'), 'bob', 'are you back?']);
+      expect(sent.code, sent.stdout).toBe(0);
+      await listener.waitFor(/alice: are you back\?/);
+      expect(listener.output().match(/alice: anyone home\?/g)).toHaveLength(1);
+      expect(listener.output().indexOf('anyone home?')).toBeLessThan(
+        listener.output().indexOf('are you back?'),
+      );
+      await expect
+        .poll(
+          () =>
+            stat(path).then(
+              () => 'kept',
+              () => 'gone',
+            ),
+          { timeout: 10_000 },
+        )
+        .toBe('gone');
+    } finally {
+      expect(await listener.stop()).toBe(0);
+    }
+  }, 60_000);
 
   it('shows a stranger as a contact request, and accepts it with --accept-requests', async () => {
     const wary = background(['listen', '--relay', relay.url, ...id('bob')]);

@@ -64,6 +64,39 @@ function wsOrigins(url: string): string {
   return `ws://127.0.0.1:${port} ws://localhost:${port}`;
 }
 
+/**
+ * Permissions-Policy features that Chromium recognises (its permissions_policy_features.json5; headless
+ * Chromium 156 warns "Unrecognized feature" for any other). `bluetooth` is not one of them.
+ */
+const KNOWN_PERMISSIONS_POLICY_FEATURES = new Set([
+  'accelerometer',
+  'ambient-light-sensor',
+  'autoplay',
+  'browsing-topics',
+  'camera',
+  'clipboard-read',
+  'clipboard-write',
+  'display-capture',
+  'encrypted-media',
+  'fullscreen',
+  'geolocation',
+  'gyroscope',
+  'hid',
+  'idle-detection',
+  'interest-cohort',
+  'magnetometer',
+  'microphone',
+  'midi',
+  'payment',
+  'picture-in-picture',
+  'publickey-credentials-get',
+  'screen-wake-lock',
+  'serial',
+  'usb',
+  'web-share',
+  'xr-spatial-tracking',
+]);
+
 describe('relay HTTP', () => {
   it('puts strict security headers on every response, errors included', async () => {
     for (const path of ['/', '/healthz', '/metrics', '/nope', '/relay', '/%']) {
@@ -71,6 +104,14 @@ describe('relay HTTP', () => {
     }
     expect(csp(await fetch(relay.httpUrl)).has('upgrade-insecure-requests')).toBe(false);
     expect((await fetch(relay.httpUrl)).headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('names only features browsers know in Permissions-Policy', async () => {
+    const header = (await fetch(relay.httpUrl)).headers.get('permissions-policy') ?? '';
+    const features = header.split(',').map((d) => d.trim().split('=')[0]);
+    expect(features).toContain('camera');
+    for (const feature of features)
+      expect(KNOWN_PERMISSIONS_POLICY_FEATURES.has(feature ?? ''), feature).toBe(true);
   });
 
   it('says the client is not built when there is no build, without inline script', async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../crypto/bytes.ts';
 import type { Relay } from '../../relay/server.ts';
-import { mintTurnCredentials, resolveTurnConfig, turnPassword } from '../../relay/turn.ts';
+import { mintTurnCredentials, resolveTurnConfig, turnLabel, turnPassword } from '../../relay/turn.ts';
 import { type Coturn, startCoturn } from '../support/coturn.ts';
 import { connectAs, metric, startRelay } from '../support/relay-harness.ts';
 import { turnAllocate } from '../support/stun-client.ts';
@@ -27,7 +27,7 @@ afterAll(async () => {
   await Promise.all([relay?.close(), plain?.close(), coturn?.close()]);
 });
 
-const random = (n: number) => new Uint8Array(n).fill(0x5a);
+const LABEL = '5a5a5a5a5a5a5a5a';
 
 describe('TURN credentials', () => {
   it('are minted for an authenticated socket and allocate on coturn', async () => {
@@ -58,19 +58,43 @@ describe('TURN credentials', () => {
     await alice.close();
   });
 
-  it('carry a fresh random label per request, never the identity key', async () => {
+  it('carry one label per key, a keyed hash that is not the key, and a denied label gets none', async () => {
     const alice = await connectAs(relay, 'turn-label');
     const first = await alice.requestTurnCredentials();
     const second = await alice.requestTurnCredentials();
-    expect(first?.username).not.toBe(second?.username);
-    const keyHex = toHex(alice.publicKey);
-    for (const c of [first, second]) expect(c?.username.includes(keyHex.slice(0, 16))).toBe(false);
-    await alice.close();
+    const label = first?.username.split(':')[1];
+    expect(second?.username.split(':')[1]).toBe(label);
+    expect(label).toBe(turnLabel(resolveTurnConfig({ secret: SECRET, urls: ['turn:x'] }), alice.publicKey));
+    expect(toHex(alice.publicKey)).not.toContain(label);
+    const bob = await connectAs(relay, 'turn-label-bob');
+    expect((await bob.requestTurnCredentials())?.username.split(':')[1]).not.toBe(label);
+    await Promise.all([alice.close(), bob.close()]);
+
+    const denying = await startRelay({
+      turn: { secret: SECRET, urls: ['turn:127.0.0.1:1'], deniedLabels: [label ?? ''] },
+    });
+    const banned = await connectAs(denying, 'turn-label');
+    expect(banned.turnAvailable).toBe(true);
+    expect(await banned.requestTurnCredentials()).toBeUndefined();
+    const other = await connectAs(denying, 'turn-label-bob');
+    expect(await other.requestTurnCredentials()).toBeDefined();
+    expect(await metric(denying, 'tincan_relay_turn_refused_total')).toBe(1);
+    await denying.close();
+  });
+
+  it('last ten minutes by default', async () => {
+    const defaults = await startRelay({ turn: { secret: SECRET, urls: ['turn:127.0.0.1:1'] } });
+    const alice = await connectAs(defaults, 'turn-default-ttl');
+    const credentials = await alice.requestTurnCredentials();
+    const now = Math.floor(Date.now() / 1000);
+    expect(credentials?.expiresAt).toBeGreaterThanOrEqual(now + 600 - 5);
+    expect(credentials?.expiresAt).toBeLessThanOrEqual(now + 600 + 5);
+    await defaults.close();
   });
 
   it('fail on coturn once expired', async () => {
     const config = resolveTurnConfig({ secret: SECRET, urls: ['turn:127.0.0.1:1'], ttlSeconds: TTL });
-    const expired = mintTurnCredentials(config, Date.now() - (TTL + 60) * 1000, random);
+    const expired = mintTurnCredentials(config, Date.now() - (TTL + 60) * 1000, LABEL);
     expect(expired.expiresAt).toBeLessThan(Date.now() / 1000);
     expect(await turnAllocate(coturn.host, coturn.port, expired.username, expired.credential)).toEqual({
       ok: false,
@@ -83,7 +107,7 @@ describe('TURN credentials', () => {
       secret: 'not-the-secret-at-all-0000',
       urls: ['turn:127.0.0.1:1'],
     });
-    const forged = mintTurnCredentials(forgedConfig, Date.now(), random);
+    const forged = mintTurnCredentials(forgedConfig, Date.now(), LABEL);
     expect(await turnAllocate(coturn.host, coturn.port, forged.username, forged.credential)).toEqual({
       ok: false,
       code: 401,

@@ -38,13 +38,21 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-export async function startCoturn(secret: string): Promise<Coturn> {
+/** The hardened configuration the repository ships for operators (relay/coturn/turnserver.conf). */
+export const SHIPPED_COTURN_CONFIG = join(import.meta.dirname, '../../relay/coturn/turnserver.conf');
+
+/**
+ * Without `configFile`, a throw-away config that allows loopback peers, so that calls between two pages on
+ * this host can relay. With it, that file as it is, plus only what a loopback test host must fill in
+ * (addresses, ports, the secret, files), given on the command line.
+ */
+export async function startCoturn(secret: string, configFile?: string): Promise<Coturn> {
   const binary = requireTurnserver();
   const dir = mkdtempSync(join(tmpdir(), 'tincan-coturn-'));
   const port = await freeUdpPort();
   const low = 40_000 + Math.floor(Math.random() * 200) * 100;
   const relayPorts = [low, low + 99] as const;
-  const config = [
+  const host = [
     'listening-ip=127.0.0.1',
     'relay-ip=127.0.0.1',
     `listening-port=${port}`,
@@ -53,21 +61,29 @@ export async function startCoturn(secret: string): Promise<Coturn> {
     'no-tls',
     'no-dtls',
     'no-tcp',
-    'no-tcp-relay',
-    'use-auth-secret',
     `static-auth-secret=${secret}`,
-    'realm=tincan.test',
-    'allow-loopback-peers',
-    'no-cli',
-    'no-multicast-peers',
-    'fingerprint',
     'simple-log',
     `log-file=${join(dir, 'turn.log')}`,
     `pidfile=${join(dir, 'turn.pid')}`,
     `userdb=${join(dir, 'turndb')}`,
   ];
-  writeFileSync(join(dir, 'turnserver.conf'), `${config.join('\n')}\n`);
-  const child: ChildProcess = spawn(binary, ['-c', join(dir, 'turnserver.conf')], { stdio: 'ignore' });
+  const testing = [
+    'no-tcp-relay',
+    'use-auth-secret',
+    'realm=tincan.test',
+    'allow-loopback-peers',
+    'no-cli',
+    'no-multicast-peers',
+    'fingerprint',
+  ];
+  let args: string[];
+  if (configFile === undefined) {
+    writeFileSync(join(dir, 'turnserver.conf'), `${[...host, ...testing].join('\n')}\n`);
+    args = ['-c', join(dir, 'turnserver.conf')];
+  } else {
+    args = ['-c', configFile, ...host.map((line) => `--${line}`)];
+  }
+  const child: ChildProcess = spawn(binary, args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pause = () => void child.kill('SIGSTOP');
   const resume = () => void child.kill('SIGCONT');

@@ -1,16 +1,19 @@
 /**
  * The smallest TURN client that proves a credential works: an Allocate over UDP with the long-term
- * credential mechanism (RFC 5389 §10.2, RFC 5766 §6).
+ * credential mechanism (RFC 5389 §10.2, RFC 5766 §6), and optionally a CreatePermission for a peer.
  *
  *   1. Allocate(REQUESTED-TRANSPORT=UDP)                      -> 401 + REALM + NONCE
  *   2. Allocate(REQUESTED-TRANSPORT, USERNAME, REALM, NONCE,
  *      MESSAGE-INTEGRITY = HMAC-SHA1(MD5(user:realm:pass), msg)) -> success + XOR-RELAYED-ADDRESS, or an error
+ *   3. CreatePermission(XOR-PEER-ADDRESS, USERNAME, REALM, NONCE, MESSAGE-INTEGRITY) -> success, or an error
+ *      (403 Forbidden IP for a peer the server refuses to relay to)
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 
 const MAGIC_COOKIE = 0x2112a442;
 const ALLOCATE = 0x0003;
+const CREATE_PERMISSION = 0x0008;
 const BINDING = 0x0001;
 const SUCCESS = 0x0100;
 const ERROR = 0x0110;
@@ -18,6 +21,7 @@ const ATTR = {
   username: 0x0006,
   messageIntegrity: 0x0008,
   errorCode: 0x0009,
+  xorPeerAddress: 0x0012,
   realm: 0x0014,
   nonce: 0x0015,
   xorRelayedAddress: 0x0016,
@@ -144,13 +148,69 @@ export async function stunAnswers(host: string, port: number): Promise<boolean> 
   }
 }
 
+/** XOR-PEER-ADDRESS / XOR-MAPPED-ADDRESS value for an IPv4 address and port (RFC 5389 §15.2). */
+function xorAddressValue(ip: string, port: number): Buffer {
+  const value = Buffer.alloc(8);
+  value[1] = 0x01;
+  value.writeUInt16BE(port ^ (MAGIC_COOKIE >>> 16), 2);
+  ip.split('.').forEach((octet, i) => {
+    value[4 + i] = Number(octet) ^ ((MAGIC_COOKIE >>> (24 - 8 * i)) & 0xff);
+  });
+  return value;
+}
+
+export type PermissionResult = { ok: true } | { ok: false; code: number };
+
+/**
+ * An Allocate, then a CreatePermission for `peerIp` on the same allocation: what a client does before
+ * it can relay anything to that peer. Throws if the Allocate itself fails.
+ */
+export function turnPermission(
+  host: string,
+  port: number,
+  username: string,
+  password: string,
+  peerIp: string,
+): Promise<PermissionResult> {
+  return allocateThen(host, port, username, password, async (exchange, authenticated, key) => {
+    const response = await exchange(
+      message(
+        CREATE_PERMISSION,
+        [attribute(ATTR.xorPeerAddress, xorAddressValue(peerIp, 9)), ...authenticated],
+        key,
+      ),
+    );
+    if (response.type === (CREATE_PERMISSION | SUCCESS)) {
+      if (!integrityHolds(response, key)) throw new Error('success response without valid MESSAGE-INTEGRITY');
+      return { ok: true };
+    }
+    return { ok: false, code: errorCode(response) };
+  });
+}
+
 /** A TURN Allocate with a long-term credential; `ok` only if the server's reply is integrity-protected too. */
-export async function turnAllocate(
+export function turnAllocate(
   host: string,
   port: number,
   username: string,
   password: string,
 ): Promise<AllocateResult> {
+  return allocateThen(
+    host,
+    port,
+    username,
+    password,
+    async (_exchange, _authenticated, _key, result) => result,
+  );
+}
+
+async function allocateThen<T>(
+  host: string,
+  port: number,
+  username: string,
+  password: string,
+  then: (exchange: Exchange, authenticated: Buffer[], key: Buffer, result: AllocateResult) => Promise<T>,
+): Promise<T> {
   const transport = attribute(ATTR.requestedTransport, Buffer.from([17, 0, 0, 0]));
   return withSocket(host, port, async (exchange) => {
     const challenge = await exchange(message(ALLOCATE, [transport]));
@@ -162,17 +222,19 @@ export async function turnAllocate(
     const realm = challenge.attributes.get(ATTR.realm)!;
     const nonce = challenge.attributes.get(ATTR.nonce)!;
     const key = createHash('md5').update(`${username}:${realm.toString()}:${password}`).digest();
-    const attributes = [
-      transport,
+    const authenticated = [
       attribute(ATTR.username, Buffer.from(username)),
       attribute(ATTR.realm, realm),
       attribute(ATTR.nonce, nonce),
     ];
-    const response = await exchange(message(ALLOCATE, attributes, key));
+    const response = await exchange(message(ALLOCATE, [transport, ...authenticated], key));
+    let result: AllocateResult;
     if (response.type === (ALLOCATE | SUCCESS)) {
       if (!integrityHolds(response, key)) throw new Error('success response without valid MESSAGE-INTEGRITY');
-      return { ok: true, relayed: xorAddress(response.attributes.get(ATTR.xorRelayedAddress)!) };
+      result = { ok: true, relayed: xorAddress(response.attributes.get(ATTR.xorRelayedAddress)!) };
+    } else {
+      result = { ok: false, code: errorCode(response) };
     }
-    return { ok: false, code: errorCode(response) };
+    return then(exchange, authenticated, key, result);
   });
 }

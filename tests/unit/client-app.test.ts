@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { createVaultStore, type KeyValue } from '../../client/services/storage.ts';
+import type { OutboxStorage } from '../../client/services/messenger/outbox-store.ts';
+import { createVaultStore, type KeyValue, OUTBOX_RECORD_KEY } from '../../client/services/storage.ts';
 import { SCRYPT_BOUNDS } from '../../client/services/vault.ts';
 import {
   createApp,
@@ -15,6 +16,9 @@ import { testRandom } from '../support/identities.ts';
 interface FakeSession {
   plaintext: string;
   save: SaveProfile;
+  outbox: OutboxStorage;
+  /** Written to the outbox while the session is disposed (its last change). */
+  lastOutbox?: string;
   disposed: boolean;
   dispose(): Promise<void>;
   rotateIdentity(): Promise<Uint8Array>;
@@ -33,13 +37,16 @@ function memoryKeyValue(): KeyValue & { map: Map<string, unknown> } {
 
 function setup(kv = memoryKeyValue()) {
   const sessions: FakeSession[] = [];
-  const start = (plaintext: string, save: SaveProfile): FakeSession => {
+  const start = (plaintext: string, save: SaveProfile, outbox?: OutboxStorage): FakeSession => {
+    if (!outbox) throw new Error('the app passes the sealed outbox');
     const session: FakeSession = {
       plaintext,
       save,
+      outbox,
       disposed: false,
       async dispose() {
         session.disposed = true;
+        if (session.lastOutbox) await outbox.save(utf8(session.lastOutbox));
       },
       async rotateIdentity() {
         const next = `${plaintext} (rotated)`;
@@ -52,14 +59,14 @@ function setup(kv = memoryKeyValue()) {
   };
   const factory: SessionFactory<FakeSession> = {
     displayNameProblem: (name) => (name.includes('!') ? 'no bangs' : undefined),
-    async create(name, save) {
+    async create(name, save, outbox) {
       await save(utf8(`profile of ${name}`));
-      return start(`profile of ${name}`, save);
+      return start(`profile of ${name}`, save, outbox);
     },
-    async open(plaintext, save) {
+    async open(plaintext, save, outbox) {
       const text = fromUtf8(plaintext);
       if (!text.startsWith('profile of')) throw new ProtocolError('bad-encoding', 'profile');
-      return start(text, save);
+      return start(text, save, outbox);
     },
   };
   const app = createApp<FakeSession>({
@@ -165,6 +172,54 @@ describe('app lifecycle', () => {
     await app.lock();
     await app.unlock('long enough passphrase');
     expect(sessions.at(-1)!.plaintext).toBe('profile of Zoë (rotated)');
+  });
+
+  test('outbox at rest: sealed under the vault key in its own record, read back by the next unlock', async () => {
+    const { app, sessions, kv } = setup();
+    await app.init();
+    await app.create('Zoë', 'long enough passphrase');
+    expect(await sessions[0]!.outbox.load()).toBeUndefined();
+    await sessions[0]!.outbox.save(utf8('waiting: see you at noon'));
+    const stored = JSON.stringify(kv.map.get(OUTBOX_RECORD_KEY));
+    expect(stored).toContain('"name":"AES-256-GCM"');
+    expect(stored).not.toContain('noon');
+    // The session's last change, made while it is disposed at lock, is stored before the key is forgotten.
+    sessions[0]!.lastOutbox = 'waiting: see you at noon, and bring the map';
+    await app.lock();
+    await expect(sessions[0]!.outbox.save(utf8('late'))).rejects.toThrow('locked');
+    await expect(sessions[0]!.outbox.load()).rejects.toThrow('locked');
+    await app.unlock('long enough passphrase');
+    expect(fromUtf8((await sessions[1]!.outbox.load())!)).toBe('waiting: see you at noon, and bring the map');
+    await sessions[1]!.outbox.save(null);
+    expect(kv.map.has(OUTBOX_RECORD_KEY)).toBe(false);
+  });
+
+  test('outbox at rest: the vault record does not open as the outbox (own label); a damaged one is a typed error', async () => {
+    const { app, sessions, kv } = setup();
+    await app.init();
+    await app.create('Zoë', 'long enough passphrase');
+    kv.map.set(OUTBOX_RECORD_KEY, structuredClone(kv.map.get('vault-v1')));
+    await expect(sessions[0]!.outbox.load()).rejects.toMatchObject({ code: 'decrypt-failed' });
+    kv.map.set(OUTBOX_RECORD_KEY, { format: 'something else' });
+    await expect(sessions[0]!.outbox.load()).rejects.toMatchObject({ code: 'bad-encoding' });
+    // The profile is untouched: the next unlock opens it.
+    await app.lock();
+    await app.unlock('long enough passphrase');
+    expect(app.phase.value).toBe('unlocked');
+    expect(sessions[1]!.plaintext).toBe('profile of Zoë');
+  });
+
+  test('outbox at rest follows a passphrase change; deleting the identity removes it', async () => {
+    const { app, sessions, kv } = setup();
+    await app.init();
+    await app.create('Zoë', 'long enough passphrase');
+    await sessions[0]!.outbox.save(utf8('waiting'));
+    expect(await app.changePassphrase('long enough passphrase', 'a brand new passphrase')).toBe(true);
+    await app.lock();
+    await app.unlock('a brand new passphrase');
+    expect(fromUtf8((await sessions[1]!.outbox.load())!)).toBe('waiting');
+    await app.deleteIdentity();
+    expect(kv.map.size).toBe(0);
   });
 
   test('name and passphrase problems are reported before any key is derived', async () => {

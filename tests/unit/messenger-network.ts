@@ -1,7 +1,8 @@
 /**
  * An in-memory relay for messenger tests: peers connect by identity key, frames to a peer that is not
  * connected are 'undeliverable', and the relay can misbehave on purpose (drop, duplicate, reorder) and fail
- * (every pending send rejects, as a dropped relay socket does). Frames sit in a queue until pump().
+ * (every pending send rejects, as a dropped relay socket does). Frames sit in a queue until pump(). Like
+ * a hostile relay it records every frame it forwards (`log`) and can deliver any bytes it likes (`inject`).
  */
 
 import type { Transport } from '../../client/services/messenger/session-manager.ts';
@@ -29,6 +30,7 @@ export class FakeRelay {
   up = true;
   sent = 0;
   readonly sentBy = new Map<string, number>();
+  readonly log: Frame[] = [];
 
   connect(publicKey: Uint8Array, receive: (bytes: Uint8Array) => Promise<void>): void {
     this.peers.set(toHex(publicKey), receive);
@@ -55,6 +57,7 @@ export class FakeRelay {
         const to = toHex(recipient);
         if (!this.peers.has(to)) return 'undeliverable';
         const frame = { from: self, to, bytes: bytes.slice() };
+        this.log.push(frame);
         if (this.faults.drop?.(frame)) return 'sent';
         const copies = this.faults.duplicate?.(frame) ? 2 : 1;
         for (let i = 0; i < copies; i++) {
@@ -64,6 +67,11 @@ export class FakeRelay {
         return 'sent';
       },
     };
+  }
+
+  /** Queues bytes of the relay's choosing for `to`, as if `from` had sent them. */
+  inject(frame: Frame): void {
+    this.queue.push({ ...frame, bytes: frame.bytes.slice() });
   }
 
   /** Delivers queued frames (and whatever they cause) until the relay is quiet. */

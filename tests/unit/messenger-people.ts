@@ -25,6 +25,8 @@ export class Person {
   messenger!: Messenger;
   /** Listener failures to inject: the next N reliable events are not "stored". */
   failStores = 0;
+  /** Told of every change of what the outbox holds (to keep it at rest). */
+  onOutboxChanged: (() => void) | undefined;
   private generation = 0;
 
   private constructor(
@@ -55,6 +57,7 @@ export class Person {
         list: () => [...this.statuses].filter(([, s]) => s === 'contact').map(([peer]) => peer),
       },
       onEvent: (event) => this.record(event),
+      onOutboxChanged: () => this.onOutboxChanged?.(),
     });
     if (this.relay.isConnected(this.identity.publicKey)) this.online();
   }

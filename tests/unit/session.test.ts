@@ -5,6 +5,7 @@ import type { ProtocolErrorCode } from '../../crypto/errors.ts';
 import { openInit } from '../../crypto/handshake.ts';
 import type { Identity } from '../../crypto/identity.ts';
 import {
+  HANDSHAKE_CONFIRM_MS,
   HANDSHAKE_FRESHNESS_MS,
   newPeerState,
   type PeerEffect,
@@ -180,5 +181,70 @@ describe('session state machine', () => {
     await a.receive(accept!);
     await a.receive(accept!);
     expect(a.dropped).toEqual(['unexpected-message']);
+  });
+
+  it("the responder counts the session only once the initiator's first envelope opens", async () => {
+    const a = new Side(alice, bob);
+    const b = new Side(bob, alice);
+    const [init] = await a.run({ type: 'connect' });
+    const [accept] = await b.receive(init!);
+    expect(b.established).toBe(0);
+    expect(b.state.current).toBeNull();
+    // Bob does not wait on a session that may be a replay: his message rides his own INIT, which crosses.
+    const [bobInit] = await b.send('early');
+    const [confirm] = await a.receive(accept!);
+    expect(a.established).toBe(1);
+    const [early] = await b.receive(confirm!);
+    expect(b.established).toBe(1);
+    expect(b.state.pending).toBeNull(); // the confirmed session settled the crossing
+    expect(b.delivered).toEqual([]); // the confirm carries nothing to deliver
+    await a.receive(early!);
+    expect(a.delivered).toEqual(['early']);
+    const [strayAccept] = await a.receive(bobInit!);
+    await b.receive(strayAccept!);
+    expect(b.dropped).toEqual(['unexpected-message']);
+    expect(a.state.current?.keys.sessionId).toEqual(b.state.current?.keys.sessionId);
+    expect([a.established, b.established]).toEqual([1, 1]);
+  });
+
+  it('an INIT that lost the crossing and arrives after the winning session exists does not replace it', async () => {
+    const [lower, higher] =
+      compareBytes(alice.publicKey, bob.publicKey) < 0
+        ? [new Side(alice, bob), new Side(bob, alice)]
+        : [new Side(bob, alice), new Side(alice, bob)];
+    const [lowerInit] = await lower.send('from lower');
+    const [higherInit] = await higher.send('from higher');
+    const [accept] = await higher.receive(lowerInit!);
+    const [fromLower] = await lower.receive(accept!);
+    // The losing INIT reaches the winner only now: answered, but the working session stays current.
+    const [lateAccept] = await lower.receive(higherInit!);
+    const fromHigher = await higher.receive(fromLower!);
+    await higher.receive(lateAccept!);
+    for (const bytes of fromHigher) await lower.receive(bytes);
+    await pump(lower, higher, await lower.send('after'));
+    expect(higher.delivered).toEqual(['from lower', 'after']);
+    expect(lower.delivered).toEqual(['from higher']);
+    expect(lower.state.current?.keys.sessionId).toEqual(higher.state.current?.keys.sessionId);
+    expect(higher.dropped).toEqual(['unexpected-message']); // the answer to its abandoned INIT
+    expect(lower.dropped).toEqual([]);
+  });
+
+  it('an INIT older than the one already answered is stale; an answered session nobody confirms is given up', async () => {
+    const old = new Side(alice, bob);
+    const [oldInit] = await old.run({ type: 'connect' });
+    const fresh = new Side(alice, bob);
+    await fresh.run({ type: 'connect' }); // same seed as `old`: step past its session id
+    fresh.now = T0 + 1000;
+    const [freshInit] = await fresh.run({ type: 'connect' });
+    const b = new Side(bob, alice);
+    b.now = T0 + 1000;
+    await b.receive(freshInit!);
+    await b.receive(oldInit!);
+    expect(b.dropped).toEqual(['stale-handshake']);
+    b.now += HANDSHAKE_CONFIRM_MS + 1;
+    await b.send('later');
+    expect(b.dropped).toEqual(['stale-handshake', 'unconfirmed-handshake']);
+    expect(b.state.answered).toBeNull();
+    expect(b.established).toBe(0);
   });
 });

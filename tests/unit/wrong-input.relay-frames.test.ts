@@ -205,9 +205,13 @@ describe('relay configuration', () => {
     expect(() => resolveLimits({ heartbeatIntervalMs: '5' as never })).toThrow(RangeError);
   });
 
-  it('resolveTurnConfig refuses short secrets, bad URLs and short TTLs', () => {
+  it('resolveTurnConfig refuses short secrets, bad URLs, TTLs out of range and malformed labels', () => {
     const ok = { secret: 'a'.repeat(16), urls: ['turn:127.0.0.1:3478'] };
-    expect(resolveTurnConfig(ok).ttlSeconds).toBe(12 * 3600);
+    expect(resolveTurnConfig(ok).ttlSeconds).toBe(600);
+    expect(() => resolveTurnConfig({ ...ok, ttlSeconds: 86_401 })).toThrow(RangeError);
+    expect(() => resolveTurnConfig({ ...ok, deniedLabels: ['ABCDEF0123456789'] })).toThrow(RangeError);
+    expect(() => resolveTurnConfig({ ...ok, deniedLabels: ['abc'] })).toThrow(RangeError);
+    expect(resolveTurnConfig({ ...ok, deniedLabels: ['abcdef0123456789'] }).deniedLabels.size).toBe(1);
     expect(() => resolveTurnConfig({ ...ok, secret: 'short' })).toThrow(RangeError);
     expect(() => resolveTurnConfig({ ...ok, urls: [] })).toThrow(RangeError);
     expect(() => resolveTurnConfig({ ...ok, urls: ['http://x'] })).toThrow(RangeError);

@@ -118,4 +118,10 @@ describe('wrong input', () => {
       }
     }
   });
+
+  it('the session step refuses to send a confirm on request: only the session itself sends one', async () => {
+    const context = { identity: alice, backend, random: testRandom('confirm'), now: NOW };
+    const event = { type: 'send', kind: MESSAGE_KIND.sessionConfirm, body: new Uint8Array(0) } as const;
+    await expect(step(newPeerState(bob.publicKey), event, context)).rejects.toThrow(RangeError);
+  });
 });

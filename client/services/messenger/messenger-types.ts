@@ -51,6 +51,8 @@ export interface MessengerOptions {
    * only once the returned promise resolves ("stored"); if it rejects, the sender will resend. */
   readonly onEvent: (event: MessengerEvent) => void | Promise<void>;
   readonly maxStrangers?: number;
+  /** What the outbox holds changed (added, acknowledged, expired, withdrawn, cleared): to keep it at rest. */
+  readonly onOutboxChanged?: () => void;
 }
 
 export class OutboxFullError extends Error {

@@ -29,7 +29,7 @@ import {
   type MessengerOptions,
   OutboxFullError,
 } from './messenger-types.ts';
-import { Outbox, type OutboxEntry, VIA_HANDSHAKE } from './outbox.ts';
+import { Outbox, type OutboxEntry, type SavedOutboxEntry, VIA_HANDSHAKE } from './outbox.ts';
 import { PresenceTracker } from './presence.ts';
 import { SeenIds } from './seen-ids.ts';
 import { SerialQueue } from './serial-queue.ts';
@@ -40,15 +40,17 @@ export { OutboxFullError } from './messenger-types.ts';
 
 export class Messenger {
   readonly sessions: SessionManager;
-  readonly outbox = new Outbox();
+  readonly outbox: Outbox;
   readonly presence = new PresenceTracker();
   private readonly seen = new SeenIds();
   private readonly inbound = new SerialQueue();
   private readonly sending = new Set<OutboxEntry>();
   private readonly goodbyes = new PreparedGoodbyes();
+  private lastSentAt = 0;
 
   constructor(private readonly options: MessengerOptions) {
     const { identity, backend, random, now, transport, contacts, maxStrangers } = options;
+    this.outbox = new Outbox(() => options.onOutboxChanged?.());
     this.sessions = new SessionManager({
       identity,
       backend,
@@ -72,7 +74,10 @@ export class Messenger {
   }
 
   sendText(peer: PeerId, text: string, options: { expiresInSeconds?: number } = {}): ChatMessage {
-    const base = { id: newMessageId(this.options.random), sentAt: this.options.now(), text };
+    // Strictly increasing, even if the clock stands still or steps back: the receiver orders our messages by it.
+    const sentAt = Math.max(this.options.now(), this.lastSentAt + 1);
+    this.lastSentAt = sentAt;
+    const base = { id: newMessageId(this.options.random), sentAt, text };
     const message = options.expiresInSeconds ? { ...base, expiresInSeconds: options.expiresInSeconds } : base;
     this.sendReliable(peer, { type: 'chat', ...message });
     return message;
@@ -153,6 +158,31 @@ export class Messenger {
    */
   relayLost(): void {
     for (const peer of this.presence.clear()) this.emit({ type: 'presence', peer, online: false });
+  }
+
+  /**
+   * Bodies an earlier session left waiting (kept at rest): back in the outbox under their ids, so the
+   * receiver shows each once, and sent until acknowledged. Expired ones come back in `expired`, never sent;
+   * nothing goes to a blocked key.
+   */
+  restoreOutbox(saved: readonly SavedOutboxEntry[]): {
+    restored: SavedOutboxEntry[];
+    expired: SavedOutboxEntry[];
+  } {
+    const { restored, expired } = this.outbox.restore(saved, this.options.now(), (e) =>
+      this.isBlocked(e.peer),
+    );
+    for (const entry of restored) {
+      // What we write next is stamped after what we wrote before the reload, whatever the clock did since.
+      if (entry.body.type === 'chat') this.lastSentAt = Math.max(this.lastSentAt, entry.body.sentAt);
+      void this.attempt(entry);
+    }
+    return { restored, expired };
+  }
+
+  /** The person withdrew a body not yet acknowledged: it is not sent again. False if it was not waiting. */
+  withdraw(peer: PeerId, id: MessageId): boolean {
+    return this.outbox.remove(peer, id) !== undefined;
   }
 
   /** Timers: expiry, resends, presence. */
@@ -253,10 +283,11 @@ export class Messenger {
     const now = this.options.now();
     switch (event.type) {
       case 'established':
+        // The goodbye sealed in the session this one replaces is sealed again in this one.
+        this.goodbyes.invalidate(event.peer);
         if (this.options.contacts.status(event.peer) === 'contact') this.heard(event.peer);
         this.emit({ type: 'established', peer: event.peer, sessionId: event.sessionId });
         this.flush(event.peer, event.sessionId);
-        this.goodbyes.invalidate(event.peer);
         this.prepareGoodbyes();
         return;
       case 'deliver':

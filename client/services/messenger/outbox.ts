@@ -11,6 +11,9 @@
  * when the relay reconnects, or at its retry time (exponential backoff). An entry in flight is resent after
  * ACK_TIMEOUT_MS, and at once when a new session replaces the one it went out on. Resends carry the same id,
  * so the receiver shows a body once however often it arrives.
+ *
+ * Every change of what the outbox holds (add, ack, expire, remove, clear, restore) is reported to `onChange`,
+ * so the caller can keep the waiting bodies at rest (outbox-record.ts); resends and timers are not reported.
  */
 import type { MessageId, ReliableBody } from './chat-protocol.ts';
 import type { PeerId, SendOutcome } from './session-manager.ts';
@@ -46,29 +49,58 @@ export interface OutboxEntry {
   dueAt: number;
 }
 
+/** One body waiting for its ack, as kept at rest; the send state (attempts, timers) starts afresh. */
+export interface SavedOutboxEntry {
+  readonly peer: PeerId;
+  readonly body: ReliableBody;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
 export class Outbox {
   private readonly entries = new Map<string, OutboxEntry>();
 
+  constructor(private readonly onChange: () => void = () => {}) {}
+
   /** False if the outbox is full, overall or for this peer. */
   add(peer: PeerId, body: ReliableBody, now: number): boolean {
-    if (this.entries.size >= MAX_OUTBOX_ENTRIES || this.forPeer(peer).length >= MAX_OUTBOX_PER_PEER)
-      return false;
-    const key = entryKey(peer, body.id);
-    if (this.entries.has(key)) throw new RangeError(`id ${body.id} is already in the outbox`);
     const disappearsAt =
       body.type === 'chat' && body.expiresInSeconds ? body.sentAt + body.expiresInSeconds * 1000 : Infinity;
-    this.entries.set(key, {
+    const added = this.put(peer, body, now, Math.min(now + MAX_OUTBOX_AGE_MS, disappearsAt));
+    if (added) this.onChange();
+    return added;
+  }
+
+  /**
+   * Puts back entries kept at rest by an earlier session, in their order, waiting and due at once. Left out:
+   * entries already expired (a disappearing timer that ran out while locked: never sent), ids already here,
+   * and what `skip` names. Returns the entries put back and the expired ones.
+   */
+  restore(
+    saved: readonly SavedOutboxEntry[],
+    now: number,
+    skip: (entry: SavedOutboxEntry) => boolean = () => false,
+  ): { restored: OutboxEntry[]; expired: SavedOutboxEntry[] } {
+    const restored: OutboxEntry[] = [];
+    const expired: SavedOutboxEntry[] = [];
+    for (const entry of saved) {
+      if (entry.expiresAt <= now) expired.push(entry);
+      else if (skip(entry) || this.entries.has(entryKey(entry.peer, entry.body.id))) continue;
+      else if (this.put(entry.peer, entry.body, entry.createdAt, entry.expiresAt, now))
+        restored.push(this.get(entry.peer, entry.body.id)!);
+    }
+    this.onChange();
+    return { restored, expired };
+  }
+
+  /** What is kept at rest: every entry, in the order added. */
+  saved(): SavedOutboxEntry[] {
+    return [...this.entries.values()].map(({ peer, body, createdAt, expiresAt }) => ({
       peer,
       body,
-      createdAt: now,
-      expiresAt: Math.min(now + MAX_OUTBOX_AGE_MS, disappearsAt),
-      state: 'waiting',
-      via: null,
-      attempts: 0,
-      sendsOnVia: 0,
-      dueAt: now,
-    });
-    return true;
+      createdAt,
+      expiresAt,
+    }));
   }
 
   get(peer: PeerId, id: MessageId): OutboxEntry | undefined {
@@ -82,7 +114,15 @@ export class Outbox {
       const entry = this.entries.get(entryKey(peer, id));
       if (entry && this.entries.delete(entryKey(peer, id))) removed.push(entry);
     }
+    if (removed.length) this.onChange();
     return removed;
+  }
+
+  /** The person withdrew a body that is not acknowledged yet: it is not sent again. */
+  remove(peer: PeerId, id: MessageId): OutboxEntry | undefined {
+    const entry = this.entries.get(entryKey(peer, id));
+    if (entry && this.entries.delete(entryKey(peer, id))) this.onChange();
+    return entry;
   }
 
   /** Records the outcome of one attempt. */
@@ -139,6 +179,7 @@ export class Outbox {
   expire(now: number): OutboxEntry[] {
     const expired = [...this.entries.values()].filter((e) => e.expiresAt <= now);
     for (const entry of expired) this.entries.delete(entryKey(entry.peer, entry.body.id));
+    if (expired.length) this.onChange();
     return expired;
   }
 
@@ -150,11 +191,37 @@ export class Outbox {
   clearPeer(peer: PeerId): OutboxEntry[] {
     const dropped = this.forPeer(peer);
     for (const entry of dropped) this.entries.delete(entryKey(peer, entry.body.id));
+    if (dropped.length) this.onChange();
     return dropped;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  private put(
+    peer: PeerId,
+    body: ReliableBody,
+    createdAt: number,
+    expiresAt: number,
+    now = createdAt,
+  ): boolean {
+    if (this.entries.size >= MAX_OUTBOX_ENTRIES || this.forPeer(peer).length >= MAX_OUTBOX_PER_PEER)
+      return false;
+    const key = entryKey(peer, body.id);
+    if (this.entries.has(key)) throw new RangeError(`id ${body.id} is already in the outbox`);
+    this.entries.set(key, {
+      peer,
+      body,
+      createdAt,
+      expiresAt,
+      state: 'waiting',
+      via: null,
+      attempts: 0,
+      sendsOnVia: 0,
+      dueAt: now,
+    });
+    return true;
   }
 
   private toWaiting(entry: OutboxEntry, now: number): void {

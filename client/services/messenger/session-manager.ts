@@ -4,8 +4,11 @@
  * randomness and the transport are injected.
  *
  * - Routing: the relay does not say who sent an envelope. An INIT names its sender once opened; ACCEPTs
- *   and session messages carry a session id, looked up in an index of every peer's pending, current and
- *   previous session. Unknown ids are dropped without a peer.
+ *   and session messages carry a session id, looked up in an index of every peer's pending, answered,
+ *   current and previous session. Unknown ids are dropped without a peer.
+ * - Session ids are owned: the first peer to hold an id keeps it, and an INIT that names an id another peer
+ *   holds is refused ('session-id-taken'). Initiators choose ids, so without this anyone could answer with a
+ *   handshake that reuses a contact's live id and have the contact's envelopes routed to its own session.
  * - One step at a time per peer (SerialQueue); steps of different peers interleave.
  * - Strangers (a valid INIT from a key that is not a contact) get a session, so that a contact request
  *   can be read, but at most `maxStrangers` of them hold state at once (oldest evicted). Blocked keys get
@@ -23,6 +26,7 @@ import {
   type PeerEffect,
   type PeerEvent,
   type PeerState,
+  sessionIdOf,
   step,
 } from '../../../crypto/session.ts';
 import { classifyEnvelope, ENVELOPE_TYPE } from '../../../crypto/wire.ts';
@@ -47,8 +51,9 @@ export class SessionManager {
   private readonly states = new Map<PeerId, PeerState>();
   private readonly ownerOfSession = new Map<string, PeerId>();
   private readonly sessionsOfPeer = new Map<PeerId, string[]>();
-  /** The relay's answer to each peer's INIT in flight: bodies queued behind it share its fate. */
-  private readonly initResults = new Map<PeerId, Transmit['result']>();
+  /** The relay's answer to each peer's handshake in flight (our INIT or our ACCEPT): bodies queued behind it
+   * share its fate. */
+  private readonly handshakeResults = new Map<PeerId, Transmit['result']>();
   private strangers: PeerId[] = [];
   /** The last INIT each blocked key sent, left unanswered. */
   private readonly refused = new Map<PeerId, OpenedInit>();
@@ -94,8 +99,23 @@ export class SessionManager {
       this.emit({ type: 'dropped', peer, error: new ProtocolError('unexpected-message', 'blocked key') });
       return;
     }
-    if (status === 'stranger') this.admitStranger(peer);
-    await this.queue.run(peer, () => this.runStep(peer, { type: 'init', init }));
+    try {
+      this.assertIdFree(peer, init);
+      if (status === 'stranger') this.admitStranger(peer);
+      await this.queue.run(peer, async () => {
+        this.assertIdFree(peer, init);
+        await this.runStep(peer, { type: 'init', init });
+      });
+    } catch (error) {
+      if (!isProtocolError(error)) throw error;
+      this.emit({ type: 'dropped', peer, error });
+    }
+  }
+
+  private assertIdFree(peer: PeerId, init: OpenedInit): void {
+    const owner = this.ownerOfSession.get(toHex(init.sessionId));
+    if (owner !== undefined && owner !== peer)
+      throw new ProtocolError('session-id-taken', 'init names a session id another peer holds');
   }
 
   private admitStranger(peer: PeerId): void {
@@ -122,10 +142,10 @@ export class SessionManager {
       const after = this.states.get(peer);
       const sealed = transmits.find((t) => t.type === ENVELOPE_TYPE.sessionMessage);
       if (sealed && after?.current) return sealed;
-      const init = this.initResults.get(peer);
+      const handshake = this.handshakeResults.get(peer);
       // No session yet: the body waits in the handshake's queue, unless the queue refused it.
-      if (!init || !after || after.queued.length <= queuedBefore) return { status: 'failed' };
-      return { type: ENVELOPE_TYPE.handshakeInit, sessionId: undefined, result: init };
+      if (!handshake || !after || after.queued.length <= queuedBefore) return { status: 'failed' };
+      return { type: ENVELOPE_TYPE.handshakeInit, sessionId: undefined, result: handshake };
     });
     if (!('result' in attempt)) return attempt;
     const result = await attempt.result;
@@ -184,9 +204,11 @@ export class SessionManager {
     const status = this.options.peerStatus(peer);
     if (!init || status === 'blocked') return;
     this.refused.delete(peer);
-    if (status === 'stranger') this.admitStranger(peer);
     try {
+      this.assertIdFree(peer, init);
+      if (status === 'stranger') this.admitStranger(peer);
       await this.queue.run(peer, async () => {
+        this.assertIdFree(peer, init);
         await this.runStep(peer, { type: 'init', init });
       });
     } catch (error) {
@@ -236,12 +258,16 @@ export class SessionManager {
   private transmit(peer: PeerId, state: PeerState, bytes: Uint8Array): Transmit {
     const type = bytes[1]!;
     const handshake =
-      type === ENVELOPE_TYPE.handshakeInit && state.pending ? toHex(state.pending.sessionId) : null;
+      type === ENVELOPE_TYPE.handshakeInit && state.pending
+        ? toHex(state.pending.sessionId)
+        : type === ENVELOPE_TYPE.handshakeAccept && state.answered
+          ? sessionIdOf(state.answered.session)
+          : null;
     const result = this.options.transport.send(peerKey(peer), bytes).then(
       (answer) => answer,
       () => 'failed' as const,
     );
-    if (handshake !== null) this.initResults.set(peer, result);
+    if (handshake !== null) this.handshakeResults.set(peer, result);
     void result.then((answer) => {
       if (answer === 'undeliverable') this.emit({ type: 'undeliverable', peer });
       if (answer !== 'sent' && handshake !== null) void this.abandonHandshake(peer, handshake);
@@ -250,27 +276,45 @@ export class SessionManager {
     return { type, sessionId, result };
   }
 
+  /** Our INIT or ACCEPT did not reach the peer: that handshake is over, and with the last one, its queue. */
   private abandonHandshake(peer: PeerId, sessionId: string): Promise<void> {
     return this.queue.run(peer, async () => {
       const state = this.states.get(peer);
-      if (!state?.pending || toHex(state.pending.sessionId) !== sessionId) return;
-      state.pending.ephemeralSecret.fill(0);
-      const next = { ...state, pending: null, queued: [] };
+      if (!state) return;
+      const ours = state.pending && toHex(state.pending.sessionId) === sessionId;
+      const theirs = state.answered && sessionIdOf(state.answered.session) === sessionId;
+      if (!ours && !theirs) return;
+      if (ours) state.pending?.ephemeralSecret.fill(0);
+      const left = {
+        ...state,
+        pending: ours ? null : state.pending,
+        answered: theirs ? null : state.answered,
+      };
+      const over = !left.pending && !left.answered;
+      const next = over ? { ...left, queued: [] } : left;
       this.states.set(peer, next);
       this.reindex(peer, next);
-      this.emit({ type: 'handshake-abandoned', peer });
+      // An unanswered ACCEPT alone (to a replayed INIT, say) carried nothing of ours.
+      if (over && (ours || state.queued.length > 0)) this.emit({ type: 'handshake-abandoned', peer });
     });
   }
 
   private reindex(peer: PeerId, state: PeerState | undefined): void {
     for (const id of this.sessionsOfPeer.get(peer) ?? []) this.ownerOfSession.delete(id);
     const ids = state
-      ? [state.pending?.sessionId, state.current?.keys.sessionId, state.previous?.keys.sessionId]
+      ? [
+          state.pending?.sessionId,
+          state.answered?.session.keys.sessionId,
+          state.current?.keys.sessionId,
+          state.previous?.keys.sessionId,
+        ]
           .filter((id): id is Uint8Array => id !== undefined)
           .map(toHex)
+          // First owner keeps an id: a racing INIT that reused it gets a session nothing is routed to.
+          .filter((id) => (this.ownerOfSession.get(id) ?? peer) === peer)
       : [];
     for (const id of ids) this.ownerOfSession.set(id, peer);
-    if (!state?.pending) this.initResults.delete(peer);
+    if (!state?.pending && !state?.answered) this.handshakeResults.delete(peer);
     if (ids.length) this.sessionsOfPeer.set(peer, ids);
     else this.sessionsOfPeer.delete(peer);
   }

@@ -93,6 +93,8 @@ export default async function generate(): Promise<VectorFile> {
     [MESSAGE_KIND.chat, 'hello bob'],
     [MESSAGE_KIND.iceCandidate, 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host'],
     [MESSAGE_KIND.typing, ''],
+    // Key confirmation: what an initiator with nothing queued sends right after ACCEPT.
+    [MESSAGE_KIND.sessionConfirm, ''],
   ] as const) {
     const out = await sealEnvelope(aliceState, alice!.signer, kind, utf8(body));
     aliceState = out.state;
