@@ -4,7 +4,7 @@
  * CLI's chat node) are back online through another node within 2 s, with messages flowing across nodes.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -67,6 +67,12 @@ const until = async (check: () => boolean, what: string, timeoutMs = 10_000): Pr
 
 /** SIGKILL: the node dies at once and for good, as a crashed or unplugged machine would. */
 async function kill(node: RelayProcess): Promise<number> {
+  // The relay is the start command's child when the command is a launcher (npm), or the command itself.
+  const children = readFileSync(`/proc/${node.pid}/task/${node.pid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .filter((pid) => pid.length > 0);
+  for (const pid of children) process.kill(Number(pid), 'SIGKILL');
   node.child.kill('SIGKILL');
   await node.exited;
   return Date.now();

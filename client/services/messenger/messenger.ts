@@ -253,10 +253,11 @@ export class Messenger {
     const now = this.options.now();
     switch (event.type) {
       case 'established':
+        // The goodbye sealed in the session this one replaces is sealed again in this one.
+        this.goodbyes.invalidate(event.peer);
         if (this.options.contacts.status(event.peer) === 'contact') this.heard(event.peer);
         this.emit({ type: 'established', peer: event.peer, sessionId: event.sessionId });
         this.flush(event.peer, event.sessionId);
-        this.goodbyes.invalidate(event.peer);
         this.prepareGoodbyes();
         return;
       case 'deliver':
