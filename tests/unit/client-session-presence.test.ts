@@ -132,7 +132,7 @@ describe('presence and reconnects through the real relay', () => {
     const delivered = await until(
       () => statusOf(ann, boKey, 'written while replaced') === 'delivered',
       'the pending message delivered',
-      5_000,
+      10_000, // without the fix: about 31 s (two ack timeouts, then a re-key)
     );
     bo.session.chats.send(annKey, 'are you back');
     await until(() => texts(ann, boKey).includes('are you back'), 'a message from Bo', 5_000);
