@@ -264,9 +264,10 @@ export class Messenger {
     await this.sessions.send(peer, kind, bytes);
   }
 
-  private prepareGoodbyes(): void {
+  /** Seals a goodbye for each of `among` (default: every contact) that has a session and none yet. */
+  private prepareGoodbyes(among: readonly PeerId[] = this.options.contacts.list()): void {
     const { kind, bytes } = encodeBody({ type: 'presence', state: 'leaving' });
-    const peers = this.options.contacts.list().filter((peer) => this.sessions.hasSession(peer));
+    const peers = among.filter((peer) => this.sessions.hasSession(peer));
     for (const peer of this.goodbyes.missing(peers))
       void this.goodbyes.prepare(peer, () => this.sessions.seal(peer, kind, bytes)).catch(() => {});
   }
@@ -310,7 +311,7 @@ export class Messenger {
     if (this.presence.heard(peer, this.options.now())) this.emit({ type: 'presence', peer, online: true });
     this.flush(peer, null);
     // A contact just accepted has a session but no goodbye yet: seal it now, not at the next tick.
-    this.prepareGoodbyes();
+    this.prepareGoodbyes([peer]);
   }
 
   private async handleDeliver(peer: PeerId, kind: MessageKind, bytes: Uint8Array): Promise<void> {
