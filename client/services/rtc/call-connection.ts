@@ -241,7 +241,9 @@ export class CallConnection {
 
   /** One muted sender per kind of the call, without a track: the call service attaches the tracks later. */
   private async attachTracks(): Promise<void> {
-    const kinds: TrackKind[] = this.options.media === 'video' ? ['audio', 'video'] : ['audio'];
+    // A file session (media 'data') has no sender at all: its only m-line is the data channel's.
+    const kinds: TrackKind[] =
+      this.options.media === 'video' ? ['audio', 'video'] : this.options.media === 'audio' ? ['audio'] : [];
     for (const kind of kinds) await this.gate.attach(kind, this.senderWithoutTrack(kind), null);
   }
 

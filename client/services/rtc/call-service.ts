@@ -485,6 +485,8 @@ export class CallService {
       this.dispatch({ type: 'bad-body', peer, code: error.code });
       return;
     }
+    // A data offer starts a file session (file-session-service.ts), never a call: it must not ring or get 'busy'.
+    if (body.type === 'offer' && body.media === 'data') return;
     this.dispatch({ type: 'received', peer, body });
   }
 
@@ -520,7 +522,8 @@ export class CallService {
         return;
       case 'notify-incoming': {
         const state = this.state;
-        if (state) this.notifier.incoming(this.deps.nameOf?.(state.peer) ?? 'A contact', state.media);
+        if (state && state.media !== 'data')
+          this.notifier.incoming(this.deps.nameOf?.(state.peer) ?? 'A contact', state.media);
         this.startTimer();
         return;
       }
