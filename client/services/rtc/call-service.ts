@@ -383,8 +383,8 @@ export class CallService {
       onTurnRefused: () =>
         this.update({ notice: 'The relay’s TURN server refused this call’s credentials.' }),
       onEnvelope: (bytes) => this.deps.receiveEnvelope(bytes),
-      onFileChannel: (channel) => {
-        const control = receiveFile(channel, (view) => this.transferChanged(view, control));
+      onFileChannel: (channel, early) => {
+        const control = receiveFile(channel, (view) => this.transferChanged(view, control), early);
       },
     });
     this.connection = connection;
