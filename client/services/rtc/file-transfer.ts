@@ -308,7 +308,10 @@ export function receiveFile(
   };
   // In a microtask: before any later message event, and after the caller holds the returned transfer.
   const handle = channel.onmessage;
-  if (early.length > 0) queueMicrotask(() => early.forEach((data) => handle({ data } as MessageEvent)));
+  if (early.length > 0)
+    queueMicrotask(() => {
+      for (const data of early) handle({ data } as MessageEvent);
+    });
   return {
     get id() {
       return transfer.id;
