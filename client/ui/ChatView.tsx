@@ -5,6 +5,7 @@ import type { StoredContact } from '../state/profile-data.ts';
 import { Avatar } from './Avatar.tsx';
 import { TrustBadge } from './Badges.tsx';
 import { CallButtons } from './CallButtons.tsx';
+import { FileLines, SendFileButton } from './FileLines.tsx';
 import { formatTime, remaining } from './format.ts';
 import { Icon } from './Icon.tsx';
 import { Notice } from './Notice.tsx';
@@ -155,6 +156,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
         {lines.map((line) => (
           <Line key={line.id} line={line} now={now.value} name={contact.name} />
         ))}
+        <FileLines files={session.files} peer={contact.key} name={contact.name} />
       </ol>
       <div class="typing" aria-live="polite">
         {typing ? `${contact.name} is typing…` : ''}
@@ -167,6 +169,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
           send();
         }}
       >
+        <SendFileButton files={session.files} peer={contact.key} disabled={!accepted} />
         <label for="composer" class="visually-hidden">
           Message to {contact.name}
         </label>
