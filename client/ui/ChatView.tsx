@@ -146,7 +146,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
       </div>
 
       <ol class="thread" ref={thread} aria-live="polite" aria-label={`Messages with ${contact.name}`}>
-        {lines.length === 0 && (
+        {lines.length === 0 && !session.files.byPeer.value.has(contact.key) && (
           <li class="empty">
             {accepted
               ? `No messages yet. Messages are end-to-end encrypted and kept only in this tab's memory.`

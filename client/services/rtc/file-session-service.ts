@@ -585,7 +585,7 @@ function callIdIn(padded: Uint8Array): string | null {
 }
 
 const INTERCEPTED =
-  'Stopped: the connection may be intercepted (its certificate is not the one they signed). Nothing was sent.';
+  'The connection may be intercepted: their certificate is not the one they signed. Nothing was sent.';
 
 /** How a session that ended before its transfer did shows on its line. */
 function ending(reason: EndReason, line: FileLine): Partial<FileLine> {
