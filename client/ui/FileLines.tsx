@@ -126,6 +126,16 @@ function FileLineItem({ line, files, name }: { line: FileLine; files: FileModel;
               Cancel
             </button>
           )}
+          {ended && (
+            <button
+              type="button"
+              class="button small"
+              onClick={() => files.dismiss(line.id)}
+              aria-label={`Remove ${line.name} from the chat`}
+            >
+              Remove
+            </button>
+          )}
           {url && (
             <a class="button small" href={url} download={line.name} data-testid="file-save">
               Save

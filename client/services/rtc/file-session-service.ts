@@ -175,6 +175,7 @@ export class FileSessionService {
     );
     if (file.size > MAX_FILE_BYTES) {
       this.setLine(session, { phase: 'failed', note: 'Files over 256 MB cannot be sent.' });
+      this.close(session);
       return id;
     }
     try {
