@@ -169,7 +169,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
           send();
         }}
       >
-        <SendFileButton files={session.files} peer={contact.key} disabled={!accepted} />
+        <SendFileButton files={session.files} peer={contact.key} name={contact.name} disabled={!accepted} />
         <label for="composer" class="visually-hidden">
           Message to {contact.name}
         </label>

@@ -24,16 +24,18 @@ const ENDED: readonly FileLine['phase'][] = ['done', 'declined', 'cancelled', 'f
 export function SendFileButton({
   files,
   peer,
+  name,
   disabled,
 }: {
   files: FileModel;
   peer: string;
+  name: string;
   disabled: boolean;
 }) {
   return (
-    <label class={`button file-button ${disabled ? 'disabled' : ''}`} title="Send a file">
+    <label class={`button file-button ${disabled ? 'disabled' : ''}`} title={`Send a file to ${name}`}>
       <Icon name="file" size={18} />
-      <span class="visually-hidden">Send a file</span>
+      <span class="visually-hidden">Send a file to {name}</span>
       <input
         type="file"
         data-testid="send-file"
