@@ -1,4 +1,4 @@
-/** Files in the chat: the "Send a file" button, and one line per file with its question, progress and outcome. */
+/** Files in the chat: the "Share a file" button, and one line per file with its question, progress and outcome. */
 import { useEffect, useMemo } from 'preact/hooks';
 import type { FileLine, FileModel } from '../state/files.ts';
 import { formatTime } from './format.ts';
@@ -33,9 +33,9 @@ export function SendFileButton({
   disabled: boolean;
 }) {
   return (
-    <label class={`button file-button ${disabled ? 'disabled' : ''}`} title={`Send a file to ${name}`}>
+    <label class={`button file-button ${disabled ? 'disabled' : ''}`} title={`Share a file with ${name}`}>
       <Icon name="file" size={18} />
-      <span class="visually-hidden">Send a file to {name}</span>
+      <span class="visually-hidden">Share a file with {name}</span>
       <input
         type="file"
         data-testid="send-file"
