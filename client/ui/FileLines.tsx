@@ -83,6 +83,7 @@ function FileLineItem({ line, files, name }: { line: FileLine; files: FileModel;
       data-phase={line.phase}
       data-direction={line.direction}
       data-sha256={line.sha256 ?? ''}
+      data-transferred={line.transferred}
     >
       <div class="bubble file-bubble">
         <div class="row">

@@ -237,6 +237,22 @@ describe('a file from the chat, without a call', () => {
     expect(after[0]!.fileChannelsOpened).toBe(before[0]!.fileChannelsOpened);
   });
 
+  test('Bob cancels half-way: both lines say cancelled, and Bob has nothing to save', async () => {
+    const big = Buffer.alloc(48 * 1024 * 1024, 7);
+    await alice.page
+      .getByTestId('send-file')
+      .setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: big });
+    await visible(fileLine(bob).getByText('big.bin'));
+    await fileLine(bob).getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(phaseOf(bob), { timeout: 60_000 }).toBe('transferring');
+    await fileLine(bob).getByRole('button', { name: 'Cancel big.bin' }).click();
+    await expect.poll(phaseOf(bob)).toBe('cancelled');
+    await expect.poll(phaseOf(alice)).toBe('cancelled');
+    await visible(fileLine(alice).getByText('The other side cancelled.'));
+    expect(Number(await fileLine(bob).getAttribute('data-transferred'))).toBeLessThan(big.length);
+    expect(await fileLine(bob).getByTestId('file-save').count()).toBe(0);
+  });
+
   test('Alice signs a certificate DTLS does not present: stopped on both sides, not one file byte sent', async () => {
     const before = await probeOf(alice.page);
     await alice.page.evaluate(() => {
