@@ -48,7 +48,14 @@ export interface ContactCard {
   readonly relayUrl?: string;
 }
 
+/** The shortest code (a key, no name, no URL) has this many base32 characters after the prefix. */
+const MIN_CODE_DIGITS = Math.ceil((MIN_FRAME * 8) / 5);
+
 const bad = (detail: string) => new ProtocolError('bad-contact-code', detail);
+/** Checked before anything else looks at the text, so a pasted megabyte costs nothing. */
+const tooLong = (length: number) =>
+  new ProtocolError('contact-code-too-long', `${length} characters, at most ${MAX_CONTACT_INPUT_LENGTH}`);
+const incomplete = (detail: string) => new ProtocolError('contact-code-incomplete', detail);
 
 function checksum(body: Uint8Array): Uint8Array {
   return sha256(concatBytes(CHECKSUM_LABEL, body)).subarray(0, CONTACT_CHECKSUM_LENGTH);
@@ -115,7 +122,7 @@ export function contactToBytes(contact: ContactCard): Uint8Array {
 /** Parses a binary frame. Checksum first, then version, then the strict version 1 layout. */
 export function contactFromBytes(frame: Uint8Array): ContactCard {
   assertBytes(frame, 'frame');
-  if (frame.length < MIN_FRAME) throw bad('too short');
+  if (frame.length < MIN_FRAME) throw incomplete(`frame of ${frame.length} bytes`);
   const body = frame.subarray(0, frame.length - CONTACT_CHECKSUM_LENGTH);
   if (!equalBytes(checksum(body), frame.subarray(body.length))) throw new ProtocolError('bad-checksum');
   if (body[0] !== CONTACT_CODE_VERSION) {
@@ -194,11 +201,15 @@ export function encodeContactCode(contact: ContactCard): string {
 /** Accepts lower case and ignores whitespace and hyphens, which people add when copying a code by hand. */
 export function decodeContactCode(text: string): ContactCard {
   assertString(text, 'text');
-  if (text.length > MAX_CONTACT_INPUT_LENGTH) throw bad('too long');
+  if (text.length > MAX_CONTACT_INPUT_LENGTH) throw tooLong(text.length);
   // ASCII-only upper-casing: String#toUpperCase would map e.g. U+0131 (dotless i) to 'I'.
   const compact = text.replace(/[\s-]/g, '').replace(/[a-z]/g, (c) => c.toUpperCase());
   if (!compact.startsWith(CONTACT_CODE_PREFIX)) throw bad(`does not start with ${CONTACT_CODE_PREFIX}`);
-  return contactFromBytes(base32Decode(compact.slice(CONTACT_CODE_PREFIX.length)));
+  const digits = compact.slice(CONTACT_CODE_PREFIX.length);
+  if (/[^A-Z2-7]/.test(digits)) throw bad('character outside the base32 alphabet');
+  // A code cut short (a partial copy) is told apart from one that is not a code at all.
+  if (digits.length < MIN_CODE_DIGITS) throw incomplete(`${digits.length} characters after the prefix`);
+  return contactFromBytes(base32Decode(digits));
 }
 
 /** The code split for reading aloud or copying by hand: prefix, then groups of four. */
@@ -238,7 +249,7 @@ export function contactLink(origin: string, code: string): string {
 /** A bare contact code or a contact link (only its #add= fragment is read); the decoded contact. */
 export function parseContactInput(text: string): ContactCard {
   assertString(text, 'text');
-  if (text.length > MAX_CONTACT_INPUT_LENGTH) throw bad('too long');
+  if (text.length > MAX_CONTACT_INPUT_LENGTH) throw tooLong(text.length);
   const trimmed = text.trim();
   if (!/^https?:\/\//i.test(trimmed)) return decodeContactCode(trimmed);
   const hash = parseUrl(trimmed)?.hash;

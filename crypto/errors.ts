@@ -16,6 +16,8 @@ export const PROTOCOL_ERROR_CODES = [
   // contact code
   'bad-checksum',
   'bad-contact-code',
+  'contact-code-too-long',
+  'contact-code-incomplete',
   // safety number
   'bad-fingerprint-version',
   'fingerprint-mismatch',

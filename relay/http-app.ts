@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { equalBytes, utf8 } from '../crypto/bytes.ts';
+import { type HealthAnswer, liveness, type RelayHealth, readiness } from './health.ts';
 import type { RelayMetrics } from './metrics.ts';
 
 export interface HttpAppOptions {
@@ -22,6 +23,7 @@ export interface HttpAppOptions {
   readonly secure: boolean;
   /** The relay's public origins, read per request (they are known only once the server listens). */
   readonly origins: () => readonly string[];
+  readonly health: () => RelayHealth;
 }
 
 const PERMISSIONS_POLICY =
@@ -75,9 +77,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store').type('text/plain').send('ok\n');
-  });
+  const answer = (res: Response, { status, body }: HealthAnswer) => {
+    res.status(status).set('Cache-Control', 'no-store').type('text/plain').send(body);
+  };
+  app.get('/healthz', (_req, res) => answer(res, liveness(options.health())));
+  app.get('/readyz', (_req, res) => answer(res, readiness(options.health())));
   app.get('/metrics', async (req, res) => {
     if (!metricsAllowed(req, options.metricsToken)) {
       res

@@ -8,6 +8,7 @@
  *   --tls-key FILE       TLS_KEY
  *                        TURN_SECRET, TURN_URLS (comma-separated), TURN_TTL (seconds): TURN credentials
  *                        REDIS_URL: route through Redis pub/sub (several relay processes)
+ *                        REDIS_CLUSTER: instead, the seed URLs (comma-separated) of a Redis Cluster
  *                        REDIS_CHANNEL_KEY: hex secret (>= 16 bytes) shared by those processes; hides keys in channel names
  *                        METRICS_TOKEN: /metrics for `Authorization: Bearer <token>` (default: loopback only)
  *
@@ -16,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { configureRelayHeap } from './platform/v8-heap.ts';
+import type { RedisTarget } from './redis-router.ts';
 import type { Router } from './router.ts';
 import { createRelay, type RelayOptions } from './server.ts';
 
@@ -63,24 +65,33 @@ if (env.TURN_SECRET !== undefined || env.TURN_URLS !== undefined) {
   if (env.TURN_TTL !== undefined) options.turn.ttlSeconds = Number(env.TURN_TTL);
 }
 if (env.METRICS_TOKEN !== undefined) options.metricsToken = env.METRICS_TOKEN;
-if (env.REDIS_URL !== undefined) {
+if (env.REDIS_URL !== undefined && env.REDIS_CLUSTER !== undefined)
+  fail('REDIS_URL and REDIS_CLUSTER exclude each other');
+const clusterSeeds = list(env.REDIS_CLUSTER);
+const redisTarget = clusterSeeds === undefined ? env.REDIS_URL : { cluster: clusterSeeds };
+/** Redis errors by class, counted in the relay's metrics once it exists. */
+let countRedisError: (kind: string) => void = () => {};
+if (redisTarget !== undefined) {
   try {
-    options.router = await redisRouter(env.REDIS_URL);
+    options.router = await redisRouter(redisTarget);
   } catch (error) {
-    fail(`cannot use REDIS_URL: ${(error as Error).message}`);
+    fail(
+      `cannot use ${clusterSeeds === undefined ? 'REDIS_URL' : 'REDIS_CLUSTER'}: ${(error as Error).message}`,
+    );
   }
 }
 
-async function redisRouter(url: string): Promise<Router> {
+async function redisRouter(target: RedisTarget): Promise<Router> {
   const lastLogged = new Map<string, number>();
   const { createRedisRouter } = await import('./redis-router.ts');
   const channelKey = env.REDIS_CHANNEL_KEY;
   if (channelKey !== undefined && !/^(?:[0-9a-fA-F]{2}){16,}$/.test(channelKey)) {
     fail('REDIS_CHANNEL_KEY must be at least 16 bytes in hex');
   }
-  return createRedisRouter(url, {
+  return createRedisRouter(target, {
     ...(channelKey === undefined ? {} : { channelKey: Buffer.from(channelKey, 'hex') }),
     onError(kind) {
+      countRedisError(`redis-${kind}`);
       // One line per error class per minute: enough to notice, never a flood.
       const now = Date.now();
       if (now - (lastLogged.get(kind) ?? 0) < 60_000) return;
@@ -99,6 +110,24 @@ try {
 console.log(
   `tincan relay listening on ${relay.httpUrl} (relay ${relay.url}; origins ${relay.origins.join(', ')})`,
 );
+countRedisError = (kind) => relay.metrics.error(kind);
+if (options.router !== undefined) watchRedis(relay);
+
+/** Says when cross-node routing goes away and comes back: the one thing an operator must see at once. */
+function watchRedis(running: typeof relay): void {
+  let last = running.health().redis;
+  if (last === 'down') console.error('tincan relay: redis unreachable, routing locally until it answers');
+  setInterval(() => {
+    const now = running.health().redis;
+    if (now === last) return;
+    last = now;
+    console.error(
+      now === 'up'
+        ? 'tincan relay: redis reachable, routing across nodes'
+        : 'tincan relay: redis unreachable, routing locally until it answers',
+    );
+  }, 1000).unref();
+}
 
 let stopping = false;
 const stop = async (signal: string) => {

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { RELAY_CLOSE_CODES, type RelayCloseReason } from '../crypto/relay-close-codes.ts';
+import type { RelayHealth } from './health.ts';
 
 /** Why a socket ended: a relay close reason, or one of the ends the relay did not choose. */
 export type CloseLabel =
@@ -40,7 +41,9 @@ export interface RelayMetrics {
   render(): Promise<string>;
 }
 
-export function createRelayMetrics(): RelayMetrics {
+const SINGLE_PROCESS: RelayHealth = { draining: false, redis: 'none' };
+
+export function createRelayMetrics(health: () => RelayHealth = () => SINGLE_PROCESS): RelayMetrics {
   const registry = new Registry();
   const counts: RelayCounts = {
     open: 0,
@@ -89,6 +92,14 @@ export function createRelayMetrics(): RelayMetrics {
     'tincan_relay_frames_undeliverable_total',
     'Frames answered with UNDELIVERABLE.',
     () => counts.undeliverable,
+  );
+  gauge('tincan_relay_draining', '1 while the relay drains: it takes no new connection.', () =>
+    Number(health().draining),
+  );
+  gauge(
+    'tincan_relay_redis_up',
+    '1 while the other relay nodes are reachable through Redis, 0 while not; -1 without Redis.',
+    () => ({ none: -1, up: 1, down: 0 })[health().redis],
   );
   counter('tincan_relay_turn_credentials_total', 'TURN credentials minted.', () => counts.turnCredentials);
   const closes = new Counter({

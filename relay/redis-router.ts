@@ -23,9 +23,18 @@
  * channel in one order to every subscriber, so a holder whose own kick has come back ("sequenced") and then
  * sees another node's kick was superseded and is kicked; a kick seen before its own came back was ordered
  * earlier and is ignored. Exactly one holder survives concurrent attaches: the one whose kick came last.
+ *
+ * Redis may be away: at start, or for a while later. The router is usable at once and routes locally all the
+ * time; while Redis is unreachable, a frame for another node is answered undeliverable at once (no offline
+ * queue), the clients' outboxes resend, and the router rejoins on its own when Redis returns (subscribing
+ * and kicking again for every address it holds). `connected()` says which it is, for health and metrics.
+ *
+ * A Redis Cluster is named by seed URLs. The channels then live in slots spread across the masters; sharded
+ * pub/sub (SSUBSCRIBE/SPUBLISH, Redis 7) keeps a channel's traffic on the shard that owns its slot, with one
+ * subscriber connection per shard, and ioredis follows a failover to the promoted replica.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { assertBytes, equalBytes, readU32be, u32be } from '../crypto/bytes.ts';
 import { type AddressKey, addressKey, type Endpoint, type Router } from './router.ts';
 
@@ -40,6 +49,13 @@ const NODE_ID_BYTES = 16;
 const KICK_BYTES = 1 + NODE_ID_BYTES + 4;
 
 export type RedisRouterErrorKind = 'connection' | 'publish' | 'subscribe' | 'endpoint';
+
+/** One Redis server's URL, or the seed URLs of a Redis Cluster. */
+export type RedisTarget = string | { readonly cluster: readonly string[] };
+
+/** Retry delays while Redis is away: quick to rejoin, bounded so a long outage costs little. */
+const RECONNECT_MS = { step: 100, max: 2000 };
+const retryDelay = (attempt: number): number => Math.min(RECONNECT_MS.step * attempt, RECONNECT_MS.max);
 
 export interface RedisRouterOptions {
   /** Secret shared by the relay nodes of one deployment; keeps identity keys out of Redis's channel list. */
@@ -60,8 +76,18 @@ interface Holder {
   sequenced: boolean;
 }
 
-export async function createRedisRouter(url: string, options: RedisRouterOptions = {}): Promise<Router> {
-  if (typeof url !== 'string') throw new TypeError(`url must be a string, got ${typeof url}`);
+export async function createRedisRouter(
+  target: RedisTarget,
+  options: RedisRouterOptions = {},
+): Promise<Router> {
+  const seeds = typeof target === 'string' ? undefined : target.cluster;
+  if (seeds === undefined && typeof target !== 'string')
+    throw new TypeError(`target must be a URL or { cluster: URLs }, got ${typeof target}`);
+  if (
+    seeds !== undefined &&
+    (!Array.isArray(seeds) || seeds.length === 0 || seeds.some((u) => typeof u !== 'string'))
+  )
+    throw new TypeError('cluster must be a non-empty list of URLs');
   if (options.channelKey !== undefined) {
     assertBytes(options.channelKey, 'channelKey');
     if (options.channelKey.length < MIN_CHANNEL_KEY_BYTES) {
@@ -77,33 +103,69 @@ export async function createRedisRouter(url: string, options: RedisRouterOptions
     enableOfflineQueue: false,
     autoResubscribe: false,
     maxRetriesPerRequest: 1,
+    retryStrategy: retryDelay,
   };
-  const pub = new Redis(url, connectionOptions);
-  const sub = new Redis(url, connectionOptions);
-  for (const connection of [pub, sub]) connection.on('error', () => onError('connection'));
-  try {
-    await Promise.all([pub.connect(), sub.connect()]);
-    const sharded = options.sharded ?? (await serverMajorVersion(pub)) >= 7;
-    return _wireRouter(pub, sub, sharded, options.channelKey ?? PUBLIC_CHANNEL_KEY, onError);
-  } catch (error) {
-    pub.disconnect();
-    sub.disconnect();
-    throw error;
-  }
+  const [pub, sub] =
+    seeds === undefined
+      ? [new Redis(target as string, connectionOptions), new Redis(target as string, connectionOptions)]
+      : [false, true].map(
+          (shardedSubscribers) =>
+            new Cluster(seeds.map(clusterNode), {
+              lazyConnect: true,
+              enableOfflineQueue: false,
+              shardedSubscribers,
+              clusterRetryStrategy: retryDelay,
+              redisOptions: { maxRetriesPerRequest: 1 },
+            }),
+        );
+  for (const connection of [pub!, sub!]) connection.on('error', () => onError('connection'));
+  const router = _wireRouter(
+    pub as RedisConnection,
+    sub as RedisConnection,
+    seeds === undefined ? options.sharded : true,
+    options.channelKey ?? PUBLIC_CHANNEL_KEY,
+    onError,
+  );
+  // Settles at once when Redis refuses: the relay starts and serves without it, and joins when it answers.
+  await Promise.allSettled([pub!.connect(), sub!.connect()]);
+  return router;
 }
 
-async function serverMajorVersion(redis: Redis): Promise<number> {
+function clusterNode(url: string): { host: string; port: number } {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'redis:') throw new RangeError(`not a redis:// URL: ${url}`);
+  return { host: parsed.hostname, port: Number(parsed.port || 6379) };
+}
+
+/** What the router uses of a connection: a Redis server's or a Cluster's, which answer alike. */
+interface RedisConnection {
+  readonly status: string;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  info(section: string): Promise<string>;
+  publish(channel: string, message: Buffer): Promise<number>;
+  spublish(channel: string, message: Buffer): Promise<number>;
+  subscribe(channel: string): Promise<unknown>;
+  ssubscribe(channel: string): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  sunsubscribe(channel: string): Promise<unknown>;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
+
+async function serverMajorVersion(redis: RedisConnection): Promise<number> {
   const match = /redis_version:(\d+)/.exec(await redis.info('server'));
   return match ? Number(match[1]) : 0;
 }
 
 function _wireRouter(
-  pub: Redis,
-  sub: Redis,
-  sharded: boolean,
+  pub: RedisConnection,
+  sub: RedisConnection,
+  shardedOption: boolean | undefined,
   channelKey: Uint8Array,
   onError: (kind: RedisRouterErrorKind) => void,
 ): Router {
+  /** Learnt from the server at its first READY unless given: sharded pub/sub needs Redis 7. */
+  let sharded = shardedOption;
   const nodeId = randomBytes(NODE_ID_BYTES);
   /** By channel, for what Redis delivers; by address, for what this node routes (no HMAC per local frame). */
   const holders = new Map<string, Holder>();
@@ -119,10 +181,17 @@ function _wireRouter(
     if (local.get(holder.address) === holder) local.delete(holder.address);
     unsubscribe(holder.channel);
   };
+  const notYet = () => Promise.reject(new Error('redis mode not known yet'));
   const publish = (channel: string, message: Buffer): Promise<number> =>
-    (sharded ? pub.spublish(channel, message) : pub.publish(channel, message)) as Promise<number>;
-  const subscribe = (channel: string) => (sharded ? sub.ssubscribe(channel) : sub.subscribe(channel));
+    sharded === undefined
+      ? notYet()
+      : sharded
+        ? pub.spublish(channel, message)
+        : pub.publish(channel, message);
+  const subscribe = (channel: string): Promise<unknown> =>
+    sharded === undefined ? notYet() : sharded ? sub.ssubscribe(channel) : sub.subscribe(channel);
   const unsubscribe = (channel: string): void => {
+    if (sharded === undefined) return;
     (sharded ? sub.sunsubscribe(channel) : sub.unsubscribe(channel)).catch(() => onError('subscribe'));
   };
   const guard = (action: () => void): void => {
@@ -166,18 +235,26 @@ function _wireRouter(
     forget(holder);
     guard(() => holder.endpoint.kick());
   }
-  sub.on(sharded ? 'smessageBuffer' : 'messageBuffer', onMessage);
+  sub.on('smessageBuffer', onMessage);
+  sub.on('messageBuffer', onMessage);
 
   // After a reconnect the server has forgotten our subscriptions; kicks that could not be sent go out now.
-  const onReady = (resubscribe: boolean): void => {
+  const onReady = async (resubscribe: boolean): Promise<void> => {
     if (closed) return;
+    if (sharded === undefined) {
+      try {
+        sharded = (await serverMajorVersion(pub)) >= 7;
+      } catch {
+        return; // the publisher is not ready yet: its own READY runs this again
+      }
+    }
     for (const [channel, holder] of holders) {
       if (!holder.sequenced) void announce(channel, holder);
       else if (resubscribe) subscribe(channel).catch(() => onError('subscribe'));
     }
   };
-  sub.on('ready', () => onReady(true));
-  pub.on('ready', () => onReady(false));
+  sub.on('ready', () => void onReady(true));
+  pub.on('ready', () => void onReady(false));
 
   return {
     async attach(address, endpoint) {
@@ -219,6 +296,8 @@ function _wireRouter(
         },
       );
     },
+
+    connected: () => sharded !== undefined && pub.status === 'ready' && sub.status === 'ready',
 
     async close() {
       if (closed) return;

@@ -32,6 +32,11 @@ export interface Router {
    */
   route(recipient: Uint8Array, frame: Uint8Array): boolean | Promise<boolean>;
   close(): Promise<void>;
+  /**
+   * Whether the other relay nodes can be reached now; absent for a router that has no other nodes. While they
+   * cannot, local routing goes on and frames for other nodes are answered undeliverable.
+   */
+  connected?(): boolean;
 }
 
 const asBuffer = (bytes: Uint8Array): Buffer =>

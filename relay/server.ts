@@ -15,6 +15,7 @@ import { isRelayOrigin } from '../crypto/relay-auth.ts';
 import { RELAY_CLOSE_CODES, type RelayCloseReason } from '../crypto/relay-close-codes.ts';
 import { startCoarseClock } from './coarse-clock.ts';
 import { RelayConnection } from './connection.ts';
+import type { RelayHealth } from './health.ts';
 import { createHttpApp } from './http-app.ts';
 import { type RelayLimits, resolveLimits } from './limits.ts';
 import { createLocalRouter } from './local-router.ts';
@@ -64,7 +65,13 @@ export interface Relay {
   readonly port: number;
   readonly limits: RelayLimits;
   readonly metrics: RelayMetrics;
-  /** Closes every socket with going-away, then the listener and the router. */
+  health(): RelayHealth;
+  /**
+   * Drains: from the first moment the relay takes no new connection (the listener closes, an upgrade on a
+   * kept-alive connection is refused with 503, /healthz and /readyz say draining), then closes every socket
+   * with going-away, waits up to `closeTimeoutMs` for their close handshakes, ends the rest, and closes the
+   * router.
+   */
   close(): Promise<void>;
 }
 
@@ -72,7 +79,13 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const limits = resolveLimits(options.limits);
   const turn: TurnConfig | undefined = options.turn && resolveTurnConfig(options.turn);
   const configuredOrigins = options.origins?.map(canonicalOrigin);
-  const metrics = createRelayMetrics();
+  const router = options.router ?? createLocalRouter();
+  let draining = false;
+  const health = (): RelayHealth => ({
+    draining,
+    redis: router.connected === undefined ? 'none' : router.connected() ? 'up' : 'down',
+  });
+  const metrics = createRelayMetrics(health);
   const secure = options.tls !== undefined;
   const origins: string[] = [];
   const app = createHttpApp({
@@ -81,13 +94,14 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     metricsToken: options.metricsToken,
     secure,
     origins: () => origins,
+    health,
   });
   const server: Server = secure ? createHttpsServer({ ...options.tls }, app) : createHttpServer(app);
   const clock = startCoarseClock(RATE_CLOCK_MS);
   const context = {
     limits,
     origins: new Set<string>(),
-    router: options.router ?? createLocalRouter(),
+    router,
     // No key cache: nearly every login brings a key not seen lately, and a JWK import costs ~10 µs.
     backend: options.backend ?? nodeEd25519(0),
     // Challenges and TURN labels are public once sent: one CSPRNG call serves 256 of them.
@@ -145,7 +159,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', ignoreError);
-    const status = upgradeRefusal(req, origins);
+    const status = draining ? '503 Service Unavailable' : upgradeRefusal(req, origins);
     if (status !== undefined) {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
@@ -187,17 +201,17 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
 
   let closing: Promise<void> | undefined;
   const close = async () => {
+    draining = true;
     clearInterval(heartbeat);
+    const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const connection of connections.keys()) connection.close('going-away');
     const deadline = performance.now() + limits.closeTimeoutMs;
     while (connections.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const connection of connections.keys()) connection.terminate();
     wss.close();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-    await context.router.close();
+    server.closeAllConnections();
+    await listenerClosed;
+    await router.close();
     clock.stop();
   };
   return {
@@ -208,6 +222,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     port,
     limits,
     metrics,
+    health,
     close: () => {
       closing ??= close();
       return closing;

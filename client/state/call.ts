@@ -8,7 +8,7 @@ import type { RandomSource } from '../../crypto/bytes.ts';
 import type { CallMedia } from '../../crypto/call-signaling.ts';
 import type { MessageKind } from '../../crypto/envelope.ts';
 import type { TurnCredentialsBody } from '../../crypto/relay-turn-credentials.ts';
-import type { EndReason } from '../services/rtc/call-machine.ts';
+import type { CallState, EndReason } from '../services/rtc/call-machine.ts';
 import {
   CallService,
   type CallServiceDeps,
@@ -23,8 +23,14 @@ import {
   ipPolicy,
   isHideIpSetting,
 } from '../services/rtc/ice-policy.ts';
-import { browserNotifier } from '../services/rtc/notifier.ts';
+import {
+  browserNotificationPermission,
+  browserNotifier,
+  type NotificationPermissionSource,
+  noNotificationPermission,
+} from '../services/rtc/notifier.ts';
 import { webAudioRinger } from '../services/rtc/ringtone.ts';
+import { createCallNotifications } from './call-notifications.ts';
 
 /** What the model uses of the service: the real CallService, or a fake in tests. */
 export type CallServiceLike = Pick<
@@ -65,6 +71,10 @@ export interface CallModelDeps {
   readonly storage?: Pick<Storage, 'getItem' | 'setItem'>;
   readonly hooks?: CallTestHooks;
   readonly createService?: (deps: CallServiceDeps) => CallServiceLike;
+  /** The browser's notification permission (the browser's own where there is a document, else none). */
+  readonly notificationPermission?: NotificationPermissionSource;
+  /** Once per call, when it is over (the chat adds its line). */
+  readonly onEnded?: (call: CallState) => void;
 }
 
 export const HIDE_IP_STORAGE_KEY = 'tincan.hide-ip';
@@ -96,6 +106,11 @@ export function createCallModel(deps: CallModelDeps) {
   /** The call (by id) whose screen is folded into a small bar so the chat can be used. */
   const minimizedCall = signal<string | null>(null);
   let ticker: ReturnType<typeof setInterval> | undefined;
+  let lastEnded: string | null = null;
+  const notifications = createCallNotifications(
+    deps.notificationPermission ??
+      (typeof document === 'undefined' ? noNotificationPermission : browserNotificationPermission()),
+  );
 
   const serviceDeps: CallServiceDeps = {
     myKey: deps.myKey,
@@ -113,6 +128,11 @@ export function createCallModel(deps: CallModelDeps) {
     ...(deps.hooks ? { hooks: deps.hooks } : {}),
     onChange: (next) => {
       view.value = next;
+      const ended = next.call?.phase === 'ended' ? next.call : null;
+      if (ended && ended.callId !== lastEnded) {
+        lastEnded = ended.callId;
+        deps.onEnded?.(ended);
+      }
       // The call timer needs a clock only while a call is up.
       const live = next.call !== null && next.call.phase !== 'ended';
       if (live && ticker === undefined) ticker = setInterval(() => (clock.value = now()), 1000);
@@ -135,6 +155,13 @@ export function createCallModel(deps: CallModelDeps) {
       const key = peer.value;
       return key ? (deps.contact(key)?.name ?? 'Unknown contact') : '';
     }),
+    /** Who is calling us while it rings (for the tab title), else null. */
+    ringingFrom: computed(() => {
+      const current = call.value;
+      return current?.phase === 'incoming' ? (deps.contact(current.peer)?.name ?? 'A contact') : null;
+    }),
+    /** "Notify me of calls", in every state of the browser's permission. */
+    notifications,
     /** Whether the address book has them as verified (safety number, or these words in an earlier call). */
     peerVerified: computed(() => {
       const key = peer.value;
@@ -208,6 +235,7 @@ export function createCallModel(deps: CallModelDeps) {
     dispose(): void {
       if (ticker !== undefined) clearInterval(ticker);
       ticker = undefined;
+      notifications.dispose();
       service.dispose();
     },
   };

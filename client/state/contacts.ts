@@ -5,7 +5,7 @@
  */
 import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals';
 import { fromHex, toHex } from '../../crypto/bytes.ts';
-import { type ContactCard, parseContactInput } from '../../crypto/contact-code.ts';
+import { type ContactCard, MAX_CONTACT_INPUT_LENGTH, parseContactInput } from '../../crypto/contact-code.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { compareScannable, type SafetyNumber, safetyNumber } from '../../crypto/safety-number.ts';
 import type { MessageId } from '../services/messenger/chat-protocol.ts';
@@ -48,7 +48,13 @@ export type AddPreview =
 
 export type ScanVerdict = 'match' | 'mismatch' | 'not-a-safety-code' | 'other-version';
 
+/** What the add-contact screen says when text is far longer than any code or link (a wrong paste). */
+export const TOO_LONG_FOR_A_CODE = `That is far too long for a contact code: a code or link has at most ${MAX_CONTACT_INPUT_LENGTH} characters. Copy just the code, or scan it.`;
+
 const BAD_CODE: Record<string, string> = {
+  'contact-code-too-long': TOO_LONG_FOR_A_CODE,
+  'contact-code-incomplete':
+    'This code is incomplete: part of it is missing. Copy all of it again, or scan it.',
   'bad-checksum': 'This code has a typo: its checksum does not match. Copy it again, or scan it.',
   'bad-version': 'This code comes from a newer version of Tincan. Update this app and try again.',
   'bad-key': 'This code does not hold a usable key.',
@@ -130,6 +136,7 @@ export function createContactsModel(deps: ContactsDeps) {
 
     /** Parses pasted text, a link or a scanned QR; never returns a contact for a bad code. */
     preview(input: string): AddPreview {
+      if (input.length > MAX_CONTACT_INPUT_LENGTH) return { ok: false, error: TOO_LONG_FOR_A_CODE };
       const text = input.trim();
       if (text.length === 0) return { ok: false, error: 'Paste a contact code or link first.' };
       let card: ContactCard;

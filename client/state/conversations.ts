@@ -6,10 +6,15 @@
  * `timer` seconds after it was sent: on the sender's side from its own clock, on the receiver's side from
  * the earlier of the sender's timestamp and the arrival time, so a sender's clock running ahead can never
  * make a message live longer on the receiving side.
+ *
+ * Order: a contact's messages are shown in the order they were sent, by the sender's own timestamp (which the
+ * sender keeps strictly increasing), whatever order they arrive in. A late one goes just before the first of
+ * their messages sent after it; lines already shown never move (spec/protocol.md §6.2).
  */
 import { computed, type ReadonlySignal, signal } from '@preact/signals';
 import type { MessageId } from '../services/messenger/chat-protocol.ts';
 import type { ChatMessage } from '../services/messenger/messenger.ts';
+import type { CallLineSummary } from './call-lines.ts';
 import type { ContactsModel } from './contacts.ts';
 
 export type MessageStatus = 'waiting' | 'delivered' | 'read' | 'failed';
@@ -27,8 +32,17 @@ export type ChatLine =
       /** Theirs: whether we have shown it to the user (a read receipt went out). */
       readonly seen: boolean;
       readonly expiresAt?: number;
+      /** Theirs: the sender's own timestamp, which orders their messages among themselves. */
+      readonly sentAt?: number;
     }
-  | { readonly kind: 'system'; readonly id: string; readonly text: string; readonly at: number };
+  | {
+      readonly kind: 'system';
+      readonly id: string;
+      readonly text: string;
+      readonly at: number;
+      /** A call's line ("Missed video call", call-lines.ts): `at` is when it was placed or rang. */
+      readonly call?: { readonly durationSeconds: number | null };
+    };
 
 export interface ChatMessenger {
   sendText(peer: string, text: string, options?: { expiresInSeconds?: number }): ChatMessage;
@@ -71,6 +85,19 @@ export function describeTimer(seconds: number): string {
   if (seconds % 3600 === 0) return `${seconds / 3600} hours`;
   if (seconds % 60 === 0) return `${seconds / 60} minutes`;
   return `${seconds} seconds`;
+}
+
+/** Whether their message `line` was sent after one sent at `sentAt` with id `id` (ids break ties). */
+function sentAfter(line: ChatLine, sentAt: number, id: MessageId): boolean {
+  if (line.kind !== 'message' || line.mine) return false;
+  const lineSentAt = line.sentAt ?? line.at;
+  return lineSentAt > sentAt || (lineSentAt === sentAt && line.id > id);
+}
+
+/** Their message in its place: just before the first of their messages sent after it, else at the end. */
+function placeTheirs(list: readonly ChatLine[], line: ChatLine, sentAt: number): readonly ChatLine[] {
+  const later = list.findIndex((other) => sentAfter(other, sentAt, line.id));
+  return later < 0 ? [...list, line] : [...list.slice(0, later), line, ...list.slice(later)];
 }
 
 /** Per page, not per model: lines handed over from one session to the next keep distinct ids. */
@@ -166,19 +193,18 @@ export function createConversationsModel(deps: ConversationsDeps) {
       stopTyping(key);
       const expiresAt = message.expiresInSeconds ? at + message.expiresInSeconds * 1000 : undefined;
       if (expiresAt !== undefined && expiresAt <= now) return;
-      update(key, (list) => [
-        ...list,
-        {
-          kind: 'message',
-          id: message.id,
-          mine: false,
-          text: message.text,
-          at,
-          status: 'delivered',
-          seen: false,
-          ...(expiresAt !== undefined ? { expiresAt } : {}),
-        },
-      ]);
+      const line: ChatLine = {
+        kind: 'message',
+        id: message.id,
+        mine: false,
+        text: message.text,
+        at,
+        status: 'delivered',
+        seen: false,
+        sentAt: message.sentAt,
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      };
+      update(key, (list) => placeTheirs(list, line, message.sentAt));
     },
 
     delivered(key: string, ids: readonly MessageId[]): void {
@@ -259,6 +285,14 @@ export function createConversationsModel(deps: ConversationsDeps) {
     },
 
     system,
+
+    /** A call with `key` is over: its line goes at the end of the thread, once. */
+    callEnded(key: string, call: CallLineSummary): void {
+      const id = `call-${call.callId}`;
+      if (lines(key).some((line) => line.id === id)) return;
+      const { summary: text, at, durationSeconds } = call;
+      update(key, (list) => [...list, { kind: 'system', id, text, at, call: { durationSeconds } }]);
+    },
 
     /** Removes messages whose timer ran out and typing indicators that went stale. */
     prune(now: number): void {

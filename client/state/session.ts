@@ -14,6 +14,7 @@ import { Messenger, type MessengerEvent } from '../services/messenger/messenger.
 import { type RelayConnectionOptions, RelayUnavailableError } from '../services/relay-connection.ts';
 import type { SaveProfile, Session, SessionFactory } from './app.ts';
 import { createCallModel, settingsStorage } from './call.ts';
+import { callLineOf } from './call-lines.ts';
 import { callTestHooks, exposeCallsForTests } from './call-test-hooks.ts';
 import { createConnectionModel } from './connection.ts';
 import { createContactsModel } from './contacts.ts';
@@ -206,6 +207,10 @@ export function createSession(deps: SessionDeps) {
     turnAvailable: () => connection.state.value.turnAvailable,
     contact: (peer) => contacts.byKey(peer),
     markVerified: (peer) => contacts.setVerified(peer, true),
+    onEnded: (call) => {
+      const line = callLineOf(call);
+      if (line) chats.callEnded(call.peer, line);
+    },
     ...settingsStorage(),
     ...callTestHooks(),
   });

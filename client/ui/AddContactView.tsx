@@ -1,5 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
+import { MAX_CONTACT_INPUT_LENGTH } from '../../crypto/contact-code.ts';
 import type { AddPreview } from '../state/contacts.ts';
 import { TrustBadge } from './Badges.tsx';
 import { Notice } from './Notice.tsx';
@@ -67,6 +68,15 @@ export function AddContactView({
                 value={input.value}
                 aria-invalid={found && !found.ok ? 'true' : 'false'}
                 aria-describedby={found && !found.ok ? 'add-error' : 'contact-input-hint'}
+                maxLength={MAX_CONTACT_INPUT_LENGTH}
+                onPaste={(e) => {
+                  // Far more than any code or link (a whole document, say): refused before it reaches the
+                  // field, whose layout of a megabyte would freeze the tab.
+                  const pasted = e.clipboardData?.getData('text') ?? '';
+                  if (pasted.length <= MAX_CONTACT_INPUT_LENGTH) return;
+                  e.preventDefault();
+                  preview.value = session.contacts.preview(pasted);
+                }}
                 onInput={(e) => {
                   input.value = e.currentTarget.value;
                   preview.value = null;

@@ -1,5 +1,5 @@
 /** The call section of the settings screen: "Hide my IP address" and call notifications. */
-import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
 import type { HideIpSetting } from '../services/rtc/ice-policy.ts';
 import type { CallModel } from '../state/call.ts';
 
@@ -18,7 +18,10 @@ const CHOICES: { value: HideIpSetting; label: string; hint: string }[] = [
 ];
 
 export function CallSettings({ calls, turnAvailable }: { calls: CallModel; turnAvailable: boolean }) {
-  const permission = useSignal(typeof Notification === 'undefined' ? 'unsupported' : Notification.permission);
+  const notifications = calls.notifications;
+  // The permission may have changed in the browser's site settings since the model last read it.
+  useEffect(() => notifications.refresh(), []);
+  const notify = notifications.view.value;
   return (
     <section class="section" aria-labelledby="calls-heading">
       <h3 id="calls-heading">Calls</h3>
@@ -45,15 +48,15 @@ export function CallSettings({ calls, turnAvailable }: { calls: CallModel; turnA
           ? 'This relay offers a TURN server, so hiding your IP address works.'
           : 'This relay offers no TURN server: hiding your IP address cannot apply, and calls connect directly.'}
       </p>
-      {permission.value === 'default' && (
-        <button
-          type="button"
-          class="button small"
-          onClick={() => void Notification.requestPermission().then((p) => (permission.value = p))}
-        >
-          Notify me of calls while Tincan is in the background
-        </button>
-      )}
+      <div class="call-setting" data-testid="call-notifications" data-state={notify.state}>
+        <h4 class="label">Call notifications</h4>
+        <p class="hint">{notify.text}</p>
+        {notify.canAsk && (
+          <button type="button" class="button small" onClick={() => void notifications.ask()}>
+            Notify me of calls while Tincan is in the background
+          </button>
+        )}
+      </div>
     </section>
   );
 }

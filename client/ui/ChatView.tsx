@@ -5,6 +5,7 @@ import type { StoredContact } from '../state/profile-data.ts';
 import { Avatar } from './Avatar.tsx';
 import { TrustBadge } from './Badges.tsx';
 import { CallButtons } from './CallButtons.tsx';
+import { formatDuration } from './CallScreen.tsx';
 import { FileLines, SendFileButton } from './FileLines.tsx';
 import { formatTime, remaining } from './format.ts';
 import { Icon } from './Icon.tsx';
@@ -85,10 +86,12 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
         <CallButtons calls={session.calls} contact={contact} />
         <button
           type="button"
-          class="button small"
+          class="button small safety-button"
+          title="Safety number"
           onClick={() => navigation.go({ name: 'safety', contact: contact.key })}
         >
-          Safety number
+          <Icon name="shield" size={18} />
+          <span class="safety-label">Safety number</span>
         </button>
       </PaneHeader>
 
@@ -207,6 +210,14 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
 }
 
 function Line({ line, now, name }: { line: ChatLine; now: number; name: string }) {
+  if (line.kind === 'system' && line.call) {
+    const { durationSeconds } = line.call;
+    return (
+      <li class="system-line call-line">
+        {line.text} · {durationSeconds === null ? formatTime(line.at) : formatDuration(durationSeconds)}
+      </li>
+    );
+  }
   if (line.kind === 'system') {
     return <li class="system-line">{line.text}</li>;
   }

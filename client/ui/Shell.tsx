@@ -1,6 +1,7 @@
 import { useEffect } from 'preact/hooks';
 import type { AppModel } from '../state/app.ts';
 import type { Navigation } from '../state/navigation.ts';
+import { pageTitle } from '../state/page-title.ts';
 import type { SessionModel } from '../state/session.ts';
 import { AddContactView } from './AddContactView.tsx';
 import { CallScreen } from './CallScreen.tsx';
@@ -40,10 +41,10 @@ export function Shell(props: ScreenProps) {
     document.querySelector<HTMLElement>('#main h2')?.focus();
   }, [viewKey]);
 
+  const title = pageTitle(session.chats.totalUnread.value, session.calls.ringingFrom.value);
   useEffect(() => {
-    const unread = session.chats.totalUnread.value;
-    document.title = unread ? `(${unread}) Tincan` : 'Tincan';
-  }, [session.chats.totalUnread.value]);
+    document.title = title;
+  }, [title]);
 
   // Escape goes back to the list, except from a field holding text the user is still editing.
   const onHome = view.name === 'home';

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Launcher for `tincan`: registers tsx (resolved from this package's own node_modules, so `npx tincan` works
-// from the repository without a build step) and runs the TypeScript CLI in this process.
-import { register } from 'tsx/esm/api';
+// Launcher for `tincan`: runs the CLI that `npm install` (or `npm run build`) bundled into dist/peer/, and
+// in a checkout that was never built, the TypeScript sources through tsx (a development dependency).
+import { existsSync } from 'node:fs';
 
-register();
-const { run } = await import('./cli.ts');
-await run(process.argv.slice(2));
+const built = new URL('../../dist/peer/tincan.js', import.meta.url);
+if (existsSync(built)) {
+  await import(built.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./tincan.ts');
+}

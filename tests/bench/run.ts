@@ -46,6 +46,11 @@ const SUITES: readonly Suite[] = [
     run: async () => (await importSuite<() => Promise<unknown>>('./relay.ts', 'runRelayBench'))(),
   },
   {
+    name: 'start',
+    about: 'relay cold start (`npm start`) and RSS at rest vs a bare ws forwarder',
+    run: async () => (await import('./relay-start.ts')).runRelayStartBench(),
+  },
+  {
     name: 'client',
     about: 'client first-load JS (gzip) and safety-number time in Chromium',
     run: async () => (await import('./client.ts')).runClientBench(),

@@ -265,6 +265,10 @@ describe('calls', () => {
     await alice.page.getByRole('button', { name: 'Return to the call' }).click();
     // Bob hangs up this time.
     await hangUp(bob, alice);
+    // The call stays in both chats with its length.
+    for (const person of [alice, bob]) {
+      await visible(person.page.locator('.call-line').filter({ hasText: /^Audio call · \d+:\d\d$/ }));
+    }
   });
 
   test('an accept that crosses the data channel before the caller’s own check has passed still arrives', async () => {
@@ -285,13 +289,19 @@ describe('calls', () => {
     await hangUp(alice, bob);
   });
 
-  test('reject: the caller sees the call declined', async () => {
+  test('reject: the caller sees the call declined; both chats keep a line', async () => {
+    const titleBefore = await bob.page.title();
     await ring(alice, bob);
+    expect(await bob.page.title()).toBe('📞 Alice is calling — Tincan');
     await bob.page.getByRole('button', { name: 'Decline' }).click();
     await expect.poll(endReasonOf(alice)).toBe('rejected');
     await expect.poll(endReasonOf(bob)).toBe('declined');
     await visible(alice.page.getByText('They declined the call'));
+    await expect.poll(() => bob.page.title()).toBe(titleBefore);
     await closeCallScreens(alice, bob);
+    await bob.openChat('Alice');
+    await visible(alice.page.locator('.call-line').filter({ hasText: /^Video call declined · \d/ }));
+    await visible(bob.page.locator('.call-line').filter({ hasText: /^Declined video call · \d/ }));
   });
 
   test('cancel: the caller gives up before an answer; the callee sees a missed call', async () => {
@@ -301,6 +311,8 @@ describe('calls', () => {
     await expect.poll(endReasonOf(alice)).toBe('hung-up');
     await visible(bob.page.getByText('Missed call'));
     await closeCallScreens(alice, bob);
+    await visible(bob.page.locator('.call-line').filter({ hasText: /^Missed video call · \d/ }));
+    await visible(alice.page.locator('.call-line').filter({ hasText: /^Cancelled video call · \d/ }));
   });
 
   test('busy: a second caller gets "busy" while a call is up', async () => {

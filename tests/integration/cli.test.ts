@@ -1,6 +1,7 @@
 /**
  * The `tincan` CLI end to end: a real relay on port 0, identities in temporary directories, `listen` and
- * `send` as separate child processes started through the package's bin launcher.
+ * `send` as separate child processes started through the package's bin launcher, which runs the CLI bundled
+ * into dist/ (the suite's global set-up bundles the current sources first).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';

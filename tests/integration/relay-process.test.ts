@@ -1,10 +1,12 @@
 /**
- * The relay as a process: it writes no file during a whole session (strace sees every file-changing system
- * call of the process and its children, and the fresh working, home and temp directory stays empty), and it
- * shuts down gracefully on SIGTERM and SIGINT, closing sockets with going-away.
+ * The relay as the README starts it (`npm start`, which runs the built dist/main.js): it writes no file during
+ * a whole session (strace sees every file-changing system call of npm, the relay and their children, and the
+ * fresh working and temp directory stays empty), and a signal to the start command shuts it down gracefully,
+ * closing sockets with going-away, exiting 0 and leaving no process behind on the port.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,12 +30,21 @@ async function clients(url: string, labels: string[]) {
   return Promise.all(labels.map(async (label) => connectRelay({ url, identity: await identity(label) })));
 }
 
+/** True when nothing listens on the port any more (a supervisor's restart could bind it). */
+const portIsFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
 describe('relay process', () => {
   it('writes no file during a session', async () => {
     const cwd = freshDir('cwd');
     const straceLog = join(freshDir('strace'), 'strace.log');
     const relay = await spawnRelay({
       cwd,
+      home: freshDir('home'),
       straceLog,
       env: { TURN_SECRET: 'tincan-process-test-secret', TURN_URLS: 'turn:127.0.0.1:3478?transport=udp' },
     });
@@ -56,8 +67,12 @@ describe('relay process', () => {
 
     process.kill(relay.pid, 'SIGTERM');
     expect((await within(relay.exited, 10_000, 'relay exit')).code).toBe(0);
-    // The trace did cover the relay (it saw its modules being read), and saw no file change at all.
-    expect(readFileSync(straceLog, 'utf8')).toContain('relay/connection.ts');
+    // The trace did cover npm and the built relay (it saw both being read), and saw no file change at all:
+    // no TypeScript loader cache, no npm log.
+    const trace = readFileSync(straceLog, 'utf8');
+    expect(trace).toContain('dist/main.js');
+    expect(trace).toContain('npm');
+    expect(trace).not.toContain('tsx');
     expect(fileChanges(straceLog)).toEqual([]);
     expect(readdirSync(cwd)).toEqual([]);
     // The log holds the listen line and counts, never a key.
@@ -80,7 +95,8 @@ describe('relay process', () => {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`closes every socket with going-away on ${signal} and exits 0`, async () => {
-      const relay = await spawnRelay({ cwd: freshDir(`cwd-${signal}`) });
+      const relay = await spawnRelay({ cwd: freshDir(`cwd-${signal}`), home: freshDir(`home-${signal}`) });
+      const port = Number(new URL(relay.httpUrl).port);
       const connected = await clients(relay.url, [`${signal}-a`, `${signal}-b`]);
       const unauthenticated = await RawSocket.open(relay.url);
       process.kill(relay.pid, signal);
@@ -90,12 +106,17 @@ describe('relay process', () => {
       expect((await within(unauthenticated.closed, 5_000)).code).toBe(RELAY_CLOSE_CODES['going-away']);
       expect(await within(relay.exited, 10_000, 'relay exit')).toEqual({ code: 0, signal: null });
       expect(relay.output()).toContain(`${signal}, closing sockets with going-away`);
+      // The relay itself is gone too, not orphaned: its port can be bound again at once.
+      expect(await portIsFree(port)).toBe(true);
     });
   }
 
   it('refuses a TLS certificate without a key, with a clear message', async () => {
-    await expect(spawnRelay({ cwd: freshDir('cwd-tls'), args: ['--tls-cert', 'cert.pem'] })).rejects.toThrow(
-      /--tls-cert and --tls-key go together/,
-    );
+    const start = spawnRelay({
+      cwd: freshDir('cwd-tls'),
+      home: freshDir('home-tls'),
+      args: ['--tls-cert', 'cert.pem'],
+    });
+    await expect(start).rejects.toThrow(/--tls-cert and --tls-key go together/);
   });
 });

@@ -1,15 +1,18 @@
 /**
- * The relay as `npm start` runs it (relay/main.ts under tsx), in a child process, optionally under
- * `strace -f` recording every file-changing system call of the relay and all its children.
+ * The relay started exactly as the README says, `npm start` (npm, then the built dist/main.js), in a child
+ * process, optionally under `strace -f` recording every file-changing system call of npm, the relay and all
+ * their children. `buildRelay()` first bundles the current sources, as `npm install` does.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const REPO = join(import.meta.dirname, '../..');
-const TSX_LOADER = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
-const MAIN = join(REPO, 'relay/main.ts');
+
+/** Bundles relay/main.ts into dist/main.js (the script `npm install` runs through `prepare`). */
+export function buildRelay(): void {
+  execFileSync('npm', ['run', '--silent', 'build:node'], { cwd: REPO, stdio: 'pipe' });
+}
 
 export const STRACE_MISSING =
   'strace is not installed; install it with: apt-get update && apt-get install -y strace';
@@ -25,7 +28,7 @@ export interface RelayProcess {
   readonly origin: string;
   /** Everything the process printed, stdout and stderr. */
   output(): string;
-  /** The PID of node itself (under strace, the tracee, not strace). */
+  /** The PID of the start command, npm (under strace, the tracee, not strace): what a supervisor signals. */
   readonly pid: number;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -34,6 +37,11 @@ export interface SpawnOptions {
   args?: string[];
   env?: Record<string, string>;
   cwd: string;
+  /**
+   * HOME for npm. It holds an npm folder already, as the home of anyone who ran `npm install` does (npm
+   * creates one at its first run).
+   */
+  home: string;
   /** Record file-changing system calls into this file (which must lie outside `cwd`). */
   straceLog?: string;
 }
@@ -47,15 +55,15 @@ function requireStrace(): string {
 }
 
 export async function spawnRelay(options: SpawnOptions): Promise<RelayProcess> {
-  const node = [process.execPath, '--import', TSX_LOADER, MAIN, '--port', '0', ...(options.args ?? [])];
+  mkdirSync(join(options.home, '.npm'), { recursive: true });
+  const start = ['npm', '--prefix', REPO, 'start', '--', '--port', '0', ...(options.args ?? [])];
   const command = options.straceLog
-    ? [requireStrace(), '-f', '-qq', '-e', `trace=${FILE_CHANGING_CALLS}`, '-o', options.straceLog, ...node]
-    : node;
+    ? [requireStrace(), '-f', '-qq', '-e', `trace=${FILE_CHANGING_CALLS}`, '-o', options.straceLog, ...start]
+    : start;
   const env = {
     PATH: process.env.PATH ?? '',
-    HOME: options.cwd,
+    HOME: options.home,
     TMPDIR: options.cwd,
-    TSX_DISABLE_CACHE: '1',
     ...options.env,
   };
   const child = spawn(command[0]!, command.slice(1), {
@@ -88,7 +96,7 @@ export async function spawnRelay(options: SpawnOptions): Promise<RelayProcess> {
   return { child, httpUrl: match[1]!, url: match[2]!, origin: match[1]!, output: () => output, pid, exited };
 }
 
-/** The single child of strace: the traced node process. */
+/** The single child of strace: the traced start command. */
 function tracee(stracePid: number): number {
   const children = readFileSync(`/proc/${stracePid}/task/${stracePid}/children`, 'utf8').trim().split(/\s+/);
   if (children.length !== 1) throw new Error(`strace has ${children.length} children`);

@@ -5,12 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { padBody, unpadBody } from '../../client/services/messenger/body-frame.ts';
+import type { CallState } from '../../client/services/rtc/call-machine.ts';
 import {
   type CallModelDeps,
   createCallModel,
   describeEnd,
   HIDE_IP_STORAGE_KEY,
 } from '../../client/state/call.ts';
+import { callLineOf } from '../../client/state/call-lines.ts';
+import { pageTitle } from '../../client/state/page-title.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import {
   type CallBody,
@@ -86,6 +89,81 @@ describe('the call model', () => {
     expect(model.call.value).toMatchObject({ phase: 'ended', endReason: 'declined' });
     expect(sent.at(-1)?.body).toMatchObject({ action: 'reject', callId: new Uint8Array(16).fill(9) });
     expect(describeEnd('declined')).toBe('Call declined');
+  });
+
+  it('while a call rings, the tab title names the caller; after, it is what it was', async () => {
+    const { model, offer, deliver } = setup();
+    const title = () => pageTitle(3, model.ringingFrom.value);
+    expect(title()).toBe('(3) Tincan');
+    await deliver(offer());
+    expect(model.ringingFrom.value).toBe('Bob');
+    expect(title()).toBe('📞 Bob is calling — Tincan');
+    model.decline();
+    expect(title()).toBe('(3) Tincan');
+    expect(pageTitle(0, null)).toBe('Tincan');
+  });
+
+  it('each call that ends leaves one chat line: declined here, missed when the caller gives up', async () => {
+    const ended: CallState[] = [];
+    const { model, offer, deliver, advance } = setup({ onEnded: (call) => ended.push(call) });
+    await deliver(offer());
+    model.decline();
+    model.dismiss();
+    expect(ended).toHaveLength(1);
+    expect(callLineOf(ended[0]!)).toEqual({
+      callId: '09'.repeat(16),
+      summary: 'Declined video call',
+      at: ended[0]!.createdAt,
+      durationSeconds: null,
+    });
+
+    advance(60_000);
+    const second = { ...offer(), callId: new Uint8Array(16).fill(7), media: 'audio' as const };
+    await deliver(second);
+    expect(model.call.value).toMatchObject({ phase: 'incoming' });
+    await deliver({ type: 'control', callId: second.callId, action: 'cancel' });
+    expect(ended).toHaveLength(2);
+    expect(callLineOf(ended[1]!)).toMatchObject({ summary: 'Missed audio call', durationSeconds: null });
+  });
+
+  it('a call that connected is summed up by its length; one cut by the certificate check says so', () => {
+    const base: CallState = {
+      callId: 'ab'.repeat(16),
+      peer: BOB,
+      role: 'caller',
+      media: 'video',
+      phase: 'ended',
+      remoteRinging: true,
+      answered: true,
+      accepted: true,
+      connectsOnAccept: false,
+      verified: true,
+      createdAt: 1_000_000,
+      deadline: null,
+      restartAt: null,
+      acceptAgainAt: null,
+      acceptsLeft: 0,
+      connectedAt: 1_010_000,
+      endReason: 'remote-hung-up',
+      endedAt: 1_010_000 + 192_400,
+      localFingerprint: null,
+      remoteFingerprint: null,
+      commitment: null,
+      localNonce: null,
+      remoteNonce: null,
+      remoteMedia: { audioMuted: false, videoOff: false, screenSharing: false },
+      offer: null,
+    };
+    expect(callLineOf(base)).toMatchObject({ summary: 'Video call', durationSeconds: 192, at: 1_000_000 });
+    expect(callLineOf({ ...base, endReason: 'security' })?.summary).toBe(
+      'Video call stopped: it may have been intercepted',
+    );
+    const unanswered = { ...base, connectedAt: null, media: 'audio' as const };
+    expect(callLineOf({ ...unanswered, endReason: 'no-answer' })?.summary).toBe('Audio call not answered');
+    expect(callLineOf({ ...unanswered, endReason: 'rejected' })?.summary).toBe('Audio call declined');
+    expect(callLineOf({ ...unanswered, endReason: 'hung-up' })?.summary).toBe('Cancelled audio call');
+    expect(callLineOf({ ...base, phase: 'active', endReason: null })).toBeNull();
+    expect(callLineOf({ ...unanswered, callId: '', endReason: 'security' })).toBeNull();
   });
 
   it('a signed offer whose SDP names another certificate is refused with the interception warning', async () => {

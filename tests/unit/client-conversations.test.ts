@@ -1,4 +1,5 @@
 import { signal } from '@preact/signals';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { type ContactMessenger, createContactsModel } from '../../client/state/contacts.ts';
 import {
@@ -222,6 +223,96 @@ describe('conversations model', () => {
     next.system(THEM, 'a later line');
     const ids = (next.threads.value.get(THEM) ?? []).map((l) => l.id);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  test('their messages show in the order they were sent, whatever order they arrive in', async () => {
+    const { chats, messages } = await setup();
+    const now = Date.now();
+    const sent = (n: number) => ({ id: String(n).repeat(32), sentAt: now - 1_000 + n, text: `m${n}` });
+    chats.received(THEM, sent(3));
+    chats.received(THEM, sent(2));
+    chats.received(THEM, sent(1));
+    expect(messages().map((m) => m.text)).toEqual(['m1', 'm2', 'm3']);
+  });
+
+  test('a late message goes just before their first later one; our lines keep their place', async () => {
+    const { chats, messages } = await setup();
+    const now = Date.now();
+    chats.received(THEM, { id: '2'.repeat(32), sentAt: now - 500, text: 'second' });
+    chats.send(THEM, 'my reply to second');
+    chats.received(THEM, { id: '3'.repeat(32), sentAt: now - 100, text: 'third' });
+    chats.received(THEM, { id: '1'.repeat(32), sentAt: now - 900, text: 'first' });
+    // A sender's clock running ahead still orders its own messages by its own timestamps.
+    chats.received(THEM, { id: '5'.repeat(32), sentAt: now + 90_000, text: 'fifth' });
+    chats.received(THEM, { id: '4'.repeat(32), sentAt: now + 60_000, text: 'fourth' });
+    expect(messages().map((m) => m.text)).toEqual([
+      'first',
+      'second',
+      'my reply to second',
+      'third',
+      'fourth',
+      'fifth',
+    ]);
+  });
+
+  test('property: any arrival order gives the same display order, with our lines after what we had seen', async () => {
+    const { chats, lines, messages } = await setup();
+    const now = Date.now();
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .uniqueArray(fc.integer({ min: 0, max: 50_000 }), { minLength: 1, maxLength: 12 })
+          .chain((times) =>
+            fc.tuple(
+              fc.constant(times),
+              fc.shuffledSubarray(times, { minLength: times.length, maxLength: times.length }),
+              fc.array(fc.boolean(), { minLength: times.length, maxLength: times.length }),
+            ),
+          ),
+        async ([times, arrival, replyAfter]) => {
+          chats.forget(THEM);
+          const seenBeforeReply = new Map<string, Set<string>>();
+          arrival.forEach((t, i) => {
+            chats.received(THEM, { id: t.toString(16).padStart(32, '0'), sentAt: now + t, text: `t${t}` });
+            if (replyAfter[i]) {
+              chats.send(THEM, `reply ${i}`);
+              seenBeforeReply.set(`reply ${i}`, new Set(arrival.slice(0, i + 1).map((x) => `t${x}`)));
+            }
+          });
+          const theirs = messages()
+            .filter((m) => !m.mine)
+            .map((m) => m.text);
+          expect(theirs).toEqual([...times].sort((a, b) => a - b).map((t) => `t${t}`));
+          const mine = messages()
+            .filter((m) => m.mine)
+            .map((m) => m.text);
+          expect(mine).toEqual([...seenBeforeReply.keys()]);
+          const order = lines().map((l) => (l.kind === 'message' ? l.text : ''));
+          for (const [reply, seen] of seenBeforeReply) {
+            for (const text of seen) expect(order.indexOf(text)).toBeLessThan(order.indexOf(reply));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a call that ended leaves one line in the thread, after what was there', async () => {
+    const { chats, lines, messages } = await setup();
+    chats.received(THEM, { id: '1'.repeat(32), sentAt: Date.now(), text: 'call me' });
+    const call = { callId: 'ab'.repeat(16), summary: 'Missed video call', at: 5_000, durationSeconds: null };
+    chats.callEnded(THEM, call);
+    chats.callEnded(THEM, call);
+    expect(lines().map((l) => l.kind)).toEqual(['message', 'system']);
+    expect(lines()[1]).toMatchObject({
+      text: 'Missed video call',
+      at: 5_000,
+      call: { durationSeconds: null },
+    });
+    // Not a message: it counts as nothing unread, and a late message of theirs still goes before it.
+    expect(chats.unreadCounts.value.get(THEM)).toBe(1);
+    chats.received(THEM, { id: '2'.repeat(32), sentAt: Date.now() + 1, text: 'hello?' });
+    expect(messages().map((m) => m.text)).toEqual(['call me', 'hello?']);
   });
 
   test('dispose empties history', async () => {

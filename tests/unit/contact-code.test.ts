@@ -31,6 +31,8 @@ const keys = (
 const key = keys[0]!;
 const REJECTION_CODES: (ProtocolErrorCode | undefined)[] = [
   'bad-contact-code',
+  'contact-code-too-long',
+  'contact-code-incomplete',
   'bad-checksum',
   'bad-version',
   'bad-key',

@@ -26,6 +26,22 @@ describe('messenger delivery', () => {
     expect(alice.messenger.outbox.size).toBe(0);
   });
 
+  it('stamps each message later than the one before, even when the clock stands still or steps back', async () => {
+    const { relay, clock, alice, bob } = await pair();
+    const first = alice.messenger.sendText(bob.peer, 'one');
+    const second = alice.messenger.sendText(bob.peer, 'two');
+    clock.advance(-60_000);
+    const third = alice.messenger.sendText(bob.peer, 'three');
+    expect(second.sentAt).toBeGreaterThan(first.sentAt);
+    expect(third.sentAt).toBeGreaterThan(second.sentAt);
+    await relay.pump();
+    expect(bob.of('message').map((event) => event.message.sentAt)).toEqual([
+      first.sentAt,
+      second.sentAt,
+      third.sentAt,
+    ]);
+  });
+
   it('keeps messages to an offline contact and delivers them once it comes online', async () => {
     const { relay, clock, alice, bob } = await pair();
     bob.offline();

@@ -42,9 +42,9 @@ describe('contact-code: wrong input', () => {
   it('contactFromBytes: frame must be bytes; empty, short and long frames are rejected', () => {
     for (const bad of notBytes) expect(() => contactFromBytes(any(bad))).toThrow(TypeError);
     const frame = contactToBytes({ publicKey: key });
-    expectProtocolError(() => contactFromBytes(new Uint8Array(0)), 'bad-contact-code');
-    expectProtocolError(() => contactFromBytes(frame.subarray(0, 37)), 'bad-contact-code');
-    expectProtocolError(() => contactFromBytes(frame.subarray(0, -1)), 'bad-contact-code'); // below 38 bytes
+    expectProtocolError(() => contactFromBytes(new Uint8Array(0)), 'contact-code-incomplete');
+    expectProtocolError(() => contactFromBytes(frame.subarray(0, 37)), 'contact-code-incomplete');
+    expectProtocolError(() => contactFromBytes(frame.subarray(0, -1)), 'contact-code-incomplete'); // below 38 bytes
     const named = contactToBytes({ publicKey: key, displayName: 'Al' });
     expectProtocolError(() => contactFromBytes(named.subarray(0, -1)), 'bad-checksum');
     expectProtocolError(() => contactFromBytes(new Uint8Array([...frame, 0])), 'bad-checksum');
@@ -57,9 +57,34 @@ describe('contact-code: wrong input', () => {
       for (const text of ['', ' ', 'TC1', 'TC', code.slice(0, 10), `${code}${'A'.repeat(8)}`]) {
         expect(() => decode(text), text).toThrow(expect.objectContaining({ name: 'ProtocolError' }));
       }
-      expectProtocolError(() => decode(`${code}${' '.repeat(MAX_CONTACT_INPUT_LENGTH)}`), 'bad-contact-code');
-      expectProtocolError(() => decode('x'.repeat(1_000_000)), 'bad-contact-code');
+      expectProtocolError(
+        () => decode(`${code}${' '.repeat(MAX_CONTACT_INPUT_LENGTH)}`),
+        'contact-code-too-long',
+      );
+      expectProtocolError(() => decode('x'.repeat(1_000_000)), 'contact-code-too-long');
     }
+  });
+
+  it('a pasted megabyte is refused as too long at once, before any parsing', () => {
+    const huge = `${code}${code.slice(3).repeat(Math.ceil(1_000_000 / (code.length - 3)))}`;
+    for (const decode of [decodeContactCode, parseContactInput]) {
+      const started = performance.now();
+      expectProtocolError(() => decode(huge), 'contact-code-too-long');
+      expectProtocolError(() => decode(`https://tincan.example/#add=${huge}`), 'contact-code-too-long');
+      expect(performance.now() - started).toBeLessThan(50);
+    }
+  });
+
+  it('a code cut short says it is incomplete, not that it is no code', () => {
+    for (const decode of [decodeContactCode, parseContactInput]) {
+      for (const length of [3, 10, 40, 63]) {
+        expectProtocolError(() => decode(code.slice(0, length)), 'contact-code-incomplete');
+      }
+      expectProtocolError(() => decode('TC1!'), 'bad-contact-code');
+      expectProtocolError(() => decode('hello'), 'bad-contact-code');
+    }
+    const link = `https://tincan.example/#add=${code.slice(0, 30)}`;
+    expectProtocolError(() => parseContactInput(link), 'contact-code-incomplete');
   });
 
   it('formatContactCode: code must be a string', () => {

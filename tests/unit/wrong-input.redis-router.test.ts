@@ -26,8 +26,12 @@ afterAll(async () => {
 });
 
 describe('createRedisRouter', () => {
-  it('refuses a url that is not a string', async () => {
-    await expect(createRedisRouter(42 as unknown as string)).rejects.toThrow(/url must be a string/);
+  it('refuses a target that is neither a URL nor a cluster', async () => {
+    await expect(createRedisRouter(42 as unknown as string)).rejects.toThrow(TypeError);
+    await expect(createRedisRouter({ cluster: [] })).rejects.toThrow(/non-empty list of URLs/);
+    await expect(createRedisRouter({ cluster: ['http://127.0.0.1:1'] })).rejects.toThrow(
+      /not a redis:\/\/ URL/,
+    );
   });
   it.each([
     ['a string', 'secret', TypeError],

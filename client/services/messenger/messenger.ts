@@ -43,6 +43,7 @@ export class Messenger {
   private readonly seen = new SeenIds();
   private readonly inbound = new SerialQueue();
   private readonly sending = new Set<OutboxEntry>();
+  private lastSentAt = 0;
 
   constructor(private readonly options: MessengerOptions) {
     const { identity, backend, random, now, transport, contacts, maxStrangers } = options;
@@ -64,7 +65,10 @@ export class Messenger {
   }
 
   sendText(peer: PeerId, text: string, options: { expiresInSeconds?: number } = {}): ChatMessage {
-    const base = { id: newMessageId(this.options.random), sentAt: this.options.now(), text };
+    // Strictly increasing, even if the clock stands still or steps back: the receiver orders our messages by it.
+    const sentAt = Math.max(this.options.now(), this.lastSentAt + 1);
+    this.lastSentAt = sentAt;
+    const base = { id: newMessageId(this.options.random), sentAt, text };
     const message = options.expiresInSeconds ? { ...base, expiresInSeconds: options.expiresInSeconds } : base;
     this.sendReliable(peer, { type: 'chat', ...message });
     return message;

@@ -48,3 +48,54 @@ export const silentNotifier: CallNotifier = {
   clear() {},
   request: async () => 'unsupported',
 };
+
+export type NotificationState = NotificationPermission | 'unsupported';
+
+/** Where the browser's notification permission is read, asked for and watched. */
+export interface NotificationPermissionSource {
+  current(): NotificationState;
+  /** Asks the user (call from a user gesture); resolves to the state after. */
+  request(): Promise<NotificationState>;
+  /** Calls back when the permission changes (the user changed it in the site settings); returns the stop. */
+  watch(onChange: (state: NotificationState) => void): () => void;
+}
+
+export function browserNotificationPermission(): NotificationPermissionSource {
+  const supported = typeof Notification !== 'undefined';
+  const current = (): NotificationState => (supported ? Notification.permission : 'unsupported');
+  return {
+    current,
+    async request() {
+      if (!supported) return 'unsupported';
+      return Notification.permission === 'default'
+        ? Notification.requestPermission()
+        : Notification.permission;
+    },
+    watch(onChange) {
+      let stopped = false;
+      let status: PermissionStatus | undefined;
+      const changed = () => onChange(current());
+      navigator.permissions
+        ?.query({ name: 'notifications' })
+        .then((found) => {
+          if (stopped) return;
+          status = found;
+          status.addEventListener('change', changed);
+        })
+        .catch(() => {
+          // No Permissions API for notifications here: the state is read again when settings open.
+        });
+      return () => {
+        stopped = true;
+        status?.removeEventListener('change', changed);
+      };
+    },
+  };
+}
+
+/** Where there is no browser (tests, the CLI): no notifications. */
+export const noNotificationPermission: NotificationPermissionSource = {
+  current: () => 'unsupported',
+  request: async () => 'unsupported',
+  watch: () => () => {},
+};

@@ -129,7 +129,7 @@ export default async (): Promise<VectorFile> => {
     invalid(
       'cut to 3 + 40 characters (25 bytes): shorter than any frame',
       typical.slice(0, 3 + 40),
-      'bad-contact-code',
+      'contact-code-incomplete',
     ),
     invalid(
       'one character missing: a length base32 cannot produce',
@@ -153,6 +153,8 @@ export default async (): Promise<VectorFile> => {
     ),
     invalid('wrong prefix TC2', `TC2${typical.slice(3)}`, 'bad-contact-code'),
     invalid('empty', '', 'bad-contact-code'),
+    invalid('the prefix alone', 'TC1', 'contact-code-incomplete'),
+    invalid('one character short of the shortest code', typical.slice(0, 63), 'contact-code-incomplete'),
     invalid(
       'link without #add= fragment',
       `https://tincan.example/?add=${typical.slice(3)}`,

@@ -1,0 +1,110 @@
+/**
+ * Two relay processes (`npm start` with REDIS_CLUSTER) routing through a real Redis Cluster of three masters
+ * and three replicas: two messengers on different nodes chat across it, and when the master that serves the
+ * recipient's channel is killed mid-chat, its replica takes over and every message arrives exactly once.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { toHex } from '../../crypto/bytes.ts';
+import { type ChatNode, startChatNode } from '../../relay/peer/chat-node.ts';
+import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.ts';
+import { identity } from '../support/relay-harness.ts';
+import { type RelayProcess, spawnRelay } from '../support/relay-process.ts';
+
+const dirs: string[] = [];
+const relays: RelayProcess[] = [];
+const nodes: ChatNode[] = [];
+let cluster: RedisCluster | undefined;
+
+afterAll(async () => {
+  await Promise.all(nodes.map((node) => node.close()));
+  for (const relay of relays) relay.child.kill('SIGTERM');
+  await Promise.all(relays.map((relay) => relay.exited));
+  await cluster?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}, 30_000);
+
+const freshDir = (label: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `tincan-cluster-${label}-`));
+  dirs.push(dir);
+  return dir;
+};
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('relay nodes through a Redis Cluster', () => {
+  it('deliver across nodes, and lose nothing when a master fails over mid-chat', async () => {
+    cluster = await startRedisCluster();
+    const channelKey = randomBytes(32);
+    const env = { REDIS_CLUSTER: cluster.urls.join(','), REDIS_CHANNEL_KEY: channelKey.toString('hex') };
+    for (const label of ['n1', 'n2']) {
+      relays.push(await spawnRelay({ cwd: freshDir(label), home: freshDir(`${label}-home`), env }));
+    }
+    for (const relay of relays) {
+      await until(async () => (await fetch(`${relay.httpUrl}/readyz`)).status === 200, 'relay ready', 15_000);
+    }
+
+    const [aliceId, bobId] = await Promise.all([identity('cluster-alice'), identity('cluster-bob')]);
+    const [alice, bob] = [toHex(aliceId.publicKey), toHex(bobId.publicKey)];
+    const received: string[] = [];
+    const delivered = new Set<string>();
+    const contactOf = (other: string) => ({
+      status: (peer: string) => (peer === other ? ('contact' as const) : ('stranger' as const)),
+      list: () => [other],
+    });
+    const aliceNode = await startChatNode({
+      url: relays[0]!.url,
+      identity: aliceId,
+      contacts: contactOf(bob),
+      reconnect: true,
+      onEvent: (event) => {
+        if (event.type === 'delivered') for (const id of event.ids) delivered.add(id);
+      },
+    });
+    const bobNode = await startChatNode({
+      url: relays[1]!.url,
+      identity: bobId,
+      contacts: contactOf(alice),
+      reconnect: true,
+      onEvent: (event) => {
+        if (event.type === 'message') received.push(event.message.text);
+      },
+    });
+    nodes.push(aliceNode, bobNode);
+
+    const sent = [aliceNode.messenger.sendText(bob, 'before the failover')];
+    await until(() => received.length === 1, 'first message across nodes', 15_000);
+
+    // Bob's channel lives in one slot; the master serving it dies as a crash would.
+    const channel = `tc:a:${createHmac('sha256', channelKey).update(bobId.publicKey).digest().subarray(0, 16).toString('hex')}`;
+    const master = await cluster.masterFor(channel);
+    cluster.kill(master);
+    for (let i = 1; i <= 5; i++) {
+      sent.push(aliceNode.messenger.sendText(bob, `during the failover ${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    // A replica is promoted: the slot is served by another master again.
+    await until(
+      () =>
+        cluster!.masterFor(channel).then(
+          (port) => port !== master,
+          () => false,
+        ),
+      'a replica took the slot over',
+      20_000,
+    );
+
+    await until(() => delivered.size === sent.length, 'every message acknowledged end to end', 45_000);
+    expect([...received].sort()).toEqual(sent.map((message) => message.text).sort());
+    expect(new Set(received).size).toBe(received.length);
+  }, 120_000);
+});
