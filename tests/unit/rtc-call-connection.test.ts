@@ -248,4 +248,34 @@ describe('CallConnection', () => {
       connection.close();
     }
   });
+
+  test('DTLS failing while ICE is up is read as a refused certificate, even if ICE has closed by the time the check runs', async () => {
+    const pc = new ScriptedPeerConnection();
+    const verdicts: string[] = [];
+    const connection = await CallConnection.create({
+      config: {},
+      media: 'data',
+      createPeerConnection: () => pc as unknown as RTCPeerConnection,
+      onCandidate: noop,
+      onGate: (verdict) => verdicts.push(verdict),
+      onConnection: noop,
+      onRemoteStream: noop,
+      onEnvelope: noop,
+      onFileChannel: noop,
+    });
+    const transport = {
+      state: 'connecting',
+      iceTransport: { state: 'connected' },
+      getRemoteCertificates: () => [],
+      onstatechange: null as (() => void) | null,
+    };
+    pc.transport = transport;
+    await connection.acceptOffer(SDP, { algorithm: 'sha-256', value: FINGERPRINT }, false);
+    // Chromium refuses the certificate: DTLS fails, and the ICE transport closes right after, before any check.
+    transport.state = 'failed';
+    transport.onstatechange?.();
+    transport.iceTransport.state = 'closed';
+    await expect.poll(() => verdicts, { timeout: 1_000 }).toEqual(['dtls-failed']);
+    connection.close();
+  });
 });

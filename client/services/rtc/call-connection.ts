@@ -86,6 +86,9 @@ export class CallConnection {
   private readonly closing: Promise<void>;
   private markClosed: () => void = () => {};
   private dtlsSeen = false;
+  private watchedTransport: RTCDtlsTransport | null = null;
+  /** The DTLS transport said 'failed' while its ICE transport was connected (seen at the state change). */
+  private dtlsFailedOnLiveIce = false;
   /** Gate checks run one at a time; at most one more waits behind the running one. */
   private gateQueued: Promise<void> | null = null;
   private gateRunning: Promise<void> = Promise.resolve();
@@ -333,9 +336,28 @@ export class CallConnection {
   private watchGate(): void {
     // A renegotiation after the check keeps the same DTLS transport and certificate: nothing to watch again.
     if (this.poll !== undefined || this.closed || this.verdict !== 'waiting') return;
+    this.watchTransport();
+    this.poll = setInterval(() => {
+      this.watchTransport();
+      void this.checkGate();
+    }, GATE_POLL_MS);
+  }
+
+  /**
+   * Reads each DTLS state change as it happens. A failure while ICE is up is noted at once: a check queued
+   * behind a running one may only run after Chromium has closed the ICE transport too, and would then take a
+   * refused certificate for a lost path.
+   */
+  private watchTransport(): void {
     const transport = this.dtlsTransport();
-    if (transport) transport.onstatechange = () => void this.checkGate();
-    this.poll = setInterval(() => void this.checkGate(), GATE_POLL_MS);
+    if (!transport || transport === this.watchedTransport) return;
+    this.watchedTransport = transport;
+    transport.onstatechange = () => {
+      const ice = transport.iceTransport.state;
+      if (transport.state === 'failed' && (ice === 'connected' || ice === 'completed'))
+        this.dtlsFailedOnLiveIce = true;
+      void this.checkGate();
+    };
   }
 
   /** With max-bundle there is one DTLS transport; the SCTP one is the same, and exists for audio-only calls too. */
@@ -379,7 +401,12 @@ export class CallConnection {
         : null;
     if (this.verdict !== 'waiting' || this.closed) return;
     const result = gateVerdict(
-      { dtlsState, iceState: transport.iceTransport.state, report, remoteCertificates },
+      {
+        dtlsState,
+        iceState: this.dtlsFailedOnLiveIce ? 'connected' : transport.iceTransport.state,
+        report,
+        remoteCertificates,
+      },
       signed,
     );
     if (result.state === 'waiting') return;
