@@ -8,6 +8,7 @@ import { Avatar } from './Avatar.tsx';
 import { TrustBadge } from './Badges.tsx';
 import { CallButtons } from './CallButtons.tsx';
 import { formatDuration } from './CallScreen.tsx';
+import { FileLines, SendFileButton } from './FileLines.tsx';
 import { formatTime, remaining } from './format.ts';
 import { Icon } from './Icon.tsx';
 import { Notice } from './Notice.tsx';
@@ -150,7 +151,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
       </div>
 
       <ol class="thread" ref={thread} aria-live="polite" aria-label={`Messages with ${contact.name}`}>
-        {lines.length === 0 && (
+        {lines.length === 0 && !session.files.byPeer.value.has(contact.key) && (
           <li class="empty">
             {accepted
               ? `No messages yet. Messages are end-to-end encrypted and kept only in this tab's memory.`
@@ -162,6 +163,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
             <Line key={line.id} line={line} now={now.value} name={contact.name} />
           ))}
         </WithdrawMessage.Provider>
+        <FileLines files={session.files} peer={contact.key} name={contact.name} />
       </ol>
       <div class="typing" aria-live="polite">
         {typing ? `${contact.name} is typing…` : ''}
@@ -174,6 +176,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
           send();
         }}
       >
+        <SendFileButton files={session.files} peer={contact.key} name={contact.name} disabled={!accepted} />
         <label for="composer" class="visually-hidden">
           Message to {contact.name}
         </label>
