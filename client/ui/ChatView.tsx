@@ -7,13 +7,12 @@ import type { StoredContact } from '../state/profile-data.ts';
 import { Avatar } from './Avatar.tsx';
 import { TrustBadge } from './Badges.tsx';
 import { CallButtons } from './CallButtons.tsx';
-import { formatDuration } from './CallScreen.tsx';
 import { FileLines, SendFileButton } from './FileLines.tsx';
-import { formatTime, remaining } from './format.ts';
+import { formatDuration, formatTime, remaining } from './format.ts';
 import { Icon } from './Icon.tsx';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 const STATUS_TEXT = {
   waiting: 'Waiting',
