@@ -32,6 +32,7 @@ export const PROTOCOL_ERROR_CODES = [
   'unknown-session',
   'unconfirmed-handshake',
   'session-id-taken',
+  'handshake-budget',
   // DTLS fingerprints
   'no-fingerprint',
   'unsupported-fingerprint-algorithm',

@@ -137,10 +137,16 @@ function checkHeader(bytes: Uint8Array, type: number, length: number): void {
   if (bytes.length !== length) throw new ProtocolError('bad-length', `${bytes.length} bytes, want ${length}`);
 }
 
+/**
+ * `admit`, when given, sees the initiator key the INIT claims after the box opens and before the signature is
+ * checked (the costlier half), and may refuse it by throwing: a responder budgets its handshake work by the
+ * claimed key. The key is not yet authenticated when `admit` sees it.
+ */
 export async function openInit(
   identity: Identity,
   bytes: Uint8Array,
   backend: Ed25519Backend,
+  admit?: (claimedInitiator: Uint8Array) => void,
 ): Promise<OpenedInit> {
   checkHeader(bytes, ENVELOPE_TYPE.handshakeInit, INIT_LENGTH);
   const initiatorEphemeral = bytes.slice(2, 34);
@@ -154,6 +160,7 @@ export async function openInit(
   );
   if (!plaintext) throw new ProtocolError('decrypt-failed', 'handshake init');
   const initiatorKey = plaintext.slice(0, 32);
+  admit?.(initiatorKey);
   const sessionId = plaintext.slice(32, 48);
   const ts = plaintext.subarray(48, 56);
   const signature = plaintext.subarray(56, 120);

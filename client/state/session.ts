@@ -22,6 +22,7 @@ import { createConnectionModel } from './connection.ts';
 import { createContactsModel } from './contacts.ts';
 import { type ChatLine, createConversationsModel } from './conversations.ts';
 import { chatMessagesByPeer, createPendingOutboxModel } from './pending-outbox.ts';
+import { createFileModel } from './files.ts';
 import { PROFILE_VERSION, type ProfileData, profileFromBytes, profileToBytes } from './profile-data.ts';
 
 /** What a session needs from the page it runs in. */
@@ -176,7 +177,9 @@ export function createSession(deps: SessionDeps) {
         chats.failed(event.peer, event.id);
         return;
       case 'envelope':
-        // Calls (issue 5): call signalling goes to the call model (it ignores other kinds).
+        // Calls (issue 5): call signalling goes to the call model (it ignores other kinds), and a file
+        // session's (data offers) to the file model.
+        void files.receive(event.peer, event.kind, event.body);
         return calls.receive(event.peer, event.kind, event.body);
       default:
         // established, dropped (hostile or stale bytes): nothing to show in chat.
@@ -233,6 +236,16 @@ export function createSession(deps: SessionDeps) {
     ...callTestHooks(),
   });
   exposeCallsForTests(calls);
+  // Files from the chat: signalled like calls, under the same "hide my IP address" setting.
+  const files = createFileModel({
+    random: deps.random,
+    now,
+    sendEnvelope: (peer, kind, body) => messenger!.sessions.send(peer, kind, body),
+    requestTurn: () => connection.relay.requestTurn(),
+    turnAvailable: () => connection.state.value.turnAvailable,
+    isVerified: (peer) => contacts.byKey(peer)?.verified ?? false,
+    hideIp: () => calls.hideIp.value,
+  });
 
   // Every time the relay says READY: resend what was pending, ping contacts (after a takeover, with new
   // sessions). Every time it goes: every contact offline, in the messenger as on screen.
@@ -294,6 +307,7 @@ export function createSession(deps: SessionDeps) {
     calls,
     /** Our messages still waiting for an ack, per contact, and the warning that names them. */
     pending: pendingOutbox,
+    files,
     /**
      * A new identity key for us, signed over by the current one: stores the profile with the new seed and the
      * rotation still to be told to every contact, and returns it. The caller starts a new session with it.
@@ -324,6 +338,7 @@ export function createSession(deps: SessionDeps) {
       stopWatchingConnection();
       await restoring;
       calls.dispose();
+      files.dispose();
       const leaving = messenger?.leave().catch(() => {});
       chats.dispose();
       // The goodbyes sealed ahead are on the socket already; give any other a moment, then close it (what is

@@ -190,6 +190,22 @@ describe('the call model', () => {
     expect(sent).toEqual([]);
   });
 
+  it('a data offer (a file from the chat) neither rings nor makes a call busy: the file model takes it', async () => {
+    const { model, sent, offer, deliver } = setup();
+    await deliver({ ...offer(), media: 'data', file: { size: 1, name: 'a.txt', type: '' } });
+    expect(model.call.value).toBeNull();
+    expect(sent).toEqual([]);
+    await deliver(offer());
+    expect(model.call.value).toMatchObject({ phase: 'incoming' });
+    await deliver({
+      ...offer(),
+      callId: new Uint8Array(16).fill(4),
+      media: 'data',
+      file: { size: 1, name: 'b', type: '' },
+    });
+    expect(sent.some(({ body }) => body.type === 'control' && body.action === 'busy')).toBe(false);
+  });
+
   it('a second call while one rings gets busy', async () => {
     const { model, sent, offer, deliver } = setup();
     await deliver(offer());

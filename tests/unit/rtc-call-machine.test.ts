@@ -585,3 +585,62 @@ describe('security and connection failures', () => {
     expect(a.state).toBe(before);
   });
 });
+
+describe('a file session (media data): the same machine, asked about in the chat instead of ringing', () => {
+  const file = { size: 5, name: 'notes.txt', type: 'text/plain' };
+  function offered(callId = 40) {
+    const random = testRandom(`machine-data-${callId}`);
+    const a = new Side(ALICE, alice!.publicKey);
+    const b = new Side(BOB, bob!.publicKey);
+    const nonce = random(32);
+    const o: CallOffer = { ...offer(callId, nonce), media: 'data', file };
+    a.on({ type: 'dialed', peer: BOB, offer: o, nonce });
+    deliver(a, b);
+    return { a, b, o, random };
+  }
+
+  it('neither rings nor notifies; the offered file reaches the receiver through the codec', () => {
+    const { b } = offered();
+    expect(b.state).toMatchObject({ phase: 'incoming', media: 'data', offer: { file } });
+    expect(b.has('ring') || b.has('notify-incoming')).toBe(false);
+    expect(b.sent()).toEqual([{ peer: ALICE, body: expect.objectContaining({ action: 'ringing' }) }]);
+  });
+
+  it('the sender may start (open-gate) only once the receiver accepted and its certificate verified', () => {
+    const { a, b, o, random } = offered();
+    deliver(b, a);
+    expect(a.has('open-gate')).toBe(false);
+    b.on({ type: 'answered', answer: answerTo(o, random(32), true) });
+    b.on({ type: 'accepted' });
+    deliver(b, a); // the answer (connects on accept) and the accept
+    expect(a.has('open-gate')).toBe(false);
+    a.on({ type: 'gate', verdict: 'verified' });
+    expect(a.state?.phase).toBe('active');
+    expect(a.has('open-gate')).toBe(true);
+  });
+
+  it('a certificate that is not the signed one ends both sides as a security failure, the gate shut', () => {
+    const { a, b, o, random } = offered();
+    b.on({ type: 'answered', answer: answerTo(o, random(32), true) });
+    b.on({ type: 'accepted' });
+    deliver(b, a);
+    a.on({ type: 'gate', verdict: 'dtls-failed' });
+    expect(a.state).toMatchObject({ phase: 'ended', endReason: 'security' });
+    expect(a.has('open-gate')).toBe(false);
+    deliver(a, b);
+    expect(b.state).toMatchObject({ phase: 'ended', endReason: 'remote-security' });
+    expect(b.has('open-gate')).toBe(false);
+  });
+
+  it('declined: the sender sees it rejected; withdrawn before the accept: the receiver sees it missed', () => {
+    const declined = offered(41);
+    declined.b.on({ type: 'decline' });
+    deliver(declined.b, declined.a);
+    expect(declined.a.state).toMatchObject({ phase: 'ended', endReason: 'rejected' });
+    const withdrawn = offered(42);
+    withdrawn.a.on({ type: 'hangup' });
+    deliver(withdrawn.a, withdrawn.b);
+    expect(withdrawn.b.state).toMatchObject({ phase: 'ended', endReason: 'missed' });
+    expect(withdrawn.b.has('ring')).toBe(false);
+  });
+});

@@ -10,6 +10,8 @@
  *   holds is refused ('session-id-taken'). Initiators choose ids, so without this anyone could answer with a
  *   handshake that reuses a contact's live id and have the contact's envelopes routed to its own session.
  * - One step at a time per peer (SerialQueue); steps of different peers interleave.
+ * - INITs are budgeted by the key they claim before their signature is checked (handshake-budget.ts):
+ *   strangers share a small budget of their own, so no volume of them costs a contact anything.
  * - Strangers (a valid INIT from a key that is not a contact) get a session, so that a contact request
  *   can be read, but at most `maxStrangers` of them hold state at once (oldest evicted). Blocked keys get
  *   nothing: their INIT is dropped unanswered (the last one is kept, and answered if they are unblocked).
@@ -30,6 +32,7 @@ import {
   step,
 } from '../../../crypto/session.ts';
 import { classifyEnvelope, ENVELOPE_TYPE } from '../../../crypto/wire.ts';
+import { HandshakeBudget } from './handshake-budget.ts';
 import { SerialQueue } from './serial-queue.ts';
 import {
   assertPeerId,
@@ -59,9 +62,11 @@ export class SessionManager {
   private readonly refused = new Map<PeerId, OpenedInit>();
   private readonly queue = new SerialQueue();
   private readonly self: PeerId;
+  private readonly budget: HandshakeBudget;
 
   constructor(private readonly options: SessionManagerOptions) {
     this.self = toHex(options.identity.publicKey);
+    this.budget = new HandshakeBudget(options.now(), options.handshakeLimits);
   }
 
   /** Handles one envelope from the relay. Never throws for hostile bytes: they become 'dropped' events. */
@@ -88,7 +93,11 @@ export class SessionManager {
   }
 
   private async receiveInit(bytes: Uint8Array): Promise<void> {
-    const init = await openInit(this.options.identity, bytes, this.options.backend);
+    const init = await openInit(this.options.identity, bytes, this.options.backend, (claimed) => {
+      const claimedPeer = toHex(claimed);
+      const stranger = this.options.peerStatus(claimedPeer) !== 'contact';
+      this.budget.admit(claimedPeer, stranger, this.options.now());
+    });
     const peer = toHex(init.initiatorKey);
     if (peer === this.self) throw new ProtocolError('wrong-peer', 'init from our own key');
     const status = this.options.peerStatus(peer);

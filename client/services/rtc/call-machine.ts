@@ -7,6 +7,9 @@
  *   callee:  offer ─▶ incoming ──── accept (user) ─────▶ connecting ──gate verified──▶ active ⇄ reconnecting
  *   any phase ──▶ ended (hang-up, reject, cancel, busy, no answer, timeout, failure, security)
  *
+ * A file session is the same machine with media 'data': its offer describes one file and does not ring (the
+ * chat asks whether to accept it), and 'open-gate' is when the sender may open the file channel.
+ *
  * The answer and the accept are separate: an answer sets up ICE and DTLS, and may be sent while the phone still
  * rings (when that reveals nothing new, see the call service); only the callee's accept, together with a
  * verified certificate, opens the gates. The gate opens exactly once, when `accepted && verified` first holds;
@@ -352,7 +355,8 @@ function hangup(state: CallState, reason: HangupReason): CallEffect {
 }
 
 function end(state: CallState, reason: EndReason, now: number, ...effects: CallEffect[]): StepResult {
-  const ringing = state.phase === 'incoming' ? [{ type: 'ring', on: false } as const] : [];
+  const ringing =
+    state.phase === 'incoming' && state.media !== 'data' ? [{ type: 'ring', on: false } as const] : [];
   return {
     state: { ...state, phase: 'ended', endReason: reason, endedAt: now, deadline: null, offer: null },
     effects: [...ringing, ...effects, { type: 'teardown' }],
@@ -413,10 +417,7 @@ function incoming(
     body: { type: 'control', callId: offer.callId, action: 'busy' },
   };
   if (!isLive(state)) {
-    return {
-      state: ringing,
-      effects: [control(ringing, 'ringing'), { type: 'ring', on: true }, { type: 'notify-incoming' }],
-    };
+    return { state: ringing, effects: [control(ringing, 'ringing'), ...ringFor(offer)] };
   }
   // Both called each other at once: the call with the lower id goes on, on both pages.
   if (state.phase === 'outgoing' && state.peer === peer) {
@@ -427,13 +428,16 @@ function incoming(
         control(state, 'cancel'),
         { type: 'teardown' },
         control(ringing, 'ringing'),
-        { type: 'ring', on: true },
-        { type: 'notify-incoming' },
+        ...ringFor(offer),
       ],
     };
   }
   return { state, effects: [busy] };
 }
+
+/** A file offer is asked about in the chat: it neither rings nor notifies like a call. */
+const ringFor = (offer: CallOffer): CallEffect[] =>
+  offer.media === 'data' ? [] : [{ type: 'ring', on: true }, { type: 'notify-incoming' }];
 
 function signedDescription(state: CallState, body: CallOffer | CallAnswer, now: number): StepResult {
   if (body.purpose === 'renegotiate') {

@@ -383,8 +383,8 @@ export class CallService {
       onTurnRefused: () =>
         this.update({ notice: 'The relay’s TURN server refused this call’s credentials.' }),
       onEnvelope: (bytes) => this.deps.receiveEnvelope(bytes),
-      onFileChannel: (channel) => {
-        const control = receiveFile(channel, (view) => this.transferChanged(view, control));
+      onFileChannel: (channel, early) => {
+        const control = receiveFile(channel, (view) => this.transferChanged(view, control), early);
       },
     });
     this.connection = connection;
@@ -485,6 +485,8 @@ export class CallService {
       this.dispatch({ type: 'bad-body', peer, code: error.code });
       return;
     }
+    // A data offer starts a file session (file-session-service.ts), never a call: it must not ring or get 'busy'.
+    if (body.type === 'offer' && body.media === 'data') return;
     this.dispatch({ type: 'received', peer, body });
   }
 
@@ -520,7 +522,8 @@ export class CallService {
         return;
       case 'notify-incoming': {
         const state = this.state;
-        if (state) this.notifier.incoming(this.deps.nameOf?.(state.peer) ?? 'A contact', state.media);
+        if (state && state.media !== 'data')
+          this.notifier.incoming(this.deps.nameOf?.(state.peer) ?? 'A contact', state.media);
         this.startTimer();
         return;
       }
