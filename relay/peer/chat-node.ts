@@ -22,8 +22,10 @@ const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 
 export interface ChatNodeOptions {
-  /** The relay nodes (ws(s):// URLs), tried in this order. */
-  readonly urls: readonly string[];
+  /** ws(s):// URL of the relay: the one tried first. */
+  readonly url: string;
+  /** The deployment's other relay nodes, tried in turn when one fails. */
+  readonly otherUrls?: readonly string[];
   readonly identity: Identity;
   readonly contacts: MessengerOptions['contacts'];
   readonly onEvent: MessengerOptions['onEvent'];
@@ -44,7 +46,7 @@ const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 export async function startChatNode(options: ChatNodeOptions): Promise<ChatNode> {
   let client: RelayClient | undefined;
   let stopped = false;
-  const rotation = new RelayRotation(options.urls);
+  const rotation = new RelayRotation([options.url, ...(options.otherUrls ?? [])]);
   const transport: Transport = {
     async send(recipient, bytes) {
       if (!client) throw new Error('not connected to the relay');

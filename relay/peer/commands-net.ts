@@ -50,7 +50,8 @@ export async function send(
   });
   let messageId = '';
   const node = await startChatNode({
-    urls: context.relayUrls,
+    url: context.relayUrls[0]!,
+    otherUrls: context.relayUrls.slice(1),
     identity: context.identity,
     outbox: outboxFile(outboxPathFor(context.identityPath), context.identity),
     contacts: directory(book, new Set([peer])),
@@ -130,7 +131,8 @@ export async function listen(
   const { book, out } = context;
   let node: ChatNode | undefined;
   const started = startChatNode({
-    urls: context.relayUrls,
+    url: context.relayUrls[0]!,
+    otherUrls: context.relayUrls.slice(1),
     identity: context.identity,
     outbox: outboxFile(outboxPathFor(context.identityPath), context.identity),
     contacts: directory(book, options.extraPeers ?? new Set()),

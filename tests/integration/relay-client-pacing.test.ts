@@ -23,7 +23,7 @@ async function chatNode(relay: Relay, me: Identity, other: Identity) {
   const connection: string[] = [];
   const peer = toHex(other.publicKey);
   const node = await startChatNode({
-    urls: [relay.url],
+    url: relay.url,
     identity: me,
     contacts: { status: (p) => (p === peer ? 'contact' : 'stranger'), list: () => [peer] },
     onEvent: (event) => void events.push(event),

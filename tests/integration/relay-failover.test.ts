@@ -173,7 +173,8 @@ describe('several relay nodes, one of them lost for good', () => {
       list: () => [peer],
     });
     const cyNode = await startChatNode({
-      urls: [urls[1]!, urls[2]!],
+      url: urls[1]!,
+      otherUrls: [urls[2]!],
       identity: cy,
       contacts: only(diKey),
       reconnect: true,
@@ -182,7 +183,7 @@ describe('several relay nodes, one of them lost for good', () => {
     });
     chatNodes.push(cyNode);
     const diNode = await startChatNode({
-      urls: [urls[2]!],
+      url: urls[2]!,
       identity: di,
       contacts: only(cyKey),
       reconnect: true,

@@ -62,7 +62,7 @@ describe('relay nodes through a Redis Cluster', () => {
       list: () => [other],
     });
     const aliceNode = await startChatNode({
-      urls: [relays[0]!.url],
+      url: relays[0]!.url,
       identity: aliceId,
       contacts: contactOf(bob),
       reconnect: true,
@@ -71,7 +71,7 @@ describe('relay nodes through a Redis Cluster', () => {
       },
     });
     const bobNode = await startChatNode({
-      urls: [relays[1]!.url],
+      url: relays[1]!.url,
       identity: bobId,
       contacts: contactOf(alice),
       reconnect: true,
