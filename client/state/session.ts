@@ -21,8 +21,8 @@ import { callTestHooks, exposeCallsForTests } from './call-test-hooks.ts';
 import { createConnectionModel } from './connection.ts';
 import { createContactsModel } from './contacts.ts';
 import { type ChatLine, createConversationsModel } from './conversations.ts';
-import { chatMessagesByPeer, createPendingOutboxModel } from './pending-outbox.ts';
 import { createFileModel } from './files.ts';
+import { chatMessagesByPeer, createPendingOutboxModel } from './pending-outbox.ts';
 import { PROFILE_VERSION, type ProfileData, profileFromBytes, profileToBytes } from './profile-data.ts';
 
 /** What a session needs from the page it runs in. */

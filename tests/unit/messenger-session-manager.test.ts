@@ -118,9 +118,12 @@ describe('session manager', () => {
     // The counters travel masked; the receiver's replay window would refuse a counter used twice.
     for (const bytes of a.take()) await b.manager.receive(bytes);
     expect(b.dropped()).toEqual([]);
-    expect(b.delivered().filter((body) => body.startsWith('m')).sort()).toEqual(
-      Array.from({ length: 12 }, (_, i) => `m${i}`).sort(),
-    );
+    expect(
+      b
+        .delivered()
+        .filter((body) => body.startsWith('m'))
+        .sort(),
+    ).toEqual(Array.from({ length: 12 }, (_, i) => `m${i}`).sort());
   });
 
   it('drops envelopes for unknown sessions without naming a peer', async () => {
