@@ -611,7 +611,7 @@ describe('TURN credentials renewed before they expire', () => {
     a.sent();
     b.sent();
     expect(a.on({ type: 'turn-credentials', expiresAt: a.now + TTL, renewed: true })).toEqual([
-      { type: 'restart-ice' },
+      { type: 'restart-ice', forTurn: true },
     ]);
     expect(a.state?.turnRenewAt).toBe(a.now + TTL / 2);
     b.on({ type: 'turn-credentials', expiresAt: b.now + TTL, renewed: true });

@@ -76,7 +76,8 @@ export class ScriptedPeerConnection {
   }
   async setRemoteDescription(description: { type: string; sdp: string }) {
     this.remoteDescription = description;
-    this.addTransceiver('audio');
+    this.signalingState = description.type === 'offer' ? 'have-remote-offer' : 'stable';
+    if (this.getTransceivers().length === 0) this.addTransceiver('audio');
   }
   async createAnswer() {
     return { type: 'answer', sdp: SDP };
@@ -94,6 +95,7 @@ export class ScriptedPeerConnection {
   }
   async setLocalDescription(description: { type: string; sdp: string }) {
     this.localDescription = description;
+    this.signalingState = description.type === 'offer' ? 'have-local-offer' : 'stable';
   }
   statsCalls = 0;
   async getStats() {

@@ -148,6 +148,20 @@ async function activeCall(turn: (n: number) => Promise<TurnCredentialsBody | nul
 const restartOffers = (sent: CallBody[]) =>
   sent.filter((b) => b.type === 'offer' && b.purpose === 'renegotiate').length;
 
+/** The peer's answer to the last restart offer. */
+function restartAnswer(sent: CallBody[]): CallBody {
+  const offer = sent.filter((b) => b.type === 'offer' && b.purpose === 'renegotiate').at(-1)!;
+  return {
+    type: 'answer',
+    callId: offer.callId,
+    purpose: 'renegotiate',
+    connectsOnAccept: false,
+    sasNonce: new Uint8Array(32).fill(3),
+    fingerprint: theirFingerprint,
+    sdp: sdpWith(THEIRS),
+  };
+}
+
 describe('TURN credentials renewed during a call', () => {
   test('caller: at half their lifetime, fresh credentials with the same certificate and policy, then an ICE restart', async () => {
     const caller = await activeCall(async (n) => credentials(n));
@@ -180,6 +194,7 @@ describe('TURN credentials renewed during a call', () => {
     expect(caller.pc.offers.at(-1)).toEqual({ iceRestart: true });
     expect(restartOffers(caller.sent)).toBe(1);
     expect(caller.service.current.call?.phase).toBe('active');
+    await caller.deliver(restartAnswer(caller.sent));
 
     // The next renewal: half the fresh credentials' lifetime later.
     await vi.advanceTimersByTimeAsync(30_000);
@@ -226,6 +241,25 @@ describe('TURN credentials renewed during a call', () => {
     // The callee never offers: the restart is the caller's.
     expect(callee.pc.offers).toEqual([]);
     callee.service.dispose();
+  });
+
+  test('caller: the callee’s request crossing our renewal restart gets one more restart once ours is answered', async () => {
+    const caller = await activeCall(async (n) => credentials(n));
+    const callId = caller.sent.find((b) => b.type === 'offer')!.callId;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(restartOffers(caller.sent)).toBe(1);
+    // The callee renewed at about the same time: its request comes while our offer awaits its answer.
+    await caller.deliver({ type: 'control', callId, action: 'ice-restart' });
+    expect(restartOffers(caller.sent)).toBe(1);
+    await caller.deliver(restartAnswer(caller.sent));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(restartOffers(caller.sent)).toBe(2);
+    expect(caller.pc.offers.filter((o) => o.iceRestart)).toHaveLength(2);
+    // Answered, that one is the last: nothing more is queued.
+    await caller.deliver(restartAnswer(caller.sent));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(restartOffers(caller.sent)).toBe(2);
+    caller.service.dispose();
   });
 
   test('refused renewals are asked again with a growing wait; the call stays up, the user is told once they run out', async () => {

@@ -198,8 +198,11 @@ export type CallEffect =
   | { type: 'notify-incoming' }
   /** Apply the peer's answer, renegotiation offer or candidate to the peer connection. */
   | { type: 'apply'; body: CallAnswer | CallOffer | IceCandidateBody }
-  /** Caller: ICE restart (restartIce, new offer with purpose 'renegotiate'). */
-  | { type: 'restart-ice' }
+  /**
+   * Caller: ICE restart (restartIce, new offer with purpose 'renegotiate'); `forTurn` when it is for fresh TURN
+   * credentials of ours, which a restart already under way may have been made without.
+   */
+  | { type: 'restart-ice'; forTurn?: true }
   | { type: 'open-gate' }
   /** Ask the relay for fresh TURN credentials and apply them ('turn-credentials' or 'turn-refused' follows). */
   | { type: 'renew-turn' }
@@ -648,7 +651,13 @@ function turnCredentials(
     turnRefusals: 0,
     turnLapsed: false,
   };
-  return { state: next, effects: renewed && LIVE.includes(state.phase) ? [askForRestart(state)] : [] };
+  if (!renewed || !LIVE.includes(state.phase)) return { state: next, effects: [] };
+  return {
+    state: next,
+    effects: [
+      state.role === 'caller' ? { type: 'restart-ice', forTurn: true } : control(state, 'ice-restart'),
+    ],
+  };
 }
 
 function tick(state: CallState | null, now: number, timeouts: Timeouts): StepResult {

@@ -81,6 +81,10 @@ export class CallService {
   private accepting = false;
   /** Caller: an ICE-restart offer is being made (a second request waits for its answer instead). */
   private offeringRestart = false;
+  /** Caller: the pending restart is for fresh TURN credentials of ours. */
+  private restartForTurn = false;
+  /** Caller: one more restart once the pending one is answered (see restartIce). */
+  private restartAgain = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastSample: QualitySample | null = null;
   private silentIntervals = 0;
@@ -545,7 +549,7 @@ export class CallService {
         void this.apply(effect.body).catch(() => this.dispatch({ type: 'local-failure', reason: 'failed' }));
         return;
       case 'restart-ice':
-        void this.restartIce().catch(() => {});
+        void this.restartIce(effect.forTurn === true).catch(() => {});
         return;
       case 'renew-turn':
         void this.renewTurn();
@@ -576,7 +580,13 @@ export class CallService {
       if (restart && connection.pc.signalingState !== 'have-local-offer') return;
       if (!restart) this.gateStarted = this.now();
       await connection.applyAnswer(body.sdp, body.fingerprint);
-      if (restart) this.restartSettled(connection);
+      if (restart) {
+        this.restartSettled(connection);
+        if (this.restartAgain) {
+          this.restartAgain = false;
+          void this.restartIce(false).catch(() => {});
+        }
+      }
       return;
     }
     // Callee: the caller's ICE restart.
@@ -601,13 +611,20 @@ export class CallService {
       this.dispatch({ type: 'connection', state: 'connected' });
   }
 
-  private async restartIce(): Promise<void> {
+  private async restartIce(forTurn: boolean): Promise<void> {
     const state = this.state;
     const connection = this.connection;
     if (!isLive(state) || !connection || !state.commitment || state.role !== 'caller') return;
     // Our failure and the callee's ice-restart request usually come together: one restart offer at a time.
-    if (this.offeringRestart || connection.pc.signalingState !== 'stable') return;
+    // Both pages renew their TURN credentials at about the same time, though, and a restart made before the
+    // other page's (or our) fresh credentials were applied would allocate with the old ones: when either the
+    // pending restart or this one is for credentials, one more follows once the pending one is answered.
+    if (this.offeringRestart || connection.pc.signalingState !== 'stable') {
+      if (forTurn || this.restartForTurn) this.restartAgain = true;
+      return;
+    }
     this.offeringRestart = true;
+    this.restartForTurn = forTurn;
     let described: LocalDescription;
     try {
       described = await connection.makeOffer(true);
@@ -793,6 +810,8 @@ export class CallService {
     for (const { control } of this.transfers.values()) control.cancel();
     this.connection?.close();
     this.connection = null;
+    this.restartForTurn = false;
+    this.restartAgain = false;
     this.media.stop();
     this.lastSample = null;
     this.silentIntervals = 0;
