@@ -153,6 +153,10 @@ describe('the call model', () => {
       remoteNonce: null,
       remoteMedia: { audioMuted: false, videoOff: false, screenSharing: false },
       offer: null,
+      turnExpiresAt: null,
+      turnRenewAt: null,
+      turnRefusals: 0,
+      turnLapsed: false,
     };
     expect(callLineOf(base)).toMatchObject({ summary: 'Video call', durationSeconds: 192, at: 1_000_000 });
     expect(callLineOf({ ...base, endReason: 'security' })?.summary).toBe(

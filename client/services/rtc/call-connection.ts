@@ -240,6 +240,15 @@ export class CallConnection {
     return this.pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true });
   }
 
+  /**
+   * Fresh TURN servers for the candidates gathered from now on (an ICE restart gathers them). Everything else
+   * stays as the connection was made: the same certificate (Chromium refuses a changed list), the same policy.
+   */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    if (this.closed) return;
+    this.pc.setConfiguration({ ...this.options.config, iceServers });
+  }
+
   getStats(): Promise<RTCStatsReport> {
     return this.pc.getStats();
   }

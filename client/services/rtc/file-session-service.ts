@@ -413,10 +413,13 @@ export class FileSessionService {
       case 'teardown':
         this.teardown(session);
         return;
-      // A file session neither rings nor restarts ICE (see the header).
+      // A file session neither rings nor restarts ICE (see the header), so it never renews its TURN credentials
+      // either (it reports none to the machine).
       case 'ring':
       case 'notify-incoming':
       case 'restart-ice':
+      case 'renew-turn':
+      case 'turn-lapsed':
         return;
     }
   }
