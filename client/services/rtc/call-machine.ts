@@ -129,7 +129,7 @@ export interface Timeouts {
   readonly acceptAgainMs: number;
 }
 
-/** How many times the callee sends its accept again (spec §8.2). */
+/** How many times the callee sends its accept again (spec/calls.md, The flow). */
 export const ACCEPT_REPEATS = 3;
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
