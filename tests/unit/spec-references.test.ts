@@ -1,6 +1,6 @@
 /**
  * The spec names the tests that hold its claims; this keeps those names true. Every `tests/….test.ts` path in
- * any spec/*.md must exist, every relative link between spec documents must reach a file, and every row of
+ * any spec/*.md must exist (and test files are named by that full path), every relative link between spec documents must reach a file, and every row of
  * the threat model's tables must name at least one test file.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -58,6 +58,12 @@ describe('spec references', () => {
   it.each(documents)('every test file %s names exists', (name) => {
     const missing = namedTestPaths(read(name)).filter((path) => !existsSync(join(root, path)));
     expect(missing).toEqual([]);
+  });
+
+  it.each(documents)('%s names test files by their full path', (name) => {
+    // A bare `x.test.ts` would escape the existence check above.
+    const bare = [...read(name).matchAll(/`([\w.-]+\.test\.ts)`/g)].map((match) => match[1]);
+    expect(bare).toEqual([]);
   });
 
   it.each(documents)('every relative link in %s reaches a file', (name) => {
