@@ -1,7 +1,7 @@
 /**
  * The spec names the tests that hold its claims; this keeps those names true. Every `tests/….test.ts` path in
- * any spec/*.md must exist (and test files are named by that full path), every relative link between spec documents must reach a file, and every row of
- * the threat model's tables must name at least one test file.
+ * any spec/*.md must exist (and test files are named by that full path), every relative link between spec
+ * documents must reach a file, and every row of the threat model's tables must name at least one test file.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
