@@ -1,6 +1,6 @@
 /**
  * The relay's HTTP side: the built client as static files, /healthz, /metrics, and strict headers on every
- * response (spec/protocol.md §9 §HTTP). There is deliberately no HTTP route that returns anything about
+ * response (spec/relay.md, HTTP). There is deliberately no HTTP route that returns anything about
  * users, and none that hands out TURN credentials: those go to authenticated sockets only.
  */
 import { existsSync } from 'node:fs';

@@ -21,7 +21,7 @@ export interface TurnConfig {
   /**
    * Lifetime of a credential. coturn checks the expiry on every authenticated request, allocation refreshes
    * included, so this bounds the length of a relayed call unless the client fetches fresh credentials (a call
-   * does, at half their lifetime: spec/protocol.md §8.5).
+   * does, at half their lifetime: spec/calls.md, NAT traversal).
    */
   readonly ttlSeconds: number;
   /** Labels that get no credentials. */

@@ -108,7 +108,7 @@ export interface RelayConnection {
    * or when the connection ends before the relay answered (whether the frame got through is then unknown).
    */
   send(recipient: Uint8Array, envelope: Uint8Array): Promise<'sent' | 'undeliverable'>;
-  /** Calls (issue 5): TURN credentials minted for this socket; null when the relay has none. Rejects offline. */
+  /** Calls: TURN credentials minted for this socket; null when the relay has none. Rejects offline. */
   requestTurn(): Promise<TurnCredentialsBody | null>;
 }
 
@@ -159,7 +159,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   >();
   let limits: AnnouncedLimits | undefined;
   const pacer = new SendPacer(timers);
-  // Calls (issue 5): TURN_REQUESTs waiting for TURN_CREDENTIALS / TURN_UNAVAILABLE, answered in order.
+  // Calls: TURN_REQUESTs waiting for TURN_CREDENTIALS / TURN_UNAVAILABLE, answered in order.
   const turnWaiters: {
     resolve: (turn: TurnCredentialsBody | null) => void;
     reject: (error: Error) => void;
@@ -283,7 +283,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       }
       case 'turn-credentials':
       case 'turn-unavailable': {
-        // Calls (issue 5): the answer to the oldest TURN_REQUEST; an unsolicited one is ignored.
+        // Calls: the answer to the oldest TURN_REQUEST; an unsolicited one is ignored.
         const { type: _, ...credentials } = frame as Extract<ServerFrame, { type: 'turn-credentials' }>;
         turnWaiters.shift()?.resolve(frame.type === 'turn-credentials' ? credentials : null);
         return;

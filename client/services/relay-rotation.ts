@@ -1,6 +1,6 @@
 /**
- * Which relay node to try next. A deployment may run several relay nodes that share routing (Redis, spec
- * §10); a client that knows their URLs moves to the next one at once when the one it uses fails, so a node
+ * Which relay node to try next. A deployment may run several relay nodes that share routing (Redis,
+ * spec/scale-out.md); a client that knows their URLs moves to the next one at once when the one it uses fails, so a node
  * that is down, or stays down, costs one refused connection instead of a backoff wait. Only when every node
  * has failed in a row does the client back off; the next attempt then goes on from the following node.
  * Isomorphic and pure: the browser's relay connection and the Node client share it.

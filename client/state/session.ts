@@ -177,7 +177,7 @@ export function createSession(deps: SessionDeps) {
         chats.failed(event.peer, event.id);
         return;
       case 'envelope':
-        // Calls (issue 5): call signalling goes to the call model (it ignores other kinds), and a file
+        // Calls: call signalling goes to the call model (it ignores other kinds), and a file
         // session's (data offers) to the file model.
         void files.receive(event.peer, event.kind, event.body);
         return calls.receive(event.peer, event.kind, event.body);
@@ -193,7 +193,7 @@ export function createSession(deps: SessionDeps) {
     random: deps.random,
     now,
     transport: {
-      // Calls (issue 5): over a verified call's data channel when there is one, else through the relay.
+      // Calls: over a verified call's data channel when there is one, else through the relay.
       send: (recipient, bytes) =>
         calls.service.sendDirect(toHex(recipient), bytes) ?? connection.relay.send(recipient, bytes),
     },
@@ -217,7 +217,7 @@ export function createSession(deps: SessionDeps) {
     nameOf: (key) => contacts.byKey(key)?.name,
   });
 
-  // Calls (issue 5): signalling through the messenger's sessions, TURN from the relay.
+  // Calls: signalling through the messenger's sessions, TURN from the relay.
   const calls = createCallModel({
     myKey: identity.publicKey,
     random: deps.random,

@@ -1,4 +1,4 @@
-/** Calls (issue 5): the browser's relay connection asks for TURN credentials on its authenticated socket. */
+/** Calls: the browser's relay connection asks for TURN credentials on its authenticated socket. */
 import { afterEach, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import {

@@ -4,7 +4,7 @@
  * client and in the Node CLI; time, randomness and the transport are injected, and timers are the
  * caller's (call tick() every second or so).
  *
- * Policy for peers that are not contacts (spec/protocol.md §6 §Contact requests): a stranger's
+ * Policy for peers that are not contacts (spec/chat.md, Contact requests and strangers): a stranger's
  * session may carry two things, a contact request, which is acknowledged and shown as a request, and a
  * contact's key rotation from its new key (inbound-policy.ts). Anything else from a stranger is dropped
  * unread and unacknowledged; nothing but acks is ever sent to one.

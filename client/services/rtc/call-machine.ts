@@ -147,7 +147,7 @@ export const TURN_RENEW_MIN_MS = 10_000;
 export const TURN_RETRY_MS = 5_000;
 export const TURN_RETRY_MAX_MS = 60_000;
 
-/** How many times the callee sends its accept again (spec §8.2). */
+/** How many times the callee sends its accept again (spec/calls.md, The flow). */
 export const ACCEPT_REPEATS = 3;
 
 export const DEFAULT_TIMEOUTS: Timeouts = {

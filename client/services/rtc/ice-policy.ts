@@ -1,7 +1,7 @@
 /**
  * "Hide my IP address": relay-only ICE (iceTransportPolicy 'relay'), so that the peer sees only the TURN
  * server's address. It needs TURN, which only the relay can hand out (credentials minted for the
- * authenticated socket, spec/protocol.md §9 §TURN). Without TURN the setting cannot apply, and the call UI
+ * authenticated socket, spec/relay.md, TURN credentials). Without TURN the setting cannot apply, and the call UI
  * says so before anything is sent.
  *
  *   setting       contact verified   contact not verified

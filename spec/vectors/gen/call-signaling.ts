@@ -1,5 +1,5 @@
 /**
- * Call signalling bodies, laid out byte by byte here from the spec (spec/protocol.md §8.1), not with
+ * Call signalling bodies, laid out byte by byte here from the spec (spec/calls.md, Call bodies), not with
  * crypto/call-signaling.ts: the checker proves the module decodes these bytes to the recorded body and encodes
  * the body back to the same bytes. SDPs are shaped like Chromium's offers and answers; "certificates" are
  * deterministic random bytes whose fingerprint is their SHA-256.
@@ -505,7 +505,7 @@ export default async function generate(): Promise<VectorFile> {
 
   return {
     about:
-      'Call signalling bodies (crypto/call-signaling.ts, spec/protocol.md §8.1): `kind` is the envelope MESSAGE_KIND, `payload` the body before padding. Valid cases decode to `body` (bytes as hex) and `body` encodes back to `payload`; invalid ones raise the ProtocolError code `error`.',
+      'Call signalling bodies (crypto/call-signaling.ts, spec/calls.md, Call bodies): `kind` is the envelope MESSAGE_KIND, `payload` the body before padding. Valid cases decode to `body` (bytes as hex) and `body` encodes back to `payload`; invalid ones raise the ProtocolError code `error`.',
     source:
       'spec/vectors/gen/call-signaling.ts: bytes laid out by hand from the spec with deterministicRandom("tincan/spec/vectors/call-signaling"); SDPs modelled on Chromium offers and answers',
     cases,
