@@ -3,30 +3,17 @@
  * slow-header sockets are capped per address and in total from the moment they are accepted, and closed
  * after httpTimeoutMs, so they cannot use up the file descriptors that real clients need.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRelay } from '../../relay/peer/relay-client.ts';
 import { identity, within } from '../support/relay-harness.ts';
-import { type RelayProcess, spawnRelay } from '../support/relay-process.ts';
+import { type RelayProcess, relayProcesses } from '../support/relay-process.ts';
 
-const dirs: string[] = [];
-const relays: RelayProcess[] = [];
-afterAll(async () => {
-  for (const relay of relays) relay.child.kill('SIGKILL');
-  await Promise.all(relays.map((r) => r.exited));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const relays = relayProcesses('conn');
+afterAll(() => relays.stop());
 
-async function relayProcess(args: string[], maxOpenFiles?: number): Promise<RelayProcess> {
-  const cwd = mkdtempSync(join(tmpdir(), 'tincan-conn-'));
-  dirs.push(cwd);
-  const relay = await spawnRelay({ cwd, args, ...(maxOpenFiles === undefined ? {} : { maxOpenFiles }) });
-  relays.push(relay);
-  return relay;
-}
+const relayProcess = (args: string[], maxOpenFiles?: number): Promise<RelayProcess> =>
+  relays.start({ args, ...(maxOpenFiles === undefined ? {} : { maxOpenFiles }) });
 
 interface Held {
   readonly socket: Socket;

@@ -4,29 +4,15 @@
  * not one the client made up), and /metrics never takes a proxied request for a local one. Without it,
  * forwarding headers are ignored.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RELAY_CLOSE_CODES } from '../../crypto/relay-close-codes.ts';
 import { RawSocket } from '../support/relay-harness.ts';
-import { type RelayProcess, spawnRelay } from '../support/relay-process.ts';
+import { type RelayProcess, relayProcesses } from '../support/relay-process.ts';
 
-const dirs: string[] = [];
-const relays: RelayProcess[] = [];
-afterAll(async () => {
-  for (const relay of relays) relay.child.kill('SIGKILL');
-  await Promise.all(relays.map((r) => r.exited));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const relays = relayProcesses('proxy');
+afterAll(() => relays.stop());
 
-async function relayProcess(args: string[]): Promise<RelayProcess> {
-  const cwd = mkdtempSync(join(tmpdir(), 'tincan-proxy-'));
-  dirs.push(cwd);
-  const relay = await spawnRelay({ cwd, args });
-  relays.push(relay);
-  return relay;
-}
+const relayProcess = (args: string[]): Promise<RelayProcess> => relays.start({ args });
 
 /** A socket as the proxy opens it for a client: X-Forwarded-For as the proxy wrote it. */
 const viaProxy = (relay: RelayProcess, forwardedFor: string) =>

@@ -4,34 +4,22 @@
  * recipient's channel is killed mid-chat, its replica takes over and every message arrives exactly once.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../crypto/bytes.ts';
 import { type ChatNode, startChatNode } from '../../relay/peer/chat-node.ts';
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.ts';
 import { identity } from '../support/relay-harness.ts';
-import { type RelayProcess, spawnRelay } from '../support/relay-process.ts';
+import { relayProcesses } from '../support/relay-process.ts';
 
-const dirs: string[] = [];
-const relays: RelayProcess[] = [];
+const started = relayProcesses('cluster');
 const nodes: ChatNode[] = [];
 let cluster: RedisCluster | undefined;
 
 afterAll(async () => {
   await Promise.all(nodes.map((node) => node.close()));
-  for (const relay of relays) relay.child.kill('SIGTERM');
-  await Promise.all(relays.map((relay) => relay.exited));
+  await started.stop();
   await cluster?.stop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }, 30_000);
-
-const freshDir = (label: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `tincan-cluster-${label}-`));
-  dirs.push(dir);
-  return dir;
-};
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
@@ -46,9 +34,7 @@ describe('relay nodes through a Redis Cluster', () => {
     cluster = await startRedisCluster();
     const channelKey = randomBytes(32);
     const env = { REDIS_CLUSTER: cluster.urls.join(','), REDIS_CHANNEL_KEY: channelKey.toString('hex') };
-    for (const label of ['n1', 'n2']) {
-      relays.push(await spawnRelay({ cwd: freshDir(label), home: freshDir(`${label}-home`), env }));
-    }
+    const relays = [await started.start({ env }), await started.start({ env })];
     for (const relay of relays) {
       await until(async () => (await fetch(`${relay.httpUrl}/readyz`)).status === 200, 'relay ready', 15_000);
     }

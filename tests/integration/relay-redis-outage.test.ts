@@ -4,43 +4,24 @@
  * when Redis comes, and say so again when it goes mid-run.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRelay, type RelayClient } from '../../relay/peer/relay-client.ts';
 import { freePort, type RedisServer, startRedisServer } from '../support/redis-server.ts';
 import { identity } from '../support/relay-harness.ts';
-import { type RelayProcess, spawnRelay } from '../support/relay-process.ts';
+import { type RelayProcess, relayProcesses } from '../support/relay-process.ts';
 
-const dirs: string[] = [];
-const relays: RelayProcess[] = [];
+const relays = relayProcesses('outage');
 const clients: RelayClient[] = [];
 let redis: RedisServer | undefined;
 
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.close()));
-  for (const relay of relays) relay.child.kill('SIGTERM');
-  await Promise.all(relays.map((relay) => relay.exited));
+  await relays.stop();
   await redis?.stop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }, 30_000);
 
-const freshDir = (label: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `tincan-outage-${label}-`));
-  dirs.push(dir);
-  return dir;
-};
-
-async function startNode(label: string, redisUrl: string, channelKey: string): Promise<RelayProcess> {
-  const relay = await spawnRelay({
-    cwd: freshDir(label),
-    home: freshDir(`${label}-home`),
-    env: { REDIS_URL: redisUrl, REDIS_CHANNEL_KEY: channelKey },
-  });
-  relays.push(relay);
-  return relay;
-}
+const startNode = (redisUrl: string, channelKey: string): Promise<RelayProcess> =>
+  relays.start({ env: { REDIS_URL: redisUrl, REDIS_CHANNEL_KEY: channelKey } });
 
 async function health(relay: RelayProcess) {
   const [live, ready, metrics] = await Promise.all(
@@ -82,10 +63,7 @@ describe('relay nodes whose Redis is away', () => {
     const port = await freePort();
     const url = `redis://127.0.0.1:${port}`;
     const channelKey = randomBytes(32).toString('hex');
-    const [node1, node2] = await Promise.all([
-      startNode('n1', url, channelKey),
-      startNode('n2', url, channelKey),
-    ]);
+    const [node1, node2] = await Promise.all([startNode(url, channelKey), startNode(url, channelKey)]);
 
     const down = await health(node1);
     expect(down.live).toBe('200 degraded: redis unreachable, routing locally\n');

@@ -3,41 +3,29 @@
  * a real coturn started with the configuration the repository ships refuses to relay to private,
  * loopback, link-local and shared (CGNAT) addresses while relaying to public ones.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRelay } from '../../relay/peer/relay-client.ts';
 import { type Coturn, SHIPPED_COTURN_CONFIG, startCoturn } from '../support/coturn.ts';
 import { identity } from '../support/relay-harness.ts';
-import { type RelayProcess, spawnRelay } from '../support/relay-process.ts';
+import { type RelayProcess, relayProcesses } from '../support/relay-process.ts';
 import { turnAllocate, turnPermission } from '../support/stun-client.ts';
 
 const SECRET = 'tincan-test-turn-secret-abuse-0123456789';
 let coturn: Coturn;
-const dirs: string[] = [];
-const relays: RelayProcess[] = [];
+const relays = relayProcesses('turn-abuse');
 
 beforeAll(async () => {
   coturn = await startCoturn(SECRET, SHIPPED_COTURN_CONFIG);
 });
 afterAll(async () => {
-  for (const relay of relays) relay.child.kill('SIGKILL');
-  await Promise.all([...relays.map((r) => r.exited), coturn?.close()]);
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await Promise.all([relays.stop(), coturn?.close()]);
 });
 
-async function relayProcess(args: string[] = []): Promise<RelayProcess> {
-  const cwd = mkdtempSync(join(tmpdir(), 'tincan-turn-abuse-'));
-  dirs.push(cwd);
-  const relay = await spawnRelay({
-    cwd,
+const relayProcess = (args: string[] = []): Promise<RelayProcess> =>
+  relays.start({
     args,
     env: { TURN_SECRET: SECRET, TURN_URLS: `turn:127.0.0.1:${coturn.port}?transport=udp` },
   });
-  relays.push(relay);
-  return relay;
-}
 
 const login = async (relay: RelayProcess, label: string, localAddress = '127.0.0.1') =>
   connectRelay({ url: relay.url, identity: await identity(label), webSocket: { localAddress } });

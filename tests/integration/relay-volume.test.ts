@@ -3,32 +3,19 @@
  * relay has sent it more than maxBufferedBytes (kernel buffers included), so the relay's memory stays
  * bounded; a socket's byte budget and an address's frame budget close abusers; normal clients go on.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RELAY_CLOSE_CODES } from '../../crypto/relay-close-codes.ts';
 import { connectRelay, type RelayClient } from '../../relay/peer/relay-client.ts';
 import { identity, within } from '../support/relay-harness.ts';
-import { type RelayProcess, spawnRelay } from '../support/relay-process.ts';
+import { type RelayProcess, relayProcesses } from '../support/relay-process.ts';
 
-const dirs: string[] = [];
-const relays: RelayProcess[] = [];
-afterAll(async () => {
-  for (const relay of relays) relay.child.kill('SIGKILL');
-  await Promise.all(relays.map((r) => r.exited));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const relays = relayProcesses('volume');
+afterAll(() => relays.stop());
 
-async function relayProcess(limits: Record<string, number>): Promise<RelayProcess> {
-  const cwd = mkdtempSync(join(tmpdir(), 'tincan-volume-'));
-  dirs.push(cwd);
-  const args = Object.entries(limits).flatMap(([name, value]) => ['--limit', `${name}=${value}`]);
-  const relay = await spawnRelay({ cwd, args });
-  relays.push(relay);
-  return relay;
-}
+const relayProcess = (limits: Record<string, number>): Promise<RelayProcess> =>
+  relays.start({ args: Object.entries(limits).flatMap(([name, value]) => ['--limit', `${name}=${value}`]) });
 
 const rssMiB = (pid: number): number =>
   Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1]) / 1024;

@@ -127,3 +127,26 @@ export function fileChanges(straceLog: string): string[] {
     .filter((line) => !/= -1 E/.test(line))
     .filter((line) => !/\bopen(at)?\(/.test(line) || /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND/.test(line));
 }
+
+/**
+ * The relays one test file starts, each in a fresh working directory; `stop()` (for afterAll) signals every
+ * start command with SIGTERM, which npm hands to the relay, so no relay outlives its test file.
+ */
+export function relayProcesses(label: string) {
+  const dirs: string[] = [];
+  const started: RelayProcess[] = [];
+  return {
+    async start(options: Omit<SpawnOptions, 'cwd'> = {}): Promise<RelayProcess> {
+      const cwd = mkdtempSync(join(tmpdir(), `tincan-${label}-`));
+      dirs.push(cwd);
+      const relay = await spawnRelay({ cwd, ...options });
+      started.push(relay);
+      return relay;
+    },
+    async stop(): Promise<void> {
+      for (const relay of started) relay.child.kill('SIGTERM');
+      await Promise.all(started.map((relay) => relay.exited));
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -37,6 +37,7 @@ import { SerialQueue } from './serial-queue.ts';
 import {
   assertPeerId,
   type PeerId,
+  type PeerStatus,
   type SendOutcome,
   type SessionEvent,
   type SessionManagerOptions,
@@ -108,17 +109,7 @@ export class SessionManager {
       this.emit({ type: 'dropped', peer, error: new ProtocolError('unexpected-message', 'blocked key') });
       return;
     }
-    try {
-      this.assertIdFree(peer, init);
-      if (status === 'stranger') this.admitStranger(peer);
-      await this.queue.run(peer, async () => {
-        this.assertIdFree(peer, init);
-        await this.runStep(peer, { type: 'init', init });
-      });
-    } catch (error) {
-      if (!isProtocolError(error)) throw error;
-      this.emit({ type: 'dropped', peer, error });
-    }
+    await this.answerInit(peer, status, init);
   }
 
   private assertIdFree(peer: PeerId, init: OpenedInit): void {
@@ -213,6 +204,10 @@ export class SessionManager {
     const status = this.options.peerStatus(peer);
     if (!init || status === 'blocked') return;
     this.refused.delete(peer);
+    await this.answerInit(peer, status, init);
+  }
+  /** Answers an opened INIT from a contact or a stranger (the id it names must be free, or its own). */
+  private async answerInit(peer: PeerId, status: PeerStatus, init: OpenedInit): Promise<void> {
     try {
       this.assertIdFree(peer, init);
       if (status === 'stranger') this.admitStranger(peer);
