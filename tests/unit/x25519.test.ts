@@ -51,7 +51,11 @@ describe('X25519 backends', () => {
   });
 
   it('x25519PublicKey (the Edwards route WebCrypto uses) equals scalarMult.base, edge scalars included', () => {
-    const edges = [new Uint8Array(32), new Uint8Array(32).fill(0xff), Uint8Array.of(8, ...new Uint8Array(31))];
+    const edges = [
+      new Uint8Array(32),
+      new Uint8Array(32).fill(0xff),
+      Uint8Array.of(8, ...new Uint8Array(31)),
+    ];
     for (const secret of edges) expect(x25519PublicKey(secret)).toEqual(nacl.scalarMult.base(secret));
     fc.assert(
       fc.property(key32, (secret) => {
