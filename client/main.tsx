@@ -1,5 +1,6 @@
 import { render } from 'preact';
 import { webRandom } from './services/random.ts';
+import { relayUrlsForPage } from './services/relay-list.ts';
 import { createVaultStore } from './services/storage.ts';
 import { createApp, type SessionFactory } from './state/app.ts';
 import { createNavigation } from './state/navigation.ts';
@@ -15,13 +16,15 @@ let factory: Promise<SessionFactory<SessionModel>> | undefined;
 
 /** The unlocked part of the app; fetched once, right after the first screen is up. */
 function loadSessions(): Promise<SessionFactory<SessionModel>> {
-  factory ??= import('./unlocked.ts').then((module) => {
+  factory ??= Promise.all([import('./unlocked.ts'), relayUrlsForPage(location)]).then(([module, relays]) => {
     unlocked = module;
+    const [relayUrl, ...otherRelayUrls] = relays;
     return module.createSessionFactory({
       random,
       backend: () => module.ed25519Backend(crypto.subtle),
       x25519: () => module.x25519Backend(crypto.subtle),
-      relayUrl: module.sameOriginRelayUrl(location),
+      relayUrl: relayUrl!,
+      otherRelayUrls,
       origin: location.origin,
       events: window,
     });

@@ -7,14 +7,17 @@
  *   every body    | ver u8 = 1 | call id 16 | ...
  *
  *   callOffer (8)   | media u8 | purpose u8 | createdAt u64 ms | sas commitment 32 |
- *                   | fp n u8 | fingerprint n | sdp n u16 | sdp UTF-8 (1..MAX_CALL_SDP_BYTES) |
+ *                   | fp n u8 | fingerprint n | sdp n u16 | sdp UTF-8 (1..MAX_CALL_SDP_BYTES) | [file] |
+ *     file            (media 3 and purpose 0 only, else absent)
+ *                     | size u64 (0..2^53-1) | n u8 | name UTF-8 (1..255) | n u8 | MIME type (0..127 printable ASCII) |
  *   callAnswer (9)  | purpose u8 | connects u8 | sas nonce 32 | fp n u8 | fingerprint n | sdp n u16 | sdp UTF-8 |
  *   iceCandidate (10) | count u8 (1..MAX_CANDIDATES_PER_BODY) | count × candidate |
  *     candidate       | m-line index u16 (0xffff: none) | mid n u8 | mid | ufrag n u8 | ufrag |
  *                     | candidate n u16 | candidate ASCII (0..MAX_CANDIDATE_BYTES; empty = end of candidates) |
  *   callControl (11)  | action u8 | argument (length fixed by the action: 0, 1 or 32 bytes) |
  *
- *   media:    1 audio, 2 video                  purpose: 0 the call itself (rings / accepts), 1 renegotiation
+ *   media:    1 audio, 2 video, 3 data (a file session: no camera, no microphone, one file offered)
+ *   purpose:  0 the call itself (rings / accepts), 1 renegotiation
  *   connects: 0 the answering page may connect while it rings; 1 it connects only once the person accepts, so
  *             for the caller a verified DTLS handshake under this answer is the accept (always 0 in a
  *             renegotiation)
@@ -65,7 +68,8 @@ export const MAX_MID_BYTES = 32;
 export const MAX_UFRAG_BYTES = 64;
 const NO_MLINE_INDEX = 0xffff;
 
-export type CallMedia = 'audio' | 'video';
+/** What a call carries. 'data' is a file session: a data channel only, for the file its offer describes. */
+export type CallMedia = 'audio' | 'video' | 'data';
 export type CallPurpose = 'call' | 'renegotiate';
 export type HangupReason = 'normal' | 'security' | 'failed';
 
@@ -73,6 +77,15 @@ export interface MediaFlags {
   readonly audioMuted: boolean;
   readonly videoOff: boolean;
   readonly screenSharing: boolean;
+}
+
+/** The file a data session offers: what the receiver is asked to accept before anything is connected. */
+export interface OfferedFile {
+  readonly size: number;
+  /** 1..MAX_OFFERED_NAME_BYTES bytes of UTF-8, as the sender named it (the receiver cleans it before use). */
+  readonly name: string;
+  /** 0..MAX_OFFERED_TYPE_BYTES printable ASCII characters; empty when unknown. */
+  readonly type: string;
 }
 
 export type CallOffer = {
@@ -84,6 +97,8 @@ export type CallOffer = {
   readonly sasCommitment: Uint8Array;
   readonly fingerprint: DtlsFingerprint;
   readonly sdp: string;
+  /** Present exactly when media is 'data' and purpose is 'call'. */
+  readonly file?: OfferedFile;
 };
 
 export type CallAnswer = {
@@ -151,7 +166,10 @@ export const CALL_KINDS = [
 export const isCallKind = (kind: number): kind is CallKind =>
   (CALL_KINDS as readonly number[]).includes(kind);
 
-const MEDIA: readonly CallMedia[] = ['audio', 'video'];
+const MEDIA: readonly CallMedia[] = ['audio', 'video', 'data'];
+export const MAX_OFFERED_NAME_BYTES = 255;
+export const MAX_OFFERED_TYPE_BYTES = 127;
+const TYPE_TEXT = /^[\x20-\x7e]*$/;
 const PURPOSES: readonly CallPurpose[] = ['call', 'renegotiate'];
 const REASONS: readonly HangupReason[] = ['normal', 'security', 'failed'];
 const ACTIONS: readonly ControlAction[] = [
@@ -199,6 +217,7 @@ export function encodeCallBody(body: CallBody): { kind: CallKind; payload: Uint8
           timeBytes(body.createdAt),
           nonceBytes(body.sasCommitment, 'body.sasCommitment'),
           signedSdp(body.fingerprint, body.sdp),
+          offeredFileBytes(body),
         ),
       };
     case 'answer':
@@ -240,6 +259,28 @@ function timeBytes(ms: number): Uint8Array {
   if (!Number.isSafeInteger(ms) || ms < 0)
     throw new RangeError('body.createdAt must be a non-negative safe integer');
   return u64be(ms);
+}
+
+const carriesFile = (media: CallMedia, purpose: CallPurpose): boolean =>
+  media === 'data' && purpose === 'call';
+
+function offeredFileBytes(body: CallOffer): Uint8Array {
+  const { file } = body;
+  if (!carriesFile(body.media, body.purpose)) {
+    if (file !== undefined) throw new RangeError('body.file belongs only to a data offer of purpose call');
+    return new Uint8Array(0);
+  }
+  if (typeof file !== 'object' || file === null) throw new TypeError('body.file must be an object');
+  if (!Number.isSafeInteger(file.size) || file.size < 0)
+    throw new RangeError('body.file.size must be a non-negative safe integer');
+  assertString(file.name, 'body.file.name');
+  const name = utf8(file.name);
+  if (name.length < 1 || name.length > MAX_OFFERED_NAME_BYTES)
+    throw new RangeError(
+      `body.file.name must be 1..${MAX_OFFERED_NAME_BYTES} UTF-8 bytes, got ${name.length}`,
+    );
+  const type = boundedAscii(file.type, 'body.file.type', TYPE_TEXT, MAX_OFFERED_TYPE_BYTES);
+  return concatBytes(u64be(file.size), Uint8Array.of(name.length), name, Uint8Array.of(type.length), type);
 }
 
 function connectsByte(body: CallAnswer): number {
@@ -400,7 +441,17 @@ function decodeRest(kind: CallKind, callId: Uint8Array, reader: _Reader): CallBo
       const createdAt = readTime(reader.take(8));
       const sasCommitment = reader.take(SAS_NONCE_BYTES);
       const { fingerprint, sdp } = readSignedSdp(reader);
-      return { type: 'offer', callId, media, purpose, createdAt, sasCommitment, fingerprint, sdp };
+      const offer: CallOffer = {
+        type: 'offer',
+        callId,
+        media,
+        purpose,
+        createdAt,
+        sasCommitment,
+        fingerprint,
+        sdp,
+      };
+      return carriesFile(media, purpose) ? { ...offer, file: readOfferedFile(reader) } : offer;
     }
     case MESSAGE_KIND.callAnswer: {
       const purpose = enumAt(PURPOSES, reader.u8(), 'purpose');
@@ -474,6 +525,23 @@ function enumAt<T>(list: readonly T[], index: number, what: string): T {
   const value = list[index];
   if (value === undefined) throw new ProtocolError('bad-encoding', `${what} ${index}`);
   return value;
+}
+
+function readOfferedFile(reader: _Reader): OfferedFile {
+  const size = readU64be(reader.take(8), 0);
+  if (size > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ProtocolError('bad-encoding', 'file size out of range');
+  const nameLength = reader.u8();
+  if (nameLength === 0) throw new ProtocolError('bad-length', 'empty file name');
+  let name: string;
+  try {
+    name = fromUtf8(reader.take(nameLength));
+  } catch (error) {
+    if (error instanceof ProtocolError) throw error;
+    throw new ProtocolError('bad-encoding', 'file name is not UTF-8');
+  }
+  const type = readAscii(reader.take(reader.u8()), TYPE_TEXT, MAX_OFFERED_TYPE_BYTES, 'file type');
+  return { size: Number(size), name, type };
 }
 
 function readTime(bytes: Uint8Array): number {

@@ -11,7 +11,7 @@
  *   5. the cofactorless equation [S]B = R + [k]A holds, comparing the encoding of [S]B - [k]A with R's bytes.
  *
  * Native backends (WebCrypto, node:crypto) do step 5 exactly that way; the noble fallback does it explicitly
- * with noble's point arithmetic, so every path returns the same verdict (spec/protocol.md §2, vectors in
+ * with noble's point arithmetic, so every path returns the same verdict (spec/identities.md, vectors in
  * spec/vectors/ed25519.json).
  */
 import * as noble from '@noble/ed25519';

@@ -2,18 +2,27 @@
  * Session envelopes: every message after the handshake (chat, receipts, presence, SDP, ICE, call control)
  * is signed by the sender's identity, then sealed with the session's per-direction key.
  *
- *   0     1     2                 18              22
- *   +-----+-----+-----------------+---------------+--------------------------------------+
- *   | ver | 03  | session id (16) | counter u32BE | secretbox(plaintext) (plaintext + 16) |
- *   +-----+-----+-----------------+---------------+--------------------------------------+
+ *   0     1     2                 18                     22
+ *   +-----+-----+-----------------+----------------------+--------------------------------------+
+ *   | ver | 03  | session id (16) | masked counter u32BE | secretbox(plaintext) (plaintext + 16) |
+ *   +-----+-----+-----------------+----------------------+--------------------------------------+
  *   plaintext: kind (1) | body (0..MAX_BODY_BYTES) | signature (64)
  *   nonce (24): direction (1: 0 = initiator->responder, 1 = back) | 19 zero bytes | counter u32BE
  *   signed: "tincan-envelope-v1\0" | ver | sid | direction | counter | sender id | recipient id | kind | body
+ *   masked counter: counter XOR HMAC-SHA-256(mask key, secretbox tag (the first 16 sealed bytes))[0..4]
+ *   mask key: SHA-256("tincan-counter-mask-v1\0" | the direction's session key)
  *
  * The header is authenticated without associated data: the counter and direction are in the nonce, the
  * session id selects the key, and all three are signed. Counters start at 0; the receiver keeps a sliding
  * window of REPLAY_WINDOW counters and only moves it after the signature has verified.
+ *
+ * The counter travels masked, so the relay cannot count how many envelopes a session carried (a call's data
+ * channel shares the session's counter) nor tell a resend from a new message. The mask is keyed by the
+ * session and drawn from the tag, which differs for every envelope; a changed masked counter unmasks to a
+ * wrong nonce and the envelope fails to open.
  */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import nacl from 'tweetnacl';
 import { assertBytes, concatBytes, equalBytes, readU32be, u32be, utf8 } from './bytes.ts';
 import { type Ed25519Backend, type Ed25519Signer, verify } from './ed25519.ts';
@@ -72,6 +81,8 @@ export interface OpenedEnvelope {
 }
 
 const LABEL = utf8('tincan-envelope-v1\0');
+const MASK_LABEL = utf8('tincan-counter-mask-v1\0');
+const TAG_LENGTH = nacl.secretbox.overheadLength;
 const WINDOW_MASK = (1n << BigInt(REPLAY_WINDOW)) - 1n;
 
 export function newSessionState(keys: SessionKeys): SessionState {
@@ -85,6 +96,12 @@ function nonceFor(dir: number, counter: number): Uint8Array {
   nonce[0] = dir;
   nonce.set(u32be(counter), nonce.length - 4);
   return nonce;
+}
+
+/** The counter as it travels: XOR with four bytes keyed by the session and drawn from the tag. */
+function maskedCounter(directionKey: Uint8Array, sealed: Uint8Array, counter: Uint8Array): Uint8Array {
+  const mask = hmac(sha256, sha256(concatBytes(MASK_LABEL, directionKey)), sealed.subarray(0, TAG_LENGTH));
+  return Uint8Array.from(counter, (byte, i) => byte ^ mask[i]!);
 }
 
 function signedBytes(
@@ -136,7 +153,7 @@ export async function sealEnvelope(
     bytes: concatBytes(
       Uint8Array.of(PROTOCOL_VERSION, ENVELOPE_TYPE.sessionMessage),
       keys.sessionId,
-      counter,
+      maskedCounter(keys.sendKey, sealed, counter),
       sealed,
     ),
     state: { ...state, sendCounter: sendCounter + 1 },
@@ -174,7 +191,7 @@ export async function openEnvelope(
     throw new ProtocolError('unexpected-message', `type ${bytes[1]}`);
   const { keys } = state;
   if (!equalBytes(bytes.subarray(2, 18), keys.sessionId)) throw new ProtocolError('unknown-session');
-  const counterBytes = bytes.subarray(18, 22);
+  const counterBytes = maskedCounter(keys.receiveKey, bytes.subarray(HEADER_LENGTH), bytes.subarray(18, 22));
   const counter = readU32be(counterBytes, 0);
   checkReplay(state.received, counter);
   const dir = direction(keys.role === 'initiator' ? 'responder' : 'initiator');

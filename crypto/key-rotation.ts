@@ -11,7 +11,7 @@
  *    signed = "tincan-key-rotation-v1" 0x00 || 0x01 || old key || new key || issuedAt   (issuedAt: ms, BE)
  *
  * Decoding checks the layout only (length, version, two distinct identity keys); verifyKeyRotation checks both
- * signatures under the strict rule of ed25519.ts. What a receiver then does with it (spec/protocol.md §12.5) is
+ * signatures under the strict rule of ed25519.ts. What a receiver then does with it (spec/chat.md, Signed key rotation) is
  * not this module's business: a valid statement proves that whoever held the old key agreed, nothing more.
  */
 import { assertBytes, concatBytes, equalBytes, readU64be, u64be, utf8 } from './bytes.ts';

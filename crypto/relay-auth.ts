@@ -1,6 +1,6 @@
 /**
  * The message a client signs to prove to a relay that it holds the private key of the address it claims
- * (spec/protocol.md §9 §Authentication):
+ * (spec/relay.md, Authentication):
  *
  *   +----------------------------+------+----------------+--------+-----------------+
  *   | "tincan-relay-auth-v1"     | 0x00 | challenge (32) | n u8   | origin (n)      |

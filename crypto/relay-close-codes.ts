@@ -1,5 +1,5 @@
 /**
- * WebSocket close codes of the relay protocol (spec/protocol.md §9 §Close codes), shared by the relay and
+ * WebSocket close codes of the relay protocol (spec/relay.md, Close codes), shared by the relay and
  * every client. The reason names double as metric labels and as the close frame's reason text, so they
  * are stable identifiers, never free text.
  *

@@ -1,5 +1,5 @@
 /**
- * Relay wire frames (spec/protocol.md §9 §Frames): one binary WebSocket message per frame, integers
+ * Relay wire frames (spec/relay.md, Frames): one binary WebSocket message per frame, integers
  * big-endian, every length exact. The relay reads only what it needs to route; envelopes stay opaque.
  *
  *   0        1        2

@@ -1,5 +1,5 @@
 /**
- * The body of a TURN_CREDENTIALS frame (spec/protocol.md §9 §TURN), after its two header bytes:
+ * The body of a TURN_CREDENTIALS frame (spec/relay.md, TURN credentials), after its two header bytes:
  *
  *   +-------------------+--------+----------+--------+------------+----------+------------------------+
  *   | expires u64 (unix | n u16  | username | n u16  | credential | count u8 | count x (n u16 | url)  |

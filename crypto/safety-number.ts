@@ -17,7 +17,7 @@
  *    field 1 varint    field 2 {field 1: 32 bytes}         field 3 {field 1: 32 bytes}
  *
  * Tincan: key = the raw 32-byte Ed25519 public key, stableId = UTF-8 'tincan-safety-number-v1' for both
- * parties, 5200 iterations, scannable version 1 (spec/protocol.md §4).
+ * parties, 5200 iterations, scannable version 1 (spec/safety-numbers.md).
  */
 import { sha512 } from '@noble/hashes/sha2.js';
 import { assertBytes, concatBytes, equalBytes, utf8 } from './bytes.ts';

@@ -1,5 +1,5 @@
 /**
- * One client socket: challenge, authentication, then routing (spec/protocol.md §9 §Session).
+ * One client socket: challenge, authentication, then routing (spec/relay.md, Session).
  *
  *   awaiting-auth --AUTH ok--> verifying --signature ok, address attached--> authenticated
  *        |                        |                                               |
@@ -8,7 +8,7 @@
  * Nothing is routed before `authenticated`; the only frame accepted before it is one AUTH, so each
  * challenge is answered at most once. Every frame, ping and pong first takes a rate-limit token.
  *
- * Cost per socket is kept small on purpose (spec/protocol.md §9 §Limits): the socket's listeners are
+ * Cost per socket is kept small on purpose (spec/relay.md, Limits): the socket's listeners are
  * module functions shared by every connection (the connection is found through a symbol on the socket),
  * the only timer is the auth timeout, cleared on READY, and after READY the connection holds its address
  * as one 32-character string, a token bucket and a few flags. A SEND from an authenticated socket takes a

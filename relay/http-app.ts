@@ -1,6 +1,6 @@
 /**
  * The relay's HTTP side: the built client as static files, /healthz, /metrics, and strict headers on every
- * response (spec/protocol.md §9 §HTTP). There is deliberately no HTTP route that returns anything about
+ * response (spec/relay.md, HTTP). There is deliberately no HTTP route that returns anything about
  * users, and none that hands out TURN credentials: those go to authenticated sockets only.
  */
 import { existsSync } from 'node:fs';
@@ -27,6 +27,8 @@ export interface HttpAppOptions {
   /** The relay's public origins, read per request (they are known only once the server listens). */
   readonly origins: () => readonly string[];
   readonly health: () => RelayHealth;
+  /** Every relay node of the deployment (ws(s):// URLs), for clients to fail over to. */
+  readonly relays: readonly string[];
 }
 
 /** Only features browsers know: an unknown one costs a console warning on every page load, and does nothing. */
@@ -86,6 +88,11 @@ export function createHttpApp(options: HttpAppOptions): Express {
   };
   app.get('/healthz', (_req, res) => answer(res, liveness(options.health())));
   app.get('/readyz', (_req, res) => answer(res, readiness(options.health())));
+  // The deployment's relay nodes, for a client to fail over to when its node goes: the page's own CSP
+  // (connect-src) already names their origins.
+  app.get('/relays.json', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ relays: options.relays });
+  });
   app.get('/metrics', async (req, res) => {
     if (!metricsAllowed(req, options.metricsToken, options.addressing)) {
       res

@@ -1,5 +1,5 @@
 /**
- * Every limit the relay enforces, in one place (spec/protocol.md §9 §Limits). Each one bounds memory or
+ * Every limit the relay enforces, in one place (spec/relay.md, Limits). Each one bounds memory or
  * CPU that a single client, or a single address, can make the relay spend.
  */
 import { SEND_HEADER_LENGTH } from '../crypto/relay-frames.ts';

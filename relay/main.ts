@@ -4,6 +4,8 @@
  *   --host HOST          HOST            default 127.0.0.1
  *   --port PORT          PORT            default 8080 (0: any free port)
  *   --origin ORIGIN      TINCAN_ORIGIN   public origin(s) clients sign, comma-separated; default the listen address
+ *   --relays URLS        TINCAN_RELAYS   public ws(s):// URLs of every relay node of the deployment, comma-separated
+ *                                        (repeatable): served at /relays.json for failover; their origins are accepted
  *   --tls-cert FILE      TLS_CERT        with --tls-key: serve HTTPS and WSS
  *   --tls-key FILE       TLS_KEY
  *   --limit NAME=VALUE   TINCAN_LIMITS   any limit of relay/limits.ts, repeatable (env: comma-separated)
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     host: { type: 'string' },
     port: { type: 'string' },
     origin: { type: 'string', multiple: true },
+    relays: { type: 'string', multiple: true },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     limit: { type: 'string', multiple: true },
@@ -56,6 +59,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be an
 const options: RelayOptions = { host: values.host ?? env.HOST ?? '127.0.0.1', port };
 const origins = values.origin?.flatMap((o) => list(o) ?? []) ?? list(env.TINCAN_ORIGIN);
 if (origins !== undefined) options.origins = origins;
+const relays = values.relays?.flatMap((r) => list(r) ?? []) ?? list(env.TINCAN_RELAYS);
+if (relays !== undefined) options.relays = relays;
 
 const trustProxy = values['trust-proxy']?.flatMap((p) => list(p) ?? []) ?? list(env.TRUST_PROXY);
 if (trustProxy !== undefined) options.trustProxy = trustProxy;

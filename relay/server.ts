@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type ServerOptions, type WebSocket, WebSocketServer } from 'ws';
 import type { RandomSource } from '../crypto/bytes.ts';
 import type { Ed25519Backend } from '../crypto/ed25519.ts';
-import { isRelayOrigin } from '../crypto/relay-auth.ts';
+import { isRelayOrigin, originOfRelayUrl } from '../crypto/relay-auth.ts';
 import { RELAY_CLOSE_CODES, type RelayCloseReason } from '../crypto/relay-close-codes.ts';
 import { canonicalIp, createClientAddressing } from './client-address.ts';
 import { startCoarseClock } from './coarse-clock.ts';
@@ -56,6 +56,13 @@ export interface RelayOptions {
   port?: number;
   /** Public origins clients bind into their AUTH signature; default: the listening address's own origin. */
   origins?: readonly string[];
+  /**
+   * The public ws(s):// URLs of every relay node of this deployment (this one included), served to clients
+   * at /relays.json so that they fail over to another node at once. Their origins are accepted like this
+   * relay's own (a client signs the origin of the node it connects to; a page loaded from one node connects
+   * to another).
+   */
+  relays?: readonly string[];
   tls?: { cert: string | Buffer; key: string | Buffer };
   limits?: Partial<RelayLimits>;
   /** Default: the in-memory single-process router. The relay owns it and closes it on close(). */
@@ -96,6 +103,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const limits = resolveLimits(options.limits);
   const turn: TurnConfig | undefined = options.turn && resolveTurnConfig(options.turn);
   const configuredOrigins = options.origins?.map(canonicalOrigin);
+  const relays = (options.relays ?? []).map(canonicalRelayUrl);
   const router = options.router ?? createLocalRouter();
   let draining = false;
   const health = (): RelayHealth => ({
@@ -114,6 +122,7 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     secure,
     origins: () => origins,
     health,
+    relays,
   });
   // Node's defaults let a socket that never finishes its headers live 60-90 s; these close it in seconds.
   const httpTimeouts = {
@@ -274,7 +283,8 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
   const scheme = secure ? 'https' : 'http';
   const urlHost = hostForUrl(options.host ?? '127.0.0.1');
   const httpUrl = `${scheme}://${urlHost}:${port}`;
-  for (const origin of configuredOrigins ?? defaultOrigins(scheme, options.host ?? '127.0.0.1', port)) {
+  const ownOrigins = configuredOrigins ?? defaultOrigins(scheme, options.host ?? '127.0.0.1', port);
+  for (const origin of new Set([...ownOrigins, ...relays.map(originOfRelayUrl)])) {
     origins.push(origin);
     context.origins.add(origin);
   }
@@ -318,6 +328,11 @@ function upgradeRefusal(req: IncomingMessage, origins: readonly string[]): strin
   const origin = req.headers.origin;
   if (origin !== undefined && !origins.includes(origin)) return '403 Forbidden';
   return undefined;
+}
+
+function canonicalRelayUrl(url: string): string {
+  originOfRelayUrl(url); // a ws(s):// URL with an http(s) origin, or a RangeError
+  return new URL(url).href;
 }
 
 function canonicalOrigin(origin: string): string {

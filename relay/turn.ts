@@ -20,7 +20,8 @@ export interface TurnConfig {
   readonly urls: readonly string[];
   /**
    * Lifetime of a credential. coturn checks the expiry on every authenticated request, allocation refreshes
-   * included, so this bounds the length of a relayed call unless the client fetches fresh credentials.
+   * included, so this bounds the length of a relayed call unless the client fetches fresh credentials (a call
+   * does, at half their lifetime: spec/calls.md, NAT traversal).
    */
   readonly ttlSeconds: number;
   /** Labels that get no credentials. */

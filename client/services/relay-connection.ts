@@ -2,6 +2,10 @@
  * The browser's one connection to the relay: WebSocket, challenge/AUTH/READY, SEND/DELIVER, and reconnects
  * with jittered exponential backoff. It knows nothing of content: envelopes in, envelopes out.
  *
+ * A deployment with several relay nodes lists them (`otherUrls`): when the node in use fails, or cannot be
+ * reached, the next one is tried at once, and the backoff applies only once every node has failed in a row
+ * (relay-rotation.ts). Each node is signed for with its own origin (crypto/relay-auth.ts).
+ *
  *            start()                 CHALLENGE -> AUTH        READY
  *   idle ─────────────▶ connecting ───────────────────────────────▶ online
  *                          ▲   │ close / error / timeout              │ close
@@ -27,7 +31,10 @@ import {
   type ServerFrame,
 } from '../../crypto/relay-frames.ts';
 import type { TurnCredentialsBody } from '../../crypto/relay-turn-credentials.ts';
+import { RelayRotation } from './relay-rotation.ts';
 import { SendPacer } from './send-pacer.ts';
+
+export { sameOriginRelayUrl } from './relay-rotation.ts';
 
 export type RelayStatus = 'idle' | 'connecting' | 'online' | 'retrying' | 'stopped';
 
@@ -69,8 +76,10 @@ export interface BackoffOptions {
 }
 
 export interface RelayConnectionOptions {
-  /** ws:// or wss:// URL of the relay endpoint. */
+  /** ws:// or wss:// URL of the relay endpoint: the one tried first. */
   readonly url: string;
+  /** The deployment's other relay nodes, tried in turn when one fails. */
+  readonly otherUrls?: readonly string[];
   readonly identity: { readonly publicKey: Uint8Array; readonly signer: Ed25519Signer };
   readonly onEnvelope: (envelope: Uint8Array) => void;
   readonly onStateChange?: (state: RelayConnectionState) => void;
@@ -86,7 +95,10 @@ export interface RelayConnectionOptions {
 export interface RelayConnection {
   readonly state: RelayConnectionState;
   start(): void;
-  /** Closes the socket and stays idle until start() (used by lock). */
+  /**
+   * Writes what is still queued for the socket (a goodbye must not wait for the pace), closes it, and stays
+   * idle until start() (used by lock and by a page that is going away).
+   */
   stop(): void;
   /** Skips any backoff wait, also out of `stopped` (network is back, the user asked). */
   reconnectNow(): void;
@@ -96,7 +108,7 @@ export interface RelayConnection {
    * or when the connection ends before the relay answered (whether the frame got through is then unknown).
    */
   send(recipient: Uint8Array, envelope: Uint8Array): Promise<'sent' | 'undeliverable'>;
-  /** Calls (issue 5): TURN credentials minted for this socket; null when the relay has none. Rejects offline. */
+  /** Calls: TURN credentials minted for this socket; null when the relay has none. Rejects offline. */
   requestTurn(): Promise<TurnCredentialsBody | null>;
 }
 
@@ -126,18 +138,15 @@ const browserTimers: Timers = {
   now: () => Date.now(),
 };
 
-/** ws(s)://<page host>/relay for the page's own origin. */
-export function sameOriginRelayUrl(location: { protocol: string; host: string }): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/relay`;
-}
-
 export function createRelayConnection(options: RelayConnectionOptions): RelayConnection {
   const timers = options.timers ?? browserTimers;
   const jitter = options.jitter ?? Math.random;
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const createSocket =
     options.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
-  const origin = originOfRelayUrl(options.url);
+  const rotation = new RelayRotation([options.url, ...(options.otherUrls ?? [])]);
+  // A URL that is not ws(s) is the caller's mistake: refused now, not at the first challenge.
+  for (const url of [options.url, ...(options.otherUrls ?? [])]) originOfRelayUrl(url);
 
   let state: RelayConnectionState = { status: 'idle', attempt: 0, turnAvailable: false };
   let socket: WebSocketLike | undefined;
@@ -150,7 +159,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   >();
   let limits: AnnouncedLimits | undefined;
   const pacer = new SendPacer(timers);
-  // Calls (issue 5): TURN_REQUESTs waiting for TURN_CREDENTIALS / TURN_UNAVAILABLE, answered in order.
+  // Calls: TURN_REQUESTs waiting for TURN_CREDENTIALS / TURN_UNAVAILABLE, answered in order.
   const turnWaiters: {
     resolve: (turn: TurnCredentialsBody | null) => void;
     reject: (error: Error) => void;
@@ -203,10 +212,17 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     }
   };
 
-  const scheduleRetry = () => {
+  /** The node in use failed: the next node at once, or, once every node has failed in a row, a backoff. */
+  const retry = () => {
     const stable = onlineSince > 0 && timers.now() - onlineSince >= backoff.stableMs;
-    const attempt = (stable ? 0 : state.attempt) + 1;
     onlineSince = 0;
+    if (stable) state = { ...state, attempt: 0 };
+    if (rotation.failed() === 'now') connect();
+    else scheduleRetry();
+  };
+
+  const scheduleRetry = () => {
+    const attempt = state.attempt + 1;
     const delay = backoffDelay(attempt - 1, backoff, jitter());
     setState({ status: 'retrying', attempt, retryAt: timers.now() + delay });
     timer = timers.setTimeout(() => {
@@ -223,13 +239,13 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       setState({ status: 'stopped', stopReason: reason });
       return;
     }
-    scheduleRetry();
+    retry();
   };
 
   /** The relay broke the protocol: a relay problem, so back off and try again rather than stop for good. */
   const violation = (detail: string) => {
     dropSocket(RELAY_CLOSE_CODES['bad-frame'], detail);
-    scheduleRetry();
+    retry();
   };
 
   const onFrame = async (current: WebSocketLike, frame: ServerFrame): Promise<void> => {
@@ -237,6 +253,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       case 'challenge': {
         if (limits) return violation('second-challenge');
         limits = frame.limits;
+        const origin = originOfRelayUrl(rotation.current);
         const signature = await signRelayAuth(options.identity.signer, frame.nonce, origin);
         if (socket !== current || current.readyState !== OPEN) return;
         current.send(encodeFrame({ type: 'auth', publicKey: options.identity.publicKey, signature, origin }));
@@ -247,6 +264,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
         if (timer !== undefined) timers.clearTimeout(timer);
         timer = undefined;
         onlineSince = timers.now();
+        rotation.succeeded();
         pacer.start(limits, (bytes) => {
           if (socket === current && current.readyState === OPEN) current.send(bytes);
         });
@@ -265,7 +283,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       }
       case 'turn-credentials':
       case 'turn-unavailable': {
-        // Calls (issue 5): the answer to the oldest TURN_REQUEST; an unsolicited one is ignored.
+        // Calls: the answer to the oldest TURN_REQUEST; an unsolicited one is ignored.
         const { type: _, ...credentials } = frame as Extract<ServerFrame, { type: 'turn-credentials' }>;
         turnWaiters.shift()?.resolve(frame.type === 'turn-credentials' ? credentials : null);
         return;
@@ -279,9 +297,9 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     setState({ status: 'connecting' });
     let current: WebSocketLike;
     try {
-      current = createSocket(options.url);
+      current = createSocket(rotation.current);
     } catch {
-      scheduleRetry();
+      retry();
       return;
     }
     socket = current;
@@ -319,6 +337,9 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       if (state.status === 'idle') connect();
     },
     stop() {
+      // The relay's own bucket may close the socket for these; it is closing anyway, and frames before the
+      // limit have been routed.
+      pacer.flush();
       dropSocket(1000, 'stopped');
       onlineSince = 0;
       state = { status: 'idle', attempt: 0, turnAvailable: false };

@@ -49,6 +49,12 @@ export class SendPacer {
     if (this.timer === undefined) this.drain();
   }
 
+  /** Writes every waiting frame now, whatever the pace: the socket is about to close on purpose. */
+  flush(): void {
+    const { write } = this;
+    if (write) for (const frame of this.queue.splice(0)) write(frame);
+  }
+
   /** The socket is gone: what still waits is dropped, and no timer is left behind. */
   stop(): void {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);

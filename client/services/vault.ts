@@ -1,6 +1,6 @@
 /**
  * Encryption at rest for everything the client keeps (identity seed, contacts, settings): one sealed record,
- * stored in IndexedDB and written out unchanged as the backup file (spec/protocol.md §11).
+ * stored in IndexedDB and written out unchanged as the backup file (spec/storage.md).
  *
  *   key = scrypt(NFC(passphrase), salt 16, N = 2^17, r = 8, p = 1, dkLen = 32)
  *   ciphertext = AES-256-GCM(key, iv 12, plaintext, aad)

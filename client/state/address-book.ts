@@ -1,5 +1,5 @@
 /**
- * The address book's rules as pure functions over the stored contact list (spec/protocol.md §12):
+ * The address book's rules as pure functions over the stored contact list (spec/web-client.md):
  * contact requests both ways, verification, and the key-change rule. The contacts model applies them to
  * signals and performs the messages they call for.
  */

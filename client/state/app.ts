@@ -54,7 +54,7 @@ export interface AppDeps<S extends Session> {
   readonly subtle: SubtleCrypto;
   readonly random: RandomSource;
   readonly loadSessions: () => Promise<SessionFactory<S>>;
-  /** Tests pass cheap parameters; the app uses the default (spec/protocol.md §11). */
+  /** Tests pass cheap parameters; the app uses the default (spec/storage.md, Key derivation). */
   readonly scrypt?: ScryptParams;
   /**
    * Runs after lock and delete instead of showing the locked (or welcome) screen: the page reloads, so no

@@ -24,6 +24,8 @@ export interface ConnectionModel {
 
 export interface ConnectionDeps {
   readonly url: string;
+  /** The deployment's other relay nodes, tried in turn when one fails. */
+  readonly otherUrls?: readonly string[];
   readonly identity: { readonly publicKey: Uint8Array; readonly signer: Ed25519Signer };
   readonly onEnvelope: (envelope: Uint8Array) => void;
   /** Where 'online' and 'visibilitychange' events come from; none in tests. */
@@ -60,6 +62,7 @@ export function createConnectionModel(deps: ConnectionDeps): ConnectionModel {
   const now = signal(Date.now());
   const relay = createRelayConnection({
     url: deps.url,
+    ...(deps.otherUrls ? { otherUrls: deps.otherUrls } : {}),
     identity: deps.identity,
     onEnvelope: deps.onEnvelope,
     onStateChange: (next) => {

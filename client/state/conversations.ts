@@ -11,7 +11,7 @@
  *
  * Order: a contact's messages are shown in the order they were sent, by the sender's own timestamp (which the
  * sender keeps strictly increasing), whatever order they arrive in. A late one goes just before the first of
- * their messages sent after it; lines already shown never move (spec/protocol.md §6.2).
+ * their messages sent after it; lines already shown never move (spec/chat.md, Payloads).
  */
 import { computed, type ReadonlySignal, signal } from '@preact/signals';
 import type { MessageId } from '../services/messenger/chat-protocol.ts';

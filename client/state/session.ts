@@ -21,6 +21,7 @@ import { callTestHooks, exposeCallsForTests } from './call-test-hooks.ts';
 import { createConnectionModel } from './connection.ts';
 import { createContactsModel } from './contacts.ts';
 import { type ChatLine, createConversationsModel } from './conversations.ts';
+import { createFileModel } from './files.ts';
 import { chatMessagesByPeer, createPendingOutboxModel } from './pending-outbox.ts';
 import { PROFILE_VERSION, type ProfileData, profileFromBytes, profileToBytes } from './profile-data.ts';
 
@@ -32,6 +33,8 @@ export interface SessionEnvironment {
   readonly x25519?: () => Promise<X25519Backend>;
   /** ws(s):// URL of the relay. */
   readonly relayUrl: string;
+  /** The deployment's other relay nodes (ws(s):// URLs), tried in turn when one fails. */
+  readonly otherRelayUrls?: readonly string[];
   /** The page's origin, for contact links (`origin/#add=CODE`). */
   readonly origin: string;
   readonly now?: () => number;
@@ -128,6 +131,7 @@ export function createSession(deps: SessionDeps) {
 
   const connection = createConnectionModel({
     url: deps.relayUrl,
+    ...(deps.otherRelayUrls ? { otherUrls: deps.otherRelayUrls } : {}),
     identity,
     onEnvelope: (bytes) => {
       void messenger?.receive(bytes).catch(() => {});
@@ -173,7 +177,9 @@ export function createSession(deps: SessionDeps) {
         chats.failed(event.peer, event.id);
         return;
       case 'envelope':
-        // Calls (issue 5): call signalling goes to the call model (it ignores other kinds).
+        // Calls: call signalling goes to the call model (it ignores other kinds), and a file
+        // session's (data offers) to the file model.
+        void files.receive(event.peer, event.kind, event.body);
         return calls.receive(event.peer, event.kind, event.body);
       default:
         // established, dropped (hostile or stale bytes): nothing to show in chat.
@@ -187,7 +193,7 @@ export function createSession(deps: SessionDeps) {
     random: deps.random,
     now,
     transport: {
-      // Calls (issue 5): over a verified call's data channel when there is one, else through the relay.
+      // Calls: over a verified call's data channel when there is one, else through the relay.
       send: (recipient, bytes) =>
         calls.service.sendDirect(toHex(recipient), bytes) ?? connection.relay.send(recipient, bytes),
     },
@@ -211,7 +217,7 @@ export function createSession(deps: SessionDeps) {
     nameOf: (key) => contacts.byKey(key)?.name,
   });
 
-  // Calls (issue 5): signalling through the messenger's sessions, TURN from the relay.
+  // Calls: signalling through the messenger's sessions, TURN from the relay.
   const calls = createCallModel({
     myKey: identity.publicKey,
     random: deps.random,
@@ -230,16 +236,44 @@ export function createSession(deps: SessionDeps) {
     ...callTestHooks(),
   });
   exposeCallsForTests(calls);
+  // Files from the chat: signalled like calls, under the same "hide my IP address" setting.
+  const files = createFileModel({
+    random: deps.random,
+    now,
+    sendEnvelope: (peer, kind, body) => messenger!.sessions.send(peer, kind, body),
+    requestTurn: () => connection.relay.requestTurn(),
+    turnAvailable: () => connection.state.value.turnAvailable,
+    isVerified: (peer) => contacts.byKey(peer)?.verified ?? false,
+    hideIp: () => calls.hideIp.value,
+  });
 
-  // Every time the relay says READY: resend what was in flight, ping contacts.
+  // Every time the relay says READY: resend what was pending, ping contacts (after a takeover, with new
+  // sessions). Every time it goes: every contact offline, in the messenger as on screen.
   let wasOnline = false;
+  let takenOver = false;
   const stopWatchingConnection = effect(() => {
-    const online = connection.online.value;
-    if (online && !wasOnline) messenger?.relayReconnected();
-    if (!online && wasOnline)
-      for (const contact of contacts.contacts.value) contacts.setOnline(contact.key, false);
+    const { status, stopReason } = connection.state.value;
+    const online = status === 'online';
+    if (status === 'stopped' && stopReason === 'replaced') takenOver = true;
+    if (online && !wasOnline) {
+      messenger?.relayReconnected({ takenOver });
+      takenOver = false;
+    }
+    if (!online && wasOnline) messenger?.relayLost();
     wasOnline = online;
   });
+
+  // A page that goes away (closed, reloaded, navigated from) says goodbye first: the goodbyes sealed ahead
+  // reach the socket before it is closed. A page the browser keeps and shows again reconnects.
+  const onPageHide = () => {
+    void messenger?.leave().catch(() => {});
+    connection.relay.stop();
+  };
+  const onPageShow = (event: Event) => {
+    if ((event as Event & { persisted?: boolean }).persisted) connection.start();
+  };
+  deps.events?.addEventListener('pagehide', onPageHide);
+  deps.events?.addEventListener('pageshow', onPageShow);
 
   const ticker = setInterval(() => {
     messenger?.tick();
@@ -273,6 +307,7 @@ export function createSession(deps: SessionDeps) {
     calls,
     /** Our messages still waiting for an ack, per contact, and the warning that names them. */
     pending: pendingOutbox,
+    files,
     /**
      * A new identity key for us, signed over by the current one: stores the profile with the new seed and the
      * rotation still to be told to every contact, and returns it. The caller starts a new session with it.
@@ -298,12 +333,16 @@ export function createSession(deps: SessionDeps) {
       if (disposed) return;
       disposed = true;
       clearInterval(ticker);
+      deps.events?.removeEventListener('pagehide', onPageHide);
+      deps.events?.removeEventListener('pageshow', onPageShow);
       stopWatchingConnection();
       await restoring;
       calls.dispose();
+      files.dispose();
       const leaving = messenger?.leave().catch(() => {});
       chats.dispose();
-      // Give the goodbye a moment to reach the socket, then close it; the messenger goes with the session.
+      // The goodbyes sealed ahead are on the socket already; give any other a moment, then close it (what is
+      // queued is written first). The messenger goes with the session.
       await Promise.race([leaving, new Promise((resolve) => setTimeout(resolve, 300))]);
       messenger = undefined;
       connection.dispose();

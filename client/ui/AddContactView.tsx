@@ -7,7 +7,7 @@ import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
 import { SafetyDigits } from './SafetyDigits.tsx';
 import { Scanner } from './Scanner.tsx';
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 type Source = 'paste' | 'link' | 'camera' | 'image';
 

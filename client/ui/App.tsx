@@ -2,7 +2,7 @@ import type { FunctionComponent } from 'preact';
 import type { AppModel } from '../state/app.ts';
 import type { Navigation } from '../state/navigation.ts';
 import type { SessionModel } from '../state/session.ts';
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 import { Unlock } from './Unlock.tsx';
 import { Welcome } from './Welcome.tsx';
 

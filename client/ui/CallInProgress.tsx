@@ -4,7 +4,7 @@ import { fileSource } from '../services/rtc/file-transfer.ts';
 import type { CallModel } from '../state/call.ts';
 import { StreamVideo } from './CallMediaView.tsx';
 import { PrivacyNote, QualityIndicator, SasPanel, Transfers } from './CallPanels.tsx';
-import { formatDuration } from './CallScreen.tsx';
+import { formatDuration } from './format.ts';
 import { Icon } from './Icon.tsx';
 
 export function CallInProgress({ calls }: { calls: CallModel }) {

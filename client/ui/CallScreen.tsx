@@ -9,6 +9,7 @@ import { CallBar, CallInProgress } from './CallInProgress.tsx';
 import { StreamAudio } from './CallMediaView.tsx';
 import { PrivacyNote } from './CallPanels.tsx';
 import { CallWarning } from './CallWarning.tsx';
+import { formatDuration } from './format.ts';
 import { Icon } from './Icon.tsx';
 import './call.css';
 
@@ -172,12 +173,4 @@ function CallProblem({ calls, text }: { calls: CallModel; text: string }) {
       </div>
     </Dialog>
   );
-}
-
-export function formatDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  const mm = String(m).padStart(h > 0 ? 2 : 1, '0');
-  return `${h > 0 ? `${h}:` : ''}${mm}:${String(s).padStart(2, '0')}`;
 }

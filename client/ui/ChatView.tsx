@@ -7,12 +7,12 @@ import type { StoredContact } from '../state/profile-data.ts';
 import { Avatar } from './Avatar.tsx';
 import { TrustBadge } from './Badges.tsx';
 import { CallButtons } from './CallButtons.tsx';
-import { formatDuration } from './CallScreen.tsx';
-import { formatTime, remaining } from './format.ts';
+import { FileLines, SendFileButton } from './FileLines.tsx';
+import { formatDuration, formatTime, remaining } from './format.ts';
 import { Icon } from './Icon.tsx';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 const STATUS_TEXT = {
   waiting: 'Waiting',
@@ -150,7 +150,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
       </div>
 
       <ol class="thread" ref={thread} aria-live="polite" aria-label={`Messages with ${contact.name}`}>
-        {lines.length === 0 && (
+        {lines.length === 0 && !session.files.byPeer.value.has(contact.key) && (
           <li class="empty">
             {accepted
               ? `No messages yet. Messages are end-to-end encrypted and kept only in this tab's memory.`
@@ -162,6 +162,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
             <Line key={line.id} line={line} now={now.value} name={contact.name} />
           ))}
         </WithdrawMessage.Provider>
+        <FileLines files={session.files} peer={contact.key} name={contact.name} />
       </ol>
       <div class="typing" aria-live="polite">
         {typing ? `${contact.name} is typing…` : ''}
@@ -174,6 +175,7 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
           send();
         }}
       >
+        <SendFileButton files={session.files} peer={contact.key} name={contact.name} disabled={!accepted} />
         <label for="composer" class="visually-hidden">
           Message to {contact.name}
         </label>

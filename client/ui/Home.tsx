@@ -1,4 +1,4 @@
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 export function Home({ session, navigation }: ScreenProps) {
   const hasContacts = session.contacts.contacts.value.length > 0;

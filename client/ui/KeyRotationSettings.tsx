@@ -1,7 +1,7 @@
 /** Settings: change our identity key, and how many contacts have been told so far. */
 import { useSignal } from '@preact/signals';
 import { Notice } from './Notice.tsx';
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 export function KeyRotationSettings({ app, session }: Pick<ScreenProps, 'app' | 'session'>) {
   const confirming = useSignal(false);

@@ -2,7 +2,7 @@ import { useSignal } from '@preact/signals';
 import { CopyButton } from './CopyButton.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
 import { QrCode } from './QrCode.tsx';
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 export function MyCodeView({ session, navigation }: ScreenProps) {
   const { me } = session;

@@ -4,7 +4,7 @@ import { passphraseProblem } from '../state/app.ts';
 import { KdfProgress } from './KdfProgress.tsx';
 import { Notice } from './Notice.tsx';
 import { PassphraseField } from './PassphraseField.tsx';
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 export function PassphraseSettings({ app }: Pick<ScreenProps, 'app'>) {
   const current = useSignal('');

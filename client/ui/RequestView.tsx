@@ -4,7 +4,7 @@ import type { StoredContact } from '../state/profile-data.ts';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
 import { SafetyDigits } from './SafetyDigits.tsx';
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 export function RequestView({ session, navigation, contact }: ScreenProps & { contact: StoredContact }) {
   const busy = useSignal(false);

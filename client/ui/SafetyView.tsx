@@ -8,7 +8,7 @@ import { PaneHeader } from './PaneHeader.tsx';
 import { QrCode } from './QrCode.tsx';
 import { SafetyDigits } from './SafetyDigits.tsx';
 import { Scanner } from './Scanner.tsx';
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 const VERDICT_TEXT = {
   match: { kind: 'ok', text: 'The codes match. This contact is now verified.' },

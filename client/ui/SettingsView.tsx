@@ -6,7 +6,7 @@ import { LockButton } from './LockButton.tsx';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
 import { PassphraseSettings } from './PassphraseSettings.tsx';
-import type { ScreenProps } from './Shell.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
 export function SettingsView({ app, session, navigation }: ScreenProps) {
   const confirmDelete = useSignal(false);

@@ -1,8 +1,5 @@
 import { useEffect } from 'preact/hooks';
-import type { AppModel } from '../state/app.ts';
-import type { Navigation } from '../state/navigation.ts';
 import { pageTitle } from '../state/page-title.ts';
-import type { SessionModel } from '../state/session.ts';
 import { AddContactView } from './AddContactView.tsx';
 import { CallScreen } from './CallScreen.tsx';
 import { ChatView } from './ChatView.tsx';
@@ -15,12 +12,7 @@ import { MyCodeView } from './MyCodeView.tsx';
 import { RequestView } from './RequestView.tsx';
 import { SafetyView } from './SafetyView.tsx';
 import { SettingsView } from './SettingsView.tsx';
-
-export interface ScreenProps {
-  readonly app: AppModel<SessionModel>;
-  readonly session: SessionModel;
-  readonly navigation: Navigation;
-}
+import type { ScreenProps } from './screen-props.ts';
 
 export function Shell(props: ScreenProps) {
   const { session, navigation } = props;

@@ -1,14 +1,16 @@
 /**
  * A Messenger on a relay connection, for the CLI (and anything else headless): it adapts the relay client
  * to the messenger's Transport, feeds delivered envelopes in, runs the messenger's timers, and reconnects
- * with jittered exponential backoff when the relay goes away (unless the close says not to). With an outbox
- * storage, what waits for an ack is kept there after every change and sent again by the next node.
+ * when the relay goes away (unless the close says not to): to the next of the deployment's relay nodes at
+ * once, and with jittered exponential backoff once every node has failed (relay-rotation.ts). With an
+ * outbox storage, what waits for an ack is kept there after every change and sent again by the next node.
  */
 import { randomBytes } from 'node:crypto';
 import { Messenger, type MessengerOptions } from '../../client/services/messenger/messenger.ts';
 import { isKeptAtRest } from '../../client/services/messenger/outbox-record.ts';
 import { OutboxAtRest, type OutboxStorage } from '../../client/services/messenger/outbox-store.ts';
 import type { Transport } from '../../client/services/messenger/session-manager.ts';
+import { RelayRotation } from '../../client/services/relay-rotation.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import type { Identity } from '../../crypto/identity.ts';
 import { RELAY_CLOSE_ADVICE, relayCloseReason } from '../../crypto/relay-close-codes.ts';
@@ -20,7 +22,10 @@ const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 
 export interface ChatNodeOptions {
+  /** ws(s):// URL of the relay: the one tried first. */
   readonly url: string;
+  /** The deployment's other relay nodes, tried in turn when one fails. */
+  readonly otherUrls?: readonly string[];
   readonly identity: Identity;
   readonly contacts: MessengerOptions['contacts'];
   readonly onEvent: MessengerOptions['onEvent'];
@@ -41,6 +46,7 @@ const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 export async function startChatNode(options: ChatNodeOptions): Promise<ChatNode> {
   let client: RelayClient | undefined;
   let stopped = false;
+  const rotation = new RelayRotation([options.url, ...(options.otherUrls ?? [])]);
   const transport: Transport = {
     async send(recipient, bytes) {
       if (!client) throw new Error('not connected to the relay');
@@ -62,13 +68,28 @@ export async function startChatNode(options: ChatNodeOptions): Promise<ChatNode>
     new OutboxAtRest(options.outbox, toHex(options.identity.publicKey), () =>
       messenger.outbox.saved().filter(isKeptAtRest),
     );
-  const connect = () =>
+  const connectTo = (url: string) =>
     connectRelay({
-      url: options.url,
+      url,
       identity: options.identity,
       // The relay client hands out a view of its receive buffer; the messenger keeps what it is given.
       onDeliver: (envelope) => void messenger.receive(envelope.slice()),
     });
+  /** Each node once, from the current one on; the last error if none lets us in. */
+  const connect = async (): Promise<RelayClient> => {
+    let lastError: unknown;
+    for (let tried = 0; tried < rotation.size; tried++) {
+      try {
+        const connected = await connectTo(rotation.current);
+        rotation.succeeded();
+        return connected;
+      } catch (error) {
+        lastError = error;
+        rotation.failed();
+      }
+    }
+    throw lastError;
+  };
 
   const watch = (connected: RelayClient): void => {
     void connected.closed.then((info) => {
@@ -83,10 +104,17 @@ export async function startChatNode(options: ChatNodeOptions): Promise<ChatNode>
       options.onConnection?.('stopped', reason ?? `close code ${info.code}`);
       return;
     }
+    // The node we were on is gone: the others are tried at once, then every node after a backoff.
+    rotation.failed();
     for (let attempt = 0; !stopped; attempt++) {
       options.onConnection?.('reconnecting', reason ?? `close code ${info.code}`);
-      const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
-      await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
+      if (attempt > 0 || rotation.size === 1) {
+        const ceiling = Math.min(
+          BACKOFF_MAX_MS,
+          BACKOFF_BASE_MS * 2 ** (rotation.size === 1 ? attempt : attempt - 1),
+        );
+        await new Promise((resolve) => setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2)));
+      }
       if (stopped) return;
       try {
         client = await connect();

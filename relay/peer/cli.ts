@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { MAX_RELAY_URLS } from '../../client/services/relay-rotation.ts';
 import type { ChatNode } from './chat-node.ts';
 import { add, code, contacts, init, type Output, safety } from './commands-local.ts';
 import { chat, listen, type NetContext, send } from './commands-net.ts';
@@ -26,7 +27,9 @@ const USAGE = `usage: tincan <command> [options]
                                       listen, and send each line you type to CONTACT
 
   every command: --identity FILE (default $TINCAN_IDENTITY or ~/.tincan/identity.json)
-  CONTACT is a contact's name or a contact code; --relay defaults to $TINCAN_RELAY or ws://127.0.0.1:8080/relay
+  CONTACT is a contact's name or a contact code; --relay defaults to $TINCAN_RELAY or ws://127.0.0.1:8080/relay;
+  several relay nodes of one deployment: repeat --relay or separate URLs by commas (the next is used at once
+  when one fails)
   exit status of send: 0 delivered, 2 recipient not connected, 3 not acknowledged in time`;
 
 const OPTIONS = {
@@ -34,7 +37,7 @@ const OPTIONS = {
   name: { type: 'string' },
   encrypt: { type: 'boolean' },
   qr: { type: 'boolean' },
-  relay: { type: 'string' },
+  relay: { type: 'string', multiple: true },
   timeout: { type: 'string' },
   wait: { type: 'boolean' },
   'accept-requests': { type: 'boolean' },
@@ -58,7 +61,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const identityPath = resolve(
     values.identity ?? env.TINCAN_IDENTITY ?? join(homedir(), '.tincan', 'identity.json'),
   );
-  const relayUrl = values.relay ?? env.TINCAN_RELAY ?? 'ws://127.0.0.1:8080/relay';
+  const split = (text: string) =>
+    text
+      .split(',')
+      .map((url) => url.trim())
+      .filter((url) => url.length > 0);
+  const relayUrls = values.relay?.flatMap(split) ?? split(env.TINCAN_RELAY ?? 'ws://127.0.0.1:8080/relay');
   const need = (count: number, what: string) => {
     if (args.length !== count) throw new CliError(`usage: tincan ${command} ${what}`);
   };
@@ -72,7 +80,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return 0;
     case 'code':
       need(0, '[--qr] [--relay URL]');
-      await code(identityPath, values.relay, values.qr ?? false, stdout);
+      await code(identityPath, values.relay ? relayUrls[0] : undefined, values.qr ?? false, stdout);
       return 0;
     case 'add':
       need(1, 'CODE --name NAME');
@@ -91,18 +99,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       if (args.length < 2) throw new CliError('usage: tincan send [--relay URL] CONTACT TEXT');
       const timeoutMs = Number(values.timeout ?? 20) * 1000;
       if (!(timeoutMs > 0)) throw new CliError('--timeout must be a positive number of seconds');
-      const context = await netContext(identityPath, relayUrl, env);
+      const context = await netContext(identityPath, relayUrls, env);
       return send(context, args[0]!, args.slice(1).join(' '), { timeoutMs, wait: values.wait ?? false });
     }
     case 'listen': {
       need(0, '[--relay URL] [--accept-requests]');
-      const context = await netContext(identityPath, relayUrl, env);
+      const context = await netContext(identityPath, relayUrls, env);
       const node = await listen(context, { acceptRequests: values['accept-requests'] ?? false });
       return runUntilStopped(node, interrupted());
     }
     case 'chat': {
       need(1, '[--relay URL] CONTACT');
-      const context = await netContext(identityPath, relayUrl, env);
+      const context = await netContext(identityPath, relayUrls, env);
       const { node, ended } = await chat(context, args[0]!, values['accept-requests'] ?? false);
       return runUntilStopped(node, Promise.race([interrupted(), ended.then(() => drained(node))]));
     }
@@ -113,13 +121,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
 async function netContext(
   identityPath: string,
-  relayUrl: string,
+  relayUrls: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<NetContext> {
-  if (!/^wss?:\/\//.test(relayUrl)) throw new CliError('--relay must be a ws:// or wss:// URL');
+  if (relayUrls.length === 0 || !relayUrls.every((url) => /^wss?:\/\//.test(url)))
+    throw new CliError('--relay must be a ws:// or wss:// URL (several: repeat it, or separate by commas)');
+  if (relayUrls.length > MAX_RELAY_URLS) throw new CliError(`--relay: at most ${MAX_RELAY_URLS} relays`);
   const { identity, name } = await loadIdentity(identityPath, env.TINCAN_PASSPHRASE);
   const book = await ContactBook.open(contactsPathFor(identityPath));
-  return { identity, name, identityPath, relayUrl, book, out: stdout };
+  return { identity, name, identityPath, relayUrls, book, out: stdout };
 }
 
 const interrupted = (): Promise<void> =>

@@ -17,7 +17,8 @@ export interface NetContext {
   readonly identity: Identity;
   readonly name: string;
   readonly identityPath: string;
-  readonly relayUrl: string;
+  /** The relay nodes to use, in order (several: failover). */
+  readonly relayUrls: readonly string[];
   readonly book: ContactBook;
   readonly out: Output;
 }
@@ -49,7 +50,8 @@ export async function send(
   });
   let messageId = '';
   const node = await startChatNode({
-    url: context.relayUrl,
+    url: context.relayUrls[0]!,
+    otherUrls: context.relayUrls.slice(1),
     identity: context.identity,
     outbox: outboxFile(outboxPathFor(context.identityPath), context.identity),
     contacts: directory(book, new Set([peer])),
@@ -76,7 +78,7 @@ export async function send(
     const result = await outcome;
     if (result === 'delivered') out.line(`delivered to ${label} (end-to-end acknowledged)`);
     if (result === 'undeliverable')
-      out.line(`undeliverable: ${label} is not connected to ${context.relayUrl}`);
+      out.line(`undeliverable: ${label} is not connected to ${context.relayUrls.join(', ')}`);
     if (result === 'timeout') {
       const hint = contact?.confirmed ? '' : ` (${label} may not have accepted your contact request yet)`;
       out.line(`not acknowledged by ${label} within ${Math.round(options.timeoutMs / 1000)}s${hint}`);
@@ -129,7 +131,8 @@ export async function listen(
   const { book, out } = context;
   let node: ChatNode | undefined;
   const started = startChatNode({
-    url: context.relayUrl,
+    url: context.relayUrls[0]!,
+    otherUrls: context.relayUrls.slice(1),
     identity: context.identity,
     outbox: outboxFile(outboxPathFor(context.identityPath), context.identity),
     contacts: directory(book, options.extraPeers ?? new Set()),
@@ -155,7 +158,7 @@ export async function listen(
   node = await started;
   node.messenger.announce();
   out.line(
-    `listening on ${context.relayUrl} as ${context.name} (contacts in ${contactsPathFor(context.identityPath)})`,
+    `listening on ${context.relayUrls.join(', ')} as ${context.name} (contacts in ${contactsPathFor(context.identityPath)})`,
   );
   return node;
 }

@@ -1,5 +1,5 @@
 /**
- * Calls (issue 5): call setup and accept → first remote video frame, Tincan (signed, sealed signalling through
+ * Calls: call setup and accept → first remote video frame, Tincan (signed, sealed signalling through
  * the relay, the media gate) beside a plain WebRTC call with unsigned, unencrypted signalling over a bare
  * WebSocket forwarder, in the same browser contexts, on loopback, in alternating rounds; plus the gate's own
  * cost.
@@ -454,7 +454,7 @@ function tables(
       'TURN: a real coturn on loopback, credentials minted by the relay; relay-only, so it connects while it rings too;',
       '  each round checks that both pages’ selected pair is relay/relay',
       'no TURN: connects only on the accept, so that a ringing caller never learns the callee’s address; the gate then',
-      '  starts the encoders after the check, which the goal does not allow for (the kept exception: spec/protocol.md §8.7)',
+      '  starts the encoders after the check, which the goal does not allow for (the kept exception: spec/performance.md, Calls)',
       ...(retried > 0 ? [`${retried} call(s) timed out and were run again (see the log above)`] : []),
     ],
   );

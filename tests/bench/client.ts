@@ -1,5 +1,5 @@
 /**
- * Client figures (issue 4): first-load JavaScript of the production build, gzip, against the 45 KB goal; and
+ * Client figures: first-load JavaScript of the production build, gzip, against the 45 KB goal; and
  * the safety-number time in Chromium beside the same computation in Node in this run.
  */
 import { safetyNumber } from '../../crypto/safety-number.ts';

@@ -1,5 +1,5 @@
 /**
- * Crypto benchmark (issue 2 §5): envelope seal+open and full handshakes per second on every Ed25519 path,
+ * Crypto benchmark (goals: spec/performance.md): envelope seal+open and full handshakes per second on every Ed25519 path,
  * beside libsodium-wrappers doing the same sign + box work, and the safety number beside node:crypto SHA-512.
  *
  * The machine is shared and noisy, so the verdict is a ratio: contenders of one figure run in alternating
@@ -38,7 +38,7 @@ import { type Contender, type RoundLimits, type RoundSamples, runAlternating } f
 
 /** "1.5 KB message": a chat body of this size, a typical large text message or an SDP. */
 export const MESSAGE_BYTES = 1536;
-/** Issue 2 §5: the default path must reach half of libsodium-wrappers' rate. */
+/** The default path must reach half of libsodium-wrappers' rate. */
 export const DEFAULT_PATH_GOAL: Goal = atLeast(0.5);
 
 const ENVELOPE_LIMITS: RoundLimits = { rounds: 9, roundMs: 300, maxOpsPerRound: 50_000, warmupMs: 300 };
@@ -339,7 +339,7 @@ function safetyTable(samples: RoundSamples, contender: Contender, baseline: Cont
       row(contender.name, ours, formatRatio(pairedRatio(ours, theirs))),
       row(`${baseline.name} (baseline)`, theirs, formatRatio(1)),
     ],
-    notes: ['ratio = median over rounds of (ours ops/s ÷ node:crypto ops/s); no goal set by issue 2'],
+    notes: ['ratio = median over rounds of (ours ops/s ÷ node:crypto ops/s); no goal is set'],
   };
 }
 

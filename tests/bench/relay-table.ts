@@ -1,4 +1,4 @@
-/** The relay benchmark's tables: medians per server, the relay/bare ratios and the goals of issue 3 §9. */
+/** The relay benchmark's tables: medians per server, the relay/bare ratios and the goals of spec/performance.md. */
 import type { ServerKind } from './relay-bench-clients.ts';
 import type { HoldResult } from './relay-hold.ts';
 import {

@@ -2,7 +2,7 @@
  * Relay benchmark: our relay, a bare `ws` forwarder (the practical limit) and the PeerJS server, each in
  * its own child process, driven by load generators in other child processes. Returns (npm run bench prints
  * them; run alone, `npx tsx tests/bench/relay.ts`, prints them itself) a table with the ratios to the bare
- * forwarder and the goals of issue 3 §9, and one for the bounded run holding many idle authenticated
+ * forwarder and the goals of spec/performance.md, and one for the bounded run holding many idle authenticated
  * connections (relay-hold.ts).
  *
  * Each round starts all three servers, fresh, and measures them in alternating slices (the order rotates

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRelay, type Relay } from '../../relay/server.ts';
+import { freePort } from '../support/redis-server.ts';
 
 const BIN = join(import.meta.dirname, '../../relay/peer/bin.mjs');
 
@@ -139,6 +140,26 @@ describe('tincan CLI', () => {
       await Promise.all([alice.stop(), bob.stop()]);
     }
     expect(bob.output().match(/alice: hi bob/g)).toHaveLength(1);
+  }, 60_000);
+
+  it('takes several relay nodes (repeated or comma-separated) and skips one that is down', async () => {
+    const down = `ws://127.0.0.1:${await freePort()}/relay`;
+    const listener = background(['listen', '--relay', relay.url, '--relay', down, ...id('bob')]);
+    try {
+      await listener.waitFor(/listening on/);
+      const sent = await tincan([
+        'send',
+        '--relay',
+        `${down},${relay.url}`,
+        ...id('alice'),
+        'bob',
+        'via two',
+      ]);
+      expect(sent.stdout, sent.stderr).toContain('delivered to bob (end-to-end acknowledged)');
+      await listener.waitFor(/alice: via two/);
+    } finally {
+      expect(await listener.stop()).toBe(0);
+    }
   }, 60_000);
 
   it('reports undeliverable when the contact is not connected', async () => {

@@ -104,8 +104,9 @@ describe('a stranger flood through the relay', () => {
 
     expect(connectionChanges).toEqual(['connected']); // never closed, never reconnecting
     expect(during.length).toBeGreaterThan(2);
-    // Every message of the contact was acknowledged, each within a couple of seconds of being sent.
-    expect(Math.max(...during)).toBeLessThan(2_000);
+    // Every message of the contact was acknowledged within seconds (answering 3,000 INITs would have queued
+    // it behind them for some 20 s, paced); the bound is loose for a busy machine.
+    expect(Math.max(...during)).toBeLessThan(5_000);
     // The flood itself (3,000 frames) and the contact's chat got through; the victim's answers to the
     // strangers are a handful, not thousands.
     expect(forwarded).toBeLessThan(INITS + 200);

@@ -153,6 +153,10 @@ describe('the call model', () => {
       remoteNonce: null,
       remoteMedia: { audioMuted: false, videoOff: false, screenSharing: false },
       offer: null,
+      turnExpiresAt: null,
+      turnRenewAt: null,
+      turnRefusals: 0,
+      turnLapsed: false,
     };
     expect(callLineOf(base)).toMatchObject({ summary: 'Video call', durationSeconds: 192, at: 1_000_000 });
     expect(callLineOf({ ...base, endReason: 'security' })?.summary).toBe(
@@ -188,6 +192,22 @@ describe('the call model', () => {
     }
     expect(model.call.value).toBeNull();
     expect(sent).toEqual([]);
+  });
+
+  it('a data offer (a file from the chat) neither rings nor makes a call busy: the file model takes it', async () => {
+    const { model, sent, offer, deliver } = setup();
+    await deliver({ ...offer(), media: 'data', file: { size: 1, name: 'a.txt', type: '' } });
+    expect(model.call.value).toBeNull();
+    expect(sent).toEqual([]);
+    await deliver(offer());
+    expect(model.call.value).toMatchObject({ phase: 'incoming' });
+    await deliver({
+      ...offer(),
+      callId: new Uint8Array(16).fill(4),
+      media: 'data',
+      file: { size: 1, name: 'b', type: '' },
+    });
+    expect(sent.some(({ body }) => body.type === 'control' && body.action === 'busy')).toBe(false);
   });
 
   it('a second call while one rings gets busy', async () => {

@@ -55,6 +55,25 @@ describe('envelope', () => {
     expect((await openEnvelope(sender, back.bytes, backend)).opened.body.length).toBe(0);
   });
 
+  it('the counter travels masked: the relay cannot count envelopes, and a changed mask does not open', async () => {
+    const sealed = await sealMany(sender, 64);
+    const onTheWire = sealed.map((bytes) => new DataView(bytes.buffer, bytes.byteOffset).getUint32(18));
+    // 64 counters in a row (0..63) would all sit below 64 in the clear; masked, they look like random words.
+    expect(onTheWire.filter((word) => word < 64).length).toBeLessThan(4);
+    expect(new Set(onTheWire).size).toBe(64);
+    let state = receiver;
+    for (let i = 0; i < sealed.length; i++) {
+      const opened = await openEnvelope(state, sealed[i]!, backend);
+      expect(opened.opened.counter).toBe(i);
+      state = opened.state;
+    }
+    const tampered = sealed[0]!.slice();
+    tampered[21]! ^= 1;
+    await expect(openEnvelope(receiver, tampered, backend)).rejects.toSatisfy((e) =>
+      isProtocolError(e, 'decrypt-failed'),
+    );
+  });
+
   it('property: open(seal(kind, body)) = (kind, body)', async () => {
     const kinds = Object.values(MESSAGE_KIND);
     await fc.assert(

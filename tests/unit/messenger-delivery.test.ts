@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ACK_TIMEOUT_MS } from '../../client/services/messenger/outbox.ts';
-import { FakeRelay } from './messenger-network.ts';
+import { FakeRelay, settle } from './messenger-network.ts';
 import { Clock, Person } from './messenger-people.ts';
 
 async function pair() {
@@ -175,6 +175,26 @@ describe('messenger delivery', () => {
     alice.messenger.relayReconnected();
     await relay.pump();
     expect(bob.texts()).toEqual(['one', 'two', 'three']);
+    expect(alice.messenger.outbox.size).toBe(0);
+  });
+
+  it('sends everything pending at once when the relay comes back, not at the next retry time', async () => {
+    const { relay, alice, bob } = await pair();
+    alice.messenger.sendText(bob.peer, 'one');
+    await relay.pump();
+    relay.faults.drop = () => true;
+    alice.messenger.sendText(bob.peer, 'lost on the way');
+    await relay.pump();
+    relay.up = false;
+    alice.messenger.sendText(bob.peer, 'written offline');
+    await relay.pump();
+    relay.up = true;
+    relay.faults = {};
+    alice.messenger.relayReconnected();
+    await settle(); // no clock advance, no tick, no answer from Bob yet: only the reconnect itself
+    expect(alice.messenger.outbox.forPeer(bob.peer).map((e) => e.state)).toEqual(['in-flight', 'in-flight']);
+    await relay.pump();
+    expect(bob.texts()).toEqual(['one', 'lost on the way', 'written offline']);
     expect(alice.messenger.outbox.size).toBe(0);
   });
 });

@@ -75,7 +75,7 @@ describe('outbox record (serialize / restore)', () => {
     expect(back[0]!.expiresAt).toBe(T + MAX_OUTBOX_AGE_MS);
   });
 
-  it('the plaintext is the JSON of spec §11 "Outbox at rest" (sealed by the caller before it is stored)', () => {
+  it('the plaintext is the JSON of spec/storage.md, Outbox at rest, (sealed by the caller before it is stored)', () => {
     const body = chat('hi');
     const bytes = outboxToBytes(ME, [{ peer: BOB, body, createdAt: T, expiresAt: T + 1 }]);
     expect(JSON.parse(fromUtf8(bytes))).toEqual({

@@ -115,8 +115,15 @@ describe('session manager', () => {
     await Promise.all(
       Array.from({ length: 12 }, (_, i) => a.manager.send(b.peer, MESSAGE_KIND.chat, text(`m${i}`))),
     );
-    const counters = a.take().map((bytes) => new DataView(bytes.buffer, bytes.byteOffset).getUint32(18));
-    expect(counters).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    // The counters travel masked; the receiver's replay window would refuse a counter used twice.
+    for (const bytes of a.take()) await b.manager.receive(bytes);
+    expect(b.dropped()).toEqual([]);
+    expect(
+      b
+        .delivered()
+        .filter((body) => body.startsWith('m'))
+        .sort(),
+    ).toEqual(Array.from({ length: 12 }, (_, i) => `m${i}`).sort());
   });
 
   it('drops envelopes for unknown sessions without naming a peer', async () => {

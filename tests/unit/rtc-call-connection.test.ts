@@ -6,102 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CallConnection } from '../../client/services/rtc/call-connection.ts';
-
-const FINGERPRINT = Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, '0').toUpperCase()).join(
-  ':',
-);
-const SDP = [
-  'v=0',
-  'o=- 1 2 IN IP4 127.0.0.1',
-  's=-',
-  't=0 0',
-  'm=audio 9 UDP/TLS/RTP/SAVPF 111',
-  'c=IN IP4 0.0.0.0',
-  `a=fingerprint:sha-256 ${FINGERPRINT}`,
-  'a=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0',
-  'a=candidate:2 1 udp 2122260223 127.0.0.1 50002 typ host generation 0',
-  'a=mid:0',
-  '',
-].join('\r\n');
-
-/** Just enough of RTCPeerConnection; addIceCandidate() settles only while the connection is open. */
-class ScriptedPeerConnection {
-  signalingState = 'stable';
-  connectionState = 'new';
-  localDescription: { type: string; sdp: string } | null = null;
-  remoteDescription: { type: string; sdp: string } | null = null;
-  readonly added: string[] = [];
-  /** Called on the first addIceCandidate(), before it (never) settles. */
-  onFirstAdd: () => void = () => {};
-  /** The DTLS transport every sender reports once a description is set. */
-  transport: {
-    state: string;
-    iceTransport: { state: string };
-    getRemoteCertificates(): ArrayBuffer[];
-  } | null = null;
-  report: Record<string, unknown>[] = [];
-  onconnectionstatechange: (() => void) | null = null;
-  private readonly transceivers: {
-    sender: { track: null; replaceTrack(): Promise<void>; readonly transport: unknown };
-    receiver: { track: { kind: string } };
-    direction: string;
-  }[] = [];
-  sctp = null;
-
-  createDataChannel() {
-    return { binaryType: '', readyState: 'connecting', onmessage: null, send() {}, close() {} };
-  }
-  addTransceiver(kind: string) {
-    const pc = this;
-    const t = {
-      sender: {
-        track: null,
-        replaceTrack: async () => {},
-        get transport() {
-          return pc.transport;
-        },
-      },
-      receiver: { track: { kind } },
-      direction: 'sendrecv',
-    };
-    this.transceivers.push(t);
-    return t;
-  }
-  getTransceivers() {
-    return this.transceivers;
-  }
-  getSenders() {
-    return this.transceivers.map((t) => t.sender);
-  }
-  getReceivers() {
-    return this.transceivers.map((t) => t.receiver);
-  }
-  async setRemoteDescription(description: { type: string; sdp: string }) {
-    this.remoteDescription = description;
-    this.addTransceiver('audio');
-  }
-  async createAnswer() {
-    return { type: 'answer', sdp: SDP };
-  }
-  async setLocalDescription(description: { type: string; sdp: string }) {
-    this.localDescription = description;
-  }
-  statsCalls = 0;
-  async getStats() {
-    this.statsCalls += 1;
-    return this.report;
-  }
-  addIceCandidate(candidate: RTCIceCandidateInit): Promise<void> {
-    this.added.push(candidate.candidate ?? '');
-    if (this.added.length === 1) this.onFirstAdd();
-    // As Chromium does once closed: a promise that never settles.
-    return this.signalingState === 'closed' ? new Promise(() => {}) : Promise.resolve();
-  }
-  close() {
-    this.signalingState = 'closed';
-    this.connectionState = 'closed';
-  }
-}
+import { FINGERPRINT, ScriptedPeerConnection, SDP } from './rtc-scripted-peer-connection.ts';
 
 let savedMediaStream: unknown;
 beforeAll(() => {
@@ -177,6 +82,105 @@ describe('CallConnection', () => {
     pc.onconnectionstatechange?.();
     await expect.poll(() => verdicts, { timeout: 1_000 }).toEqual(['verified']);
     expect(pc.statsCalls).toBeGreaterThan(0);
+    connection.close();
+  });
+
+  test('a file channel the peer opens before our check has passed waits unread: handed on if verified, closed if not', async () => {
+    const other = FINGERPRINT.replace(/^00/, 'FF');
+    for (const [presented, outcome] of [
+      [FINGERPRINT, 'handed on'],
+      [other, 'closed'],
+    ] as const) {
+      const pc = new ScriptedPeerConnection();
+      const handed: { channel: unknown; early: readonly ArrayBuffer[] }[] = [];
+      const verdicts: string[] = [];
+      const connection = await CallConnection.create({
+        config: {},
+        media: 'data',
+        createPeerConnection: () => pc as unknown as RTCPeerConnection,
+        onCandidate: noop,
+        onGate: (verdict) => verdicts.push(verdict),
+        onConnection: noop,
+        onRemoteStream: noop,
+        onEnvelope: noop,
+        onFileChannel: (channel, early) => handed.push({ channel, early }),
+      });
+      pc.transport = {
+        state: 'connecting',
+        iceTransport: { state: 'connected' },
+        getRemoteCertificates: () => [],
+      };
+      pc.report = [
+        { id: 'T', type: 'transport', remoteCertificateId: 'C' },
+        { id: 'C', type: 'certificate', fingerprint: presented, fingerprintAlgorithm: 'sha-256' },
+      ];
+      await connection.acceptOffer(SDP, { algorithm: 'sha-256', value: FINGERPRINT }, false);
+      const channel = {
+        label: 'tincan-file',
+        readyState: 'open',
+        binaryType: 'blob',
+        closed: false,
+        onmessage: null as ((event: { data: unknown }) => void) | null,
+        close() {
+          this.closed = true;
+        },
+      };
+      const ondatachannel = (pc as unknown as { ondatachannel: (event: { channel: unknown }) => void })
+        .ondatachannel;
+      ondatachannel({ channel });
+      const header = new Uint8Array([1, 2, 3]).buffer;
+      const chunk = new Uint8Array([2, 9]).buffer;
+      channel.onmessage?.({ data: header });
+      channel.onmessage?.({ data: chunk });
+      expect(handed).toEqual([]);
+      expect(channel.closed).toBe(false);
+      pc.connectionState = 'connected';
+      pc.onconnectionstatechange?.();
+      await expect.poll(() => verdicts.length, { timeout: 1_000 }).toBe(1);
+      if (outcome === 'handed on') {
+        expect(verdicts).toEqual(['verified']);
+        expect(handed).toEqual([{ channel, early: [header, chunk] }]);
+        expect(channel.onmessage).toBeNull();
+      } else {
+        expect(verdicts).toEqual(['mismatch']);
+        expect(handed).toEqual([]);
+        expect(channel.closed).toBe(true);
+      }
+      // A channel of another label is never taken, before or after the verdict.
+      const stranger = { ...channel, label: 'other', closed: false };
+      ondatachannel({ channel: stranger });
+      expect(stranger.closed).toBe(true);
+      connection.close();
+    }
+  });
+
+  test('DTLS failing while ICE is up is read as a refused certificate, even if ICE has closed by the time the check runs', async () => {
+    const pc = new ScriptedPeerConnection();
+    const verdicts: string[] = [];
+    const connection = await CallConnection.create({
+      config: {},
+      media: 'data',
+      createPeerConnection: () => pc as unknown as RTCPeerConnection,
+      onCandidate: noop,
+      onGate: (verdict) => verdicts.push(verdict),
+      onConnection: noop,
+      onRemoteStream: noop,
+      onEnvelope: noop,
+      onFileChannel: noop,
+    });
+    const transport = {
+      state: 'connecting',
+      iceTransport: { state: 'connected' },
+      getRemoteCertificates: () => [],
+      onstatechange: null as (() => void) | null,
+    };
+    pc.transport = transport;
+    await connection.acceptOffer(SDP, { algorithm: 'sha-256', value: FINGERPRINT }, false);
+    // Chromium refuses the certificate: DTLS fails, and the ICE transport closes right after, before any check.
+    transport.state = 'failed';
+    transport.onstatechange?.();
+    transport.iceTransport.state = 'closed';
+    await expect.poll(() => verdicts, { timeout: 1_000 }).toEqual(['dtls-failed']);
     connection.close();
   });
 });

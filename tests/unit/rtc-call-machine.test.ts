@@ -11,6 +11,7 @@ import {
   DEFAULT_TIMEOUTS,
   sasOf,
   step,
+  TURN_RENEW_MIN_MS,
 } from '../../client/services/rtc/call-machine.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import {
@@ -583,5 +584,146 @@ describe('security and connection failures', () => {
       body: { type: 'control', callId: o.callId, action: 'hangup', reason: 'normal' },
     });
     expect(a.state).toBe(before);
+  });
+});
+
+describe('TURN credentials renewed before they expire', () => {
+  const TTL = 60_000;
+  /** What a tick asked about TURN (the callee's accept repeats run beside). */
+  const turnTick = (side: Side) =>
+    side.on({ type: 'tick' }).filter((e) => e.type === 'renew-turn' || e.type === 'turn-lapsed');
+
+  it('renewal at half the lifetime; fresh ones make the caller restart ICE and the callee ask for it', () => {
+    const { a, b } = connected();
+    for (const side of [a, b]) {
+      side.on({ type: 'turn-credentials', expiresAt: side.now + TTL, renewed: false });
+      // The credentials the call was made with need no restart.
+      expect(side.effects.some((e) => e.type === 'restart-ice')).toBe(false);
+      expect(side.state?.turnRenewAt).toBe(T0 + TTL / 2);
+      side.now += TTL / 2 - 1;
+      expect(turnTick(side)).toEqual([]);
+      side.now += 1;
+      expect(turnTick(side)).toEqual([{ type: 'renew-turn' }]);
+      // Asked once: the next ticks wait for the answer.
+      side.now += 5_000;
+      expect(turnTick(side)).toEqual([]);
+    }
+    a.sent();
+    b.sent();
+    expect(a.on({ type: 'turn-credentials', expiresAt: a.now + TTL, renewed: true })).toEqual([
+      { type: 'restart-ice', forTurn: true },
+    ]);
+    expect(a.state?.turnRenewAt).toBe(a.now + TTL / 2);
+    b.on({ type: 'turn-credentials', expiresAt: b.now + TTL, renewed: true });
+    expect(deliver(b, a)).toEqual([expect.objectContaining({ type: 'control', action: 'ice-restart' })]);
+    expect(a.effects.filter((e) => e.type === 'restart-ice')).toHaveLength(2);
+    expect(a.state?.phase).toBe('active');
+    expect(b.state?.phase).toBe('active');
+  });
+
+  it('a refused renewal is asked again after a growing, bounded wait; the call goes on; a lapse is told once', () => {
+    const { a } = connected();
+    a.on({ type: 'turn-credentials', expiresAt: a.now + TTL, renewed: false });
+    a.now += TTL / 2;
+    expect(turnTick(a)).toEqual([{ type: 'renew-turn' }]);
+    const waits: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const refusedAt = a.now;
+      expect(a.on({ type: 'turn-refused' })).toEqual([]);
+      expect(a.state?.phase).toBe('active');
+      waits.push(a.state!.turnRenewAt! - refusedAt);
+      a.now = a.state!.turnRenewAt!;
+      expect(turnTick(a)).toContainEqual({ type: 'renew-turn' });
+    }
+    expect(waits).toEqual([5_000, 10_000, 20_000, 40_000, 60_000, 60_000]);
+    // The credentials ran out meanwhile (at T0 + 60 s): told once, and the call is still up.
+    expect(a.effects.filter((e) => e.type === 'turn-lapsed')).toHaveLength(1);
+    expect(a.state).toMatchObject({ phase: 'active', turnLapsed: true });
+    // Fresh ones at last: the backoff starts over and the lapse is over.
+    a.on({ type: 'turn-credentials', expiresAt: a.now + TTL, renewed: true });
+    expect(a.state).toMatchObject({ turnRefusals: 0, turnLapsed: false, turnRenewAt: a.now + TTL / 2 });
+  });
+
+  it('a ringing call renews only once it connects; an ended call renews nothing', () => {
+    const { a, b, o, random } = ringing();
+    a.on({ type: 'turn-credentials', expiresAt: a.now + TTL, renewed: false });
+    a.now += TTL / 2 + 1_000;
+    expect(turnTick(a)).toEqual([]);
+    deliver(b, a);
+    accept(b, o, random);
+    deliver(b, a);
+    expect(a.state?.phase).toBe('connecting');
+    expect(turnTick(a)).toEqual([{ type: 'renew-turn' }]);
+    a.on({ type: 'turn-credentials', expiresAt: a.now + TTL, renewed: false });
+    a.on({ type: 'hangup' });
+    expect(a.state?.turnRenewAt).toBeNull();
+    a.now += TTL;
+    expect(turnTick(a)).toEqual([]);
+    expect(a.on({ type: 'turn-credentials', expiresAt: a.now + TTL, renewed: true })).toEqual([]);
+  });
+
+  it("credentials that seem to expire at once (a clock far from the relay's) are renewed no sooner than the minimum", () => {
+    const { a } = connected();
+    a.on({ type: 'turn-credentials', expiresAt: a.now - 1_000, renewed: false });
+    expect(a.state?.turnRenewAt).toBe(a.now + TURN_RENEW_MIN_MS);
+  });
+});
+
+describe('a file session (media data): the same machine, asked about in the chat instead of ringing', () => {
+  const file = { size: 5, name: 'notes.txt', type: 'text/plain' };
+  function offered(callId = 40) {
+    const random = testRandom(`machine-data-${callId}`);
+    const a = new Side(ALICE, alice!.publicKey);
+    const b = new Side(BOB, bob!.publicKey);
+    const nonce = random(32);
+    const o: CallOffer = { ...offer(callId, nonce), media: 'data', file };
+    a.on({ type: 'dialed', peer: BOB, offer: o, nonce });
+    deliver(a, b);
+    return { a, b, o, random };
+  }
+
+  it('neither rings nor notifies; the offered file reaches the receiver through the codec', () => {
+    const { b } = offered();
+    expect(b.state).toMatchObject({ phase: 'incoming', media: 'data', offer: { file } });
+    expect(b.has('ring') || b.has('notify-incoming')).toBe(false);
+    expect(b.sent()).toEqual([{ peer: ALICE, body: expect.objectContaining({ action: 'ringing' }) }]);
+  });
+
+  it('the sender may start (open-gate) only once the receiver accepted and its certificate verified', () => {
+    const { a, b, o, random } = offered();
+    deliver(b, a);
+    expect(a.has('open-gate')).toBe(false);
+    b.on({ type: 'answered', answer: answerTo(o, random(32), true) });
+    b.on({ type: 'accepted' });
+    deliver(b, a); // the answer (connects on accept) and the accept
+    expect(a.has('open-gate')).toBe(false);
+    a.on({ type: 'gate', verdict: 'verified' });
+    expect(a.state?.phase).toBe('active');
+    expect(a.has('open-gate')).toBe(true);
+  });
+
+  it('a certificate that is not the signed one ends both sides as a security failure, the gate shut', () => {
+    const { a, b, o, random } = offered();
+    b.on({ type: 'answered', answer: answerTo(o, random(32), true) });
+    b.on({ type: 'accepted' });
+    deliver(b, a);
+    a.on({ type: 'gate', verdict: 'dtls-failed' });
+    expect(a.state).toMatchObject({ phase: 'ended', endReason: 'security' });
+    expect(a.has('open-gate')).toBe(false);
+    deliver(a, b);
+    expect(b.state).toMatchObject({ phase: 'ended', endReason: 'remote-security' });
+    expect(b.has('open-gate')).toBe(false);
+  });
+
+  it('declined: the sender sees it rejected; withdrawn before the accept: the receiver sees it missed', () => {
+    const declined = offered(41);
+    declined.b.on({ type: 'decline' });
+    deliver(declined.b, declined.a);
+    expect(declined.a.state).toMatchObject({ phase: 'ended', endReason: 'rejected' });
+    const withdrawn = offered(42);
+    withdrawn.a.on({ type: 'hangup' });
+    deliver(withdrawn.a, withdrawn.b);
+    expect(withdrawn.b.state).toMatchObject({ phase: 'ended', endReason: 'missed' });
+    expect(withdrawn.b.has('ring')).toBe(false);
   });
 });

@@ -222,3 +222,40 @@ describe('file header', () => {
     expect(() => decodeHeader(header)).toThrow(FileProtocolError);
   });
 });
+
+describe('a file session’s receiving end', () => {
+  it('reads the messages that came before the channel was handed over first, in order', async () => {
+    const bytes = Uint8Array.from({ length: 40_000 }, (_, i) => i & 0xff);
+    const [a, b] = pair();
+    // Until the receiver is set up, what arrives is kept aside (as the call connection does before its check).
+    const early: ArrayBuffer[] = [];
+    b.onmessage = (event) => early.push(event.data as ArrayBuffer);
+    const sent: TransferView[] = [];
+    sendFile(a, source(bytes), new Uint8Array(16).fill(3), (v) => sent.push(v));
+    await until(() => early.length >= 2);
+    const received: TransferView[] = [];
+    receiveFile(b, (v) => received.push(v), early.splice(0), { id: '03'.repeat(16), size: bytes.length });
+    await until(settled(received));
+    expect(received.at(-1)).toMatchObject({ state: 'done', sha256: toHex(sha256(bytes)) });
+    expect(Buffer.compare(new Uint8Array(await received.at(-1)!.blob!.arrayBuffer()), bytes)).toBe(0);
+    await until(settled(sent));
+    expect(sent.at(-1)?.state).toBe('done');
+  });
+
+  it('a header that is not the offered file (other id, other size) is refused before it shows, and the sender stops', async () => {
+    for (const expected of [
+      { id: '04'.repeat(16), size: 10 },
+      { id: '03'.repeat(16), size: 11 },
+    ]) {
+      const [a, b] = pair();
+      const received: TransferView[] = [];
+      receiveFile(b, (v) => received.push(v), [], expected);
+      const sent: TransferView[] = [];
+      sendFile(a, source(new Uint8Array(10)), new Uint8Array(16).fill(3), (v) => sent.push(v));
+      await until(settled(sent));
+      // The refusal closes the channel: the sender stops (cancelled or failed, whichever it hears first).
+      expect(['cancelled', 'failed']).toContain(sent.at(-1)?.state);
+      expect(received).toEqual([]);
+    }
+  });
+});

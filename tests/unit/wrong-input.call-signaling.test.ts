@@ -74,6 +74,25 @@ describe('encodeCallBody', () => {
     );
   });
 
+  it('a data offer: its file missing, of the wrong type or out of bounds; a file on any other offer', () => {
+    const data = { ...offer, media: 'data', file: { size: 3, name: 'a.txt', type: 'text/plain' } };
+    expect(encodeCallBody(data as CallBody).kind).toBe(MESSAGE_KIND.callOffer);
+    expect(encode({ ...data, file: undefined })).toThrow(/body.file must be an object/);
+    expect(encode({ ...data, file: null })).toThrow(TypeError);
+    expect(encode({ ...offer, file: data.file })).toThrow(/body.file belongs only to a data offer/);
+    expect(encode({ ...data, purpose: 'renegotiate' })).toThrow(/body.file belongs only/);
+    for (const size of [-1, 1.5, Number.NaN, 2 ** 53, '3'])
+      expect(encode({ ...data, file: { ...data.file, size } })).toThrow(/body.file.size/);
+    for (const bad of notStrings) {
+      expect(encode({ ...data, file: { ...data.file, name: bad } })).toThrow(TypeError);
+      expect(encode({ ...data, file: { ...data.file, type: bad } })).toThrow(TypeError);
+    }
+    for (const name of ['', 'é'.repeat(128)])
+      expect(encode({ ...data, file: { ...data.file, name } })).toThrow(/body.file.name must be 1..255/);
+    for (const type of ['text/plain\n', 'é', 'a'.repeat(128)])
+      expect(encode({ ...data, file: { ...data.file, type } })).toThrow(/body.file.type/);
+  });
+
   it('SDP: wrong type, empty, too long', () => {
     for (const bad of notStrings) expect(encode({ ...offer, sdp: bad })).toThrow(TypeError);
     expect(encode({ ...offer, sdp: '' })).toThrow(RangeError);

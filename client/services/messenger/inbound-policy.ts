@@ -40,7 +40,7 @@ export function admitInbound(status: PeerStatus, kind: MessageKind, bytes: Uint8
 }
 
 /**
- * The second gate for a key rotation (spec/protocol.md §12.5), after admitInbound let its layout through:
+ * The second gate for a key rotation (spec/chat.md, Signed key rotation), after admitInbound let its layout through:
  * undefined when the app may apply it, else the error to drop it with (unacknowledged, like any refused
  * body from a stranger). Both keys must have signed it (`bad-signature`) and its new key must be the sender
  * (`wrong-peer`: a valid statement relayed by anyone else proves nothing about the sender). From a stranger,

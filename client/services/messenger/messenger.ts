@@ -4,11 +4,12 @@
  * client and in the Node CLI; time, randomness and the transport are injected, and timers are the
  * caller's (call tick() every second or so).
  *
- * Policy for peers that are not contacts (spec/protocol.md §6 §Contact requests): a stranger's
+ * Policy for peers that are not contacts (spec/chat.md, Contact requests and strangers): a stranger's
  * session may carry two things, a contact request, which is acknowledged and shown as a request, and a
  * contact's key rotation from its new key (inbound-policy.ts). Anything else from a stranger is dropped
  * unread and unacknowledged; nothing but acks is ever sent to one.
  */
+import { fromHex, toHex } from '../../../crypto/bytes.ts';
 import type { MessageKind } from '../../../crypto/envelope.ts';
 import type { ProtocolError } from '../../../crypto/errors.ts';
 import {
@@ -19,6 +20,7 @@ import {
   newMessageId,
   type ReliableBody,
 } from './chat-protocol.ts';
+import { PreparedGoodbyes } from './goodbyes.ts';
 import { admitInbound, admitRotation } from './inbound-policy.ts';
 import {
   type ChatMessage,
@@ -43,6 +45,7 @@ export class Messenger {
   private readonly seen = new SeenIds();
   private readonly inbound = new SerialQueue();
   private readonly sending = new Set<OutboxEntry>();
+  private readonly goodbyes = new PreparedGoodbyes();
   private lastSentAt = 0;
 
   constructor(private readonly options: MessengerOptions) {
@@ -53,7 +56,12 @@ export class Messenger {
       backend,
       random,
       now,
-      transport,
+      transport: {
+        send: (recipient, bytes) => {
+          this.goodbyes.sent(toHex(recipient));
+          return transport.send(recipient, bytes);
+        },
+      },
       peerStatus: (peer) => contacts.status(peer),
       onEvent: (event) => this.onSessionEvent(event),
       ...(maxStrangers === undefined ? {} : { maxStrangers }),
@@ -114,17 +122,42 @@ export class Messenger {
       this.ping(peer);
   }
 
-  /** Says goodbye to contacts with a session: call before disconnecting on purpose. */
+  /**
+   * Says goodbye to contacts with a session: call before disconnecting on purpose. The goodbyes sealed
+   * ahead (goodbyes.ts) reach the transport before this returns, as a closing page needs; any other is
+   * sealed now and follows. Resolves when the transport has answered for all of them.
+   */
   async leave(): Promise<void> {
-    const peers = this.options.contacts.list().filter((peer) => this.sessions.hasSession(peer));
-    await Promise.all(peers.map((peer) => this.sendUnreliable(peer, { type: 'presence', state: 'leaving' })));
+    const { transport } = this.options;
+    const ready = this.goodbyes.take().filter(([peer]) => !this.isBlocked(peer));
+    const sent = ready.map(([peer, bytes]) => transport.send(fromHex(peer), bytes).catch(() => {}));
+    const said = new Set(ready.map(([peer]) => peer));
+    const rest = this.options.contacts
+      .list()
+      .filter((peer) => !said.has(peer) && this.sessions.hasSession(peer))
+      .map((peer) => this.sendUnreliable(peer, { type: 'presence', state: 'leaving' }));
+    await Promise.all([...sent, ...rest]);
   }
 
-  /** The relay connection came back: everything in flight is resent, contacts are pinged. */
-  relayReconnected(): void {
-    this.outbox.relayReconnected(this.options.now());
-    for (const entry of this.outbox.due(Infinity)) void this.attempt(entry);
+  /**
+   * The relay connection came back: everything pending is resent, contacts are pinged. After a takeover
+   * (another device held our address meanwhile) our contacts have probably replaced our sessions with that
+   * device's, so every contact gets a new handshake: otherwise their answers go to sessions we do not have.
+   */
+  relayReconnected(options: { readonly takenOver?: boolean } = {}): void {
+    if (options.takenOver) for (const peer of this.options.contacts.list()) void this.sessions.rekey(peer);
+    const now = this.options.now();
+    this.outbox.relayReconnected(now);
+    for (const entry of this.outbox.due(now)) void this.attempt(entry);
     this.announce();
+  }
+
+  /**
+   * The relay connection is gone: nothing can be heard, so every contact is offline, and anything that
+   * arrives after the reconnect shows its sender online again.
+   */
+  relayLost(): void {
+    for (const peer of this.presence.clear()) this.emit({ type: 'presence', peer, online: false });
   }
 
   /**
@@ -165,6 +198,7 @@ export class Messenger {
     }
     for (const peer of this.presence.expire(now)) this.emit({ type: 'presence', peer, online: false });
     for (const peer of this.presence.toPing(this.options.contacts.list(), now)) this.ping(peer);
+    this.prepareGoodbyes();
   }
 
   /** Sends our signed key rotation to a contact (from our new key, which is the one this messenger has). */
@@ -197,6 +231,7 @@ export class Messenger {
     this.outbox.clearPeer(peer);
     this.seen.forget(peer);
     this.presence.forget(peer);
+    this.goodbyes.invalidate(peer);
   }
 
   private sendReliable(peer: PeerId, body: ReliableBody): MessageId {
@@ -229,6 +264,14 @@ export class Messenger {
     await this.sessions.send(peer, kind, bytes);
   }
 
+  /** Seals a goodbye for each of `among` (default: every contact) that has a session and none yet. */
+  private prepareGoodbyes(among: readonly PeerId[] = this.options.contacts.list()): void {
+    const { kind, bytes } = encodeBody({ type: 'presence', state: 'leaving' });
+    const peers = among.filter((peer) => this.sessions.hasSession(peer));
+    for (const peer of this.goodbyes.missing(peers))
+      void this.goodbyes.prepare(peer, () => this.sessions.seal(peer, kind, bytes)).catch(() => {});
+  }
+
   private ping(peer: PeerId): void {
     void this.sendUnreliable(peer, { type: 'presence', state: 'ping' });
   }
@@ -241,9 +284,12 @@ export class Messenger {
     const now = this.options.now();
     switch (event.type) {
       case 'established':
+        // The goodbye sealed in the session this one replaces is sealed again in this one.
+        this.goodbyes.invalidate(event.peer);
         if (this.options.contacts.status(event.peer) === 'contact') this.heard(event.peer);
         this.emit({ type: 'established', peer: event.peer, sessionId: event.sessionId });
         this.flush(event.peer, event.sessionId);
+        this.prepareGoodbyes();
         return;
       case 'deliver':
         void this.inbound.run(event.peer, () => this.handleDeliver(event.peer, event.kind, event.body));
@@ -264,6 +310,8 @@ export class Messenger {
   private heard(peer: PeerId): void {
     if (this.presence.heard(peer, this.options.now())) this.emit({ type: 'presence', peer, online: true });
     this.flush(peer, null);
+    // A contact just accepted has a session but no goodbye yet: seal it now, not at the next tick.
+    this.prepareGoodbyes([peer]);
   }
 
   private async handleDeliver(peer: PeerId, kind: MessageKind, bytes: Uint8Array): Promise<void> {

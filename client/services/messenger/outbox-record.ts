@@ -3,7 +3,7 @@
  * for the caller to seal. Only bodies still waiting for their end-to-end ack are in it; the wire encoding of
  * each body is reused, so a record is read with the same strict decoder as a body from a peer.
  *
- * Plaintext (UTF-8 JSON, spec/protocol.md §11 "Outbox at rest"):
+ * Plaintext (UTF-8 JSON, spec/storage.md, Outbox at rest):
  *   { "format": "tincan-outbox", "version": 1, "owner": "<our key, 64 hex>",
  *     "entries": [ { "peer": "<64 hex>", "createdAt": ms, "expiresAt": ms,
  *                    "kind": <message kind>, "body": "<payload hex, unpadded>" } ] }

@@ -148,9 +148,15 @@ export class Outbox {
     }
   }
 
-  /** The relay connection was lost and is back: anything in flight may not have arrived. */
+  /**
+   * The relay connection was lost and is back: anything in flight may not have arrived, and what waited may
+   * have waited only for the relay. Every entry is waiting and due now, so the messenger sends it all at once.
+   */
   relayReconnected(now: number): void {
-    for (const entry of this.entries.values()) if (entry.state === 'in-flight') this.toWaiting(entry, now);
+    for (const entry of this.entries.values()) {
+      entry.state = 'waiting';
+      entry.dueAt = now;
+    }
   }
 
   /**

@@ -2,13 +2,18 @@
  * Who among the contacts is online, learned only from end-to-end traffic: a contact is online from the
  * moment anything authenticated arrives from it (a session established, any message, a ping or pong),
  * and offline once the relay says it is not connected, it says it is leaving, or it has been silent for
- * PRESENCE_TTL_MS. Every contact is pinged every PRESENCE_INTERVAL_MS: that both keeps the state fresh and
- * finds contacts that have come online (a ping to an offline contact costs one undeliverable INIT).
+ * PRESENCE_TTL_MS. A contact shown online is pinged every PRESENCE_ONLINE_INTERVAL_MS, so that "online"
+ * stays honest when it goes without a goodbye (a crash, a lost network): the relay answers the next ping
+ * undeliverable, or, while the relay has not yet noticed a dead socket, the pongs stop and the TTL runs
+ * out. The others are pinged every PRESENCE_INTERVAL_MS, to find those that have come online (a ping to an
+ * offline contact costs one undeliverable INIT, and a signature).
  */
 import type { PeerId } from './session-manager.ts';
 
 export const PRESENCE_INTERVAL_MS = 60_000;
-export const PRESENCE_TTL_MS = 150_000;
+export const PRESENCE_ONLINE_INTERVAL_MS = 15_000;
+/** Two online pings unanswered, and a margin for a slow pong. */
+export const PRESENCE_TTL_MS = 40_000;
 
 export class PresenceTracker {
   private readonly lastHeard = new Map<PeerId, number>();
@@ -30,6 +35,13 @@ export class PresenceTracker {
     return this.lastHeard.delete(peer);
   }
 
+  /** Everyone is offline now (our own relay connection is gone). Returns who was online. */
+  clear(): PeerId[] {
+    const online = [...this.lastHeard.keys()];
+    this.lastHeard.clear();
+    return online;
+  }
+
   /** Contacts silent for longer than the TTL, now marked offline. */
   expire(now: number): PeerId[] {
     const silent = [...this.lastHeard].filter(([, at]) => now - at > PRESENCE_TTL_MS).map(([peer]) => peer);
@@ -39,8 +51,10 @@ export class PresenceTracker {
 
   /** Which of `contacts` to ping now; records the ping time. */
   toPing(contacts: readonly PeerId[], now: number, force = false): PeerId[] {
+    const interval = (peer: PeerId) =>
+      this.lastHeard.has(peer) ? PRESENCE_ONLINE_INTERVAL_MS : PRESENCE_INTERVAL_MS;
     const due = contacts.filter(
-      (peer) => force || now - (this.lastPinged.get(peer) ?? -Infinity) >= PRESENCE_INTERVAL_MS,
+      (peer) => force || now - (this.lastPinged.get(peer) ?? -Infinity) >= interval(peer),
     );
     for (const peer of due) this.lastPinged.set(peer, now);
     return due;

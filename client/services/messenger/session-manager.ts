@@ -164,6 +164,35 @@ export class SessionManager {
       : { status: 'sent', sessionId: attempt.sessionId };
   }
 
+  /**
+   * Seals `body` on the current session with `peer` without sending it, for a body that must later leave
+   * without waiting for a signature (a goodbye from a page that is closing). Null when there is no session.
+   * The counter it takes is used up; the receiver's replay window accepts it while fewer than
+   * REPLAY_WINDOW later envelopes have reached it.
+   */
+  seal(peer: PeerId, kind: MessageKind, body: Uint8Array): Promise<Uint8Array | null> {
+    assertPeerId(peer);
+    return this.queue.run(peer, async () => {
+      const before = this.states.get(peer);
+      if (!before?.current) return null;
+      const { identity, backend, random, now } = this.options;
+      const { state, effects } = await step(
+        before,
+        { type: 'send', kind, body },
+        {
+          identity,
+          backend,
+          random,
+          now: now(),
+        },
+      );
+      this.states.set(peer, state);
+      this.reindex(peer, state);
+      const sealed = effects.find((effect) => effect.type === 'transmit');
+      return sealed?.type === 'transmit' ? sealed.bytes : null;
+    });
+  }
+
   /** Starts a new handshake unless one is already in flight: for a peer that seems to have lost our session. */
   rekey(peer: PeerId): Promise<void> {
     assertPeerId(peer);

@@ -20,6 +20,19 @@ export const ENVELOPE_CHANNEL = { label: 'tincan-envelopes', id: 0 } as const;
 const GATE_POLL_MS = 100;
 /** The peer sends on the channel only once its own check passed: a handful of envelopes at most wait for ours. */
 const MAX_EARLY_ENVELOPES = 64;
+/**
+ * A file channel the peer opens once its check has passed may come before ours has: its messages wait (a few
+ * hundred milliseconds of them at most; beyond this many bytes the channel is refused).
+ */
+const MAX_EARLY_FILE_BYTES = 8 * 1024 * 1024;
+const MAX_EARLY_FILE_CHANNELS = 4;
+
+/** A file channel the peer opened before our check passed, and what came on it meanwhile. */
+interface EarlyFileChannel {
+  readonly channel: RTCDataChannel;
+  readonly messages: ArrayBuffer[];
+  bytes: number;
+}
 
 export interface CallConnectionOptions {
   readonly config: RTCConfiguration;
@@ -37,7 +50,8 @@ export interface CallConnectionOptions {
   readonly onConnection: (state: 'connected' | 'disconnected' | 'failed') => void;
   readonly onRemoteStream: (stream: MediaStream) => void;
   readonly onEnvelope: (bytes: Uint8Array) => void;
-  readonly onFileChannel: (channel: RTCDataChannel) => void;
+  /** A file channel the peer opened, and the messages that came on it before our certificate check passed. */
+  readonly onFileChannel: (channel: RTCDataChannel, early: readonly ArrayBuffer[]) => void;
   /** The TURN server refused our credentials (401/403): relay-only calls cannot connect. */
   readonly onTurnRefused?: () => void;
 }
@@ -65,12 +79,16 @@ export class CallConnection {
   private remoteCandidatesHeld = false;
   /** Envelopes that came on the channel before our certificate check passed. */
   private readonly earlyEnvelopes: Uint8Array[] = [];
+  private readonly earlyFileChannels: EarlyFileChannel[] = [];
   private poll: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   /** Settles on close(): Chromium never settles addIceCandidate() on a peer connection closed meanwhile. */
   private readonly closing: Promise<void>;
   private markClosed: () => void = () => {};
   private dtlsSeen = false;
+  private watchedTransport: RTCDtlsTransport | null = null;
+  /** The DTLS transport said 'failed' while its ICE transport was connected (seen at the state change). */
+  private dtlsFailedOnLiveIce = false;
   /** Gate checks run one at a time; at most one more waits behind the running one. */
   private gateQueued: Promise<void> | null = null;
   private gateRunning: Promise<void> = Promise.resolve();
@@ -108,10 +126,7 @@ export class CallConnection {
       this.remote.addTrack(event.track);
       options.onRemoteStream(this.remote);
     };
-    pc.ondatachannel = (event) => {
-      if (event.channel.label !== FILE_CHANNEL_LABEL || this.verdict !== 'verified') event.channel.close();
-      else options.onFileChannel(event.channel);
-    };
+    pc.ondatachannel = (event) => this.fileChannelOpened(event.channel);
     pc.onconnectionstatechange = () => {
       const state = pc.connectionState;
       if (state === 'connected' || state === 'failed' || state === 'disconnected') {
@@ -225,6 +240,15 @@ export class CallConnection {
     return this.pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true });
   }
 
+  /**
+   * Fresh TURN servers for the candidates gathered from now on (an ICE restart gathers them). Everything else
+   * stays as the connection was made: the same certificate (Chromium refuses a changed list), the same policy.
+   */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    if (this.closed) return;
+    this.pc.setConfiguration({ ...this.options.config, iceServers });
+  }
+
   getStats(): Promise<RTCStatsReport> {
     return this.pc.getStats();
   }
@@ -234,14 +258,50 @@ export class CallConnection {
     this.closed = true;
     this.markClosed();
     this.earlyEnvelopes.length = 0;
+    for (const { channel } of this.earlyFileChannels.splice(0)) channel.close();
     if (this.poll !== undefined) clearInterval(this.poll);
     void this.gate.close();
     this.pc.close();
   }
 
+  /**
+   * Only file channels, and only once our own check has passed. The peer opens one once its check has passed,
+   * which may be a moment before ours: such a channel and its messages wait here (bounded), unread, until our
+   * verdict hands them on (verified) or closes them (anything else).
+   */
+  private fileChannelOpened(channel: RTCDataChannel): void {
+    if (channel.label !== FILE_CHANNEL_LABEL || this.verdict === 'failed' || this.closed) {
+      channel.close();
+      return;
+    }
+    if (this.verdict === 'verified') {
+      this.options.onFileChannel(channel, []);
+      return;
+    }
+    if (this.earlyFileChannels.length >= MAX_EARLY_FILE_CHANNELS) {
+      channel.close();
+      return;
+    }
+    const early: EarlyFileChannel = { channel, messages: [], bytes: 0 };
+    channel.binaryType = 'arraybuffer';
+    channel.onmessage = (event) => {
+      if (!(event.data instanceof ArrayBuffer)) return;
+      early.bytes += event.data.byteLength;
+      if (early.bytes > MAX_EARLY_FILE_BYTES) {
+        channel.onmessage = null;
+        channel.close();
+        return;
+      }
+      early.messages.push(event.data);
+    };
+    this.earlyFileChannels.push(early);
+  }
+
   /** One muted sender per kind of the call, without a track: the call service attaches the tracks later. */
   private async attachTracks(): Promise<void> {
-    const kinds: TrackKind[] = this.options.media === 'video' ? ['audio', 'video'] : ['audio'];
+    // A file session (media 'data') has no sender at all: its only m-line is the data channel's.
+    const kinds: TrackKind[] =
+      this.options.media === 'video' ? ['audio', 'video'] : this.options.media === 'audio' ? ['audio'] : [];
     for (const kind of kinds) await this.gate.attach(kind, this.senderWithoutTrack(kind), null);
   }
 
@@ -285,9 +345,28 @@ export class CallConnection {
   private watchGate(): void {
     // A renegotiation after the check keeps the same DTLS transport and certificate: nothing to watch again.
     if (this.poll !== undefined || this.closed || this.verdict !== 'waiting') return;
+    this.watchTransport();
+    this.poll = setInterval(() => {
+      this.watchTransport();
+      void this.checkGate();
+    }, GATE_POLL_MS);
+  }
+
+  /**
+   * Reads each DTLS state change as it happens. A failure while ICE is up is noted at once: a check queued
+   * behind a running one may only run after Chromium has closed the ICE transport too, and would then take a
+   * refused certificate for a lost path.
+   */
+  private watchTransport(): void {
     const transport = this.dtlsTransport();
-    if (transport) transport.onstatechange = () => void this.checkGate();
-    this.poll = setInterval(() => void this.checkGate(), GATE_POLL_MS);
+    if (!transport || transport === this.watchedTransport) return;
+    this.watchedTransport = transport;
+    transport.onstatechange = () => {
+      const ice = transport.iceTransport.state;
+      if (transport.state === 'failed' && (ice === 'connected' || ice === 'completed'))
+        this.dtlsFailedOnLiveIce = true;
+      void this.checkGate();
+    };
   }
 
   /** With max-bundle there is one DTLS transport; the SCTP one is the same, and exists for audio-only calls too. */
@@ -331,7 +410,12 @@ export class CallConnection {
         : null;
     if (this.verdict !== 'waiting' || this.closed) return;
     const result = gateVerdict(
-      { dtlsState, iceState: transport.iceTransport.state, report, remoteCertificates },
+      {
+        dtlsState,
+        iceState: this.dtlsFailedOnLiveIce ? 'connected' : transport.iceTransport.state,
+        report,
+        remoteCertificates,
+      },
       signed,
     );
     if (result.state === 'waiting') return;
@@ -339,8 +423,15 @@ export class CallConnection {
     this.poll = undefined;
     this.verdict = result.state === 'verified' ? 'verified' : 'failed';
     const early = this.earlyEnvelopes.splice(0);
+    const earlyFiles = this.earlyFileChannels.splice(0);
     this.options.onGate(result.state, flowedIn(report));
     if (this.verdict === 'verified') for (const bytes of early) this.options.onEnvelope(bytes);
+    for (const { channel, messages } of earlyFiles) {
+      channel.onmessage = null;
+      if (this.verdict === 'verified' && !this.closed && channel.readyState === 'open')
+        this.options.onFileChannel(channel, messages);
+      else channel.close();
+    }
   }
 }
 

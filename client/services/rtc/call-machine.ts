@@ -7,6 +7,9 @@
  *   callee:  offer ─▶ incoming ──── accept (user) ─────▶ connecting ──gate verified──▶ active ⇄ reconnecting
  *   any phase ──▶ ended (hang-up, reject, cancel, busy, no answer, timeout, failure, security)
  *
+ * A file session is the same machine with media 'data': its offer describes one file and does not ring (the
+ * chat asks whether to accept it), and 'open-gate' is when the sender may open the file channel.
+ *
  * The answer and the accept are separate: an answer sets up ICE and DTLS, and may be sent while the phone still
  * rings (when that reveals nothing new, see the call service); only the callee's accept, together with a
  * verified certificate, opens the gates. The gate opens exactly once, when `accepted && verified` first holds;
@@ -106,6 +109,14 @@ export interface CallState {
   readonly remoteMedia: MediaFlags;
   /** Callee: the offer to answer once the user accepts. */
   readonly offer: CallOffer | null;
+  /** When the TURN credentials in use expire (ms, our clock), or null without TURN. */
+  readonly turnExpiresAt: number | null;
+  /** When to ask the relay for fresh TURN credentials; null without TURN or while a request is out. */
+  readonly turnRenewAt: number | null;
+  /** Renewals refused in a row (the relay's TURN budget spent, or the relay away): the backoff grows with it. */
+  readonly turnRefusals: number;
+  /** The credentials ran out before fresh ones came: the user was told. */
+  readonly turnLapsed: boolean;
 }
 
 export interface Timeouts {
@@ -126,7 +137,17 @@ export interface Timeouts {
   readonly acceptAgainMs: number;
 }
 
-/** How many times the callee sends its accept again (spec §8.2). */
+/**
+ * TURN credentials last only minutes (the relay's TURN_TTL), and coturn checks them on every refresh of an
+ * allocation, permission or channel: a relayed call renews them at half their lifetime, never sooner than this
+ * after the last ones came (a clock far off the relay's would otherwise ask again at every tick).
+ */
+export const TURN_RENEW_MIN_MS = 10_000;
+/** A refused renewal is asked again after this, doubling per refusal in a row, up to TURN_RETRY_MAX_MS. */
+export const TURN_RETRY_MS = 5_000;
+export const TURN_RETRY_MAX_MS = 60_000;
+
+/** How many times the callee sends its accept again (spec/calls.md, The flow). */
 export const ACCEPT_REPEATS = 3;
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -162,6 +183,13 @@ export type CallEvent =
   /** The people compared the words and they differ. */
   | { type: 'sas-mismatch' }
   | { type: 'connection'; state: 'connected' | 'disconnected' | 'failed' }
+  /**
+   * The TURN credentials the peer connection uses, expiring at `expiresAt` (ms, our clock): those it was made
+   * with (`renewed` false) or fresh ones the service has just applied (`renewed` true, after 'renew-turn').
+   */
+  | { type: 'turn-credentials'; expiresAt: number; renewed: boolean }
+  /** The relay gave no fresh TURN credentials (its budget spent, or it is away): try again later. */
+  | { type: 'turn-refused' }
   | { type: 'tick' };
 
 export type CallEffect =
@@ -170,9 +198,16 @@ export type CallEffect =
   | { type: 'notify-incoming' }
   /** Apply the peer's answer, renegotiation offer or candidate to the peer connection. */
   | { type: 'apply'; body: CallAnswer | CallOffer | IceCandidateBody }
-  /** Caller: ICE restart (restartIce, new offer with purpose 'renegotiate'). */
-  | { type: 'restart-ice' }
+  /**
+   * Caller: ICE restart (restartIce, new offer with purpose 'renegotiate'); `forTurn` when it is for fresh TURN
+   * credentials of ours, which a restart already under way may have been made without.
+   */
+  | { type: 'restart-ice'; forTurn?: true }
   | { type: 'open-gate' }
+  /** Ask the relay for fresh TURN credentials and apply them ('turn-credentials' or 'turn-refused' follows). */
+  | { type: 'renew-turn' }
+  /** The TURN credentials expired before fresh ones came: a relayed path may drop; tell the user. */
+  | { type: 'turn-lapsed' }
   /** Close the peer connection, stop every track, close the gate. */
   | { type: 'teardown' };
 
@@ -302,6 +337,18 @@ export function step(state: CallState | null, event: CallEvent, context: StepCon
       return isLive(state) && LIVE.includes(state.phase) ? securityEnd(state, now) : { state, effects: [] };
     case 'connection':
       return connection(state, event.state, now, timeouts);
+    case 'turn-credentials':
+      return turnCredentials(state, event.expiresAt, event.renewed, now);
+    case 'turn-refused':
+      if (!isLive(state) || state.turnExpiresAt === null) return { state, effects: [] };
+      return {
+        state: {
+          ...state,
+          turnRenewAt: now + Math.min(TURN_RETRY_MS * 2 ** state.turnRefusals, TURN_RETRY_MAX_MS),
+          turnRefusals: state.turnRefusals + 1,
+        },
+        effects: [],
+      };
     case 'tick':
       return tick(state, now, timeouts);
   }
@@ -334,6 +381,10 @@ function fresh(callId: string, peer: string, role: CallRole, media: CallMedia, n
     remoteNonce: null,
     remoteMedia: NO_FLAGS,
     offer: null,
+    turnExpiresAt: null,
+    turnRenewAt: null,
+    turnRefusals: 0,
+    turnLapsed: false,
   };
 }
 
@@ -352,9 +403,18 @@ function hangup(state: CallState, reason: HangupReason): CallEffect {
 }
 
 function end(state: CallState, reason: EndReason, now: number, ...effects: CallEffect[]): StepResult {
-  const ringing = state.phase === 'incoming' ? [{ type: 'ring', on: false } as const] : [];
+  const ringing =
+    state.phase === 'incoming' && state.media !== 'data' ? [{ type: 'ring', on: false } as const] : [];
   return {
-    state: { ...state, phase: 'ended', endReason: reason, endedAt: now, deadline: null, offer: null },
+    state: {
+      ...state,
+      phase: 'ended',
+      endReason: reason,
+      endedAt: now,
+      deadline: null,
+      offer: null,
+      turnRenewAt: null,
+    },
     effects: [...ringing, ...effects, { type: 'teardown' }],
   };
 }
@@ -413,10 +473,7 @@ function incoming(
     body: { type: 'control', callId: offer.callId, action: 'busy' },
   };
   if (!isLive(state)) {
-    return {
-      state: ringing,
-      effects: [control(ringing, 'ringing'), { type: 'ring', on: true }, { type: 'notify-incoming' }],
-    };
+    return { state: ringing, effects: [control(ringing, 'ringing'), ...ringFor(offer)] };
   }
   // Both called each other at once: the call with the lower id goes on, on both pages.
   if (state.phase === 'outgoing' && state.peer === peer) {
@@ -427,13 +484,16 @@ function incoming(
         control(state, 'cancel'),
         { type: 'teardown' },
         control(ringing, 'ringing'),
-        { type: 'ring', on: true },
-        { type: 'notify-incoming' },
+        ...ringFor(offer),
       ],
     };
   }
   return { state, effects: [busy] };
 }
+
+/** A file offer is asked about in the chat: it neither rings nor notifies like a call. */
+const ringFor = (offer: CallOffer): CallEffect[] =>
+  offer.media === 'data' ? [] : [{ type: 'ring', on: true }, { type: 'notify-incoming' }];
 
 function signedDescription(state: CallState, body: CallOffer | CallAnswer, now: number): StepResult {
   if (body.purpose === 'renegotiate') {
@@ -572,7 +632,58 @@ function connection(
 const askForRestart = (state: CallState): CallEffect =>
   state.role === 'caller' ? { type: 'restart-ice' } : control(state, 'ice-restart');
 
+/**
+ * Credentials in use: the next renewal at half their lifetime. Fresh ones need fresh allocations on the TURN
+ * server, which only an ICE restart makes (the caller restarts, the callee asks the caller to); the DTLS
+ * session, the certificate check and the gate stay as they are.
+ */
+function turnCredentials(
+  state: CallState | null,
+  expiresAt: number,
+  renewed: boolean,
+  now: number,
+): StepResult {
+  if (!isLive(state)) return { state, effects: [] };
+  const next: CallState = {
+    ...state,
+    turnExpiresAt: expiresAt,
+    turnRenewAt: now + Math.max(TURN_RENEW_MIN_MS, Math.floor((expiresAt - now) / 2)),
+    turnRefusals: 0,
+    turnLapsed: false,
+  };
+  if (!renewed || !LIVE.includes(state.phase)) return { state: next, effects: [] };
+  return {
+    state: next,
+    effects: [
+      state.role === 'caller' ? { type: 'restart-ice', forTurn: true } : control(state, 'ice-restart'),
+    ],
+  };
+}
+
 function tick(state: CallState | null, now: number, timeouts: Timeouts): StepResult {
+  const result = timers(state, now, timeouts);
+  return isLive(result.state) ? turnTimers(result.state, now, result.effects) : result;
+}
+
+/**
+ * Renewal only once the call is connecting or in progress: a ringing call has no path to restart yet, and its
+ * credentials outlive the ringing (TURN_TTL is at least a minute; the renewal is due at once after it).
+ */
+function turnTimers(state: CallState, now: number, effects: CallEffect[]): StepResult {
+  let next = state;
+  const more: CallEffect[] = [];
+  if (LIVE.includes(next.phase) && next.turnRenewAt !== null && now >= next.turnRenewAt) {
+    next = { ...next, turnRenewAt: null };
+    more.push({ type: 'renew-turn' });
+  }
+  if (next.turnExpiresAt !== null && now >= next.turnExpiresAt && !next.turnLapsed) {
+    next = { ...next, turnLapsed: true };
+    more.push({ type: 'turn-lapsed' });
+  }
+  return more.length === 0 ? { state, effects } : { state: next, effects: [...effects, ...more] };
+}
+
+function timers(state: CallState | null, now: number, timeouts: Timeouts): StepResult {
   if (!isLive(state)) return { state, effects: [] };
   if (state.deadline !== null && now >= state.deadline) {
     switch (state.phase) {

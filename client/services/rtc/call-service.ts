@@ -31,7 +31,13 @@ import { type CallServiceDeps, type CallView, EMPTY, type GateRecord } from './c
 import { CandidateBatch } from './candidate-batch.ts';
 import { describeMediaError, listDevices, type MediaDevicesLike, openMedia } from './devices.ts';
 import { type FileSource, receiveFile, sendFile, type Transfer, type TransferView } from './file-transfer.ts';
-import { connectsWhileRinging, type IpPolicy, ipPolicy, rtcConfiguration } from './ice-policy.ts';
+import {
+  connectsWhileRinging,
+  type IpPolicy,
+  iceServersOf,
+  ipPolicy,
+  rtcConfiguration,
+} from './ice-policy.ts';
 import { LocalMedia } from './local-media.ts';
 import { type CallNotifier, silentNotifier } from './notifier.ts';
 import { type QualitySample, qualityBetween, sampleOf, videoStalled } from './quality.ts';
@@ -49,6 +55,9 @@ const ENDED_LINGER_MS = 4000;
 const CANDIDATE_BATCH_MS = 10;
 /** A camera not open by then (a permission prompt, say) is told on the ringing screen. */
 const SLOW_MEDIA_MS = 250;
+/** A renewal of TURN credentials the relay has not answered by then counts as refused (and is tried again). */
+const TURN_RENEW_TIMEOUT_MS = 10_000;
+const TURN_LAPSED_NOTICE = 'The relay gave no fresh TURN credentials: this call may drop.';
 
 const ecdsaCertificate = () =>
   RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
@@ -72,6 +81,10 @@ export class CallService {
   private accepting = false;
   /** Caller: an ICE-restart offer is being made (a second request waits for its answer instead). */
   private offeringRestart = false;
+  /** Caller: the pending restart is for fresh TURN credentials of ours. */
+  private restartForTurn = false;
+  /** Caller: one more restart once the pending one is answered (see restartIce). */
+  private restartAgain = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastSample: QualitySample | null = null;
   private silentIntervals = 0;
@@ -81,6 +94,8 @@ export class CallService {
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
   private gateStarted = 0;
   private dtlsConnectedAt = 0;
+  /** Expiry (ms) of the TURN credentials the current peer connection was made with, null without TURN. */
+  private turnExpiresAt: number | null = null;
   /** For tests and the benchmark: when the gate verified and opened, and what had flowed by then. */
   gateRecord: GateRecord | null = null;
   private readonly now: () => number;
@@ -140,6 +155,7 @@ export class CallService {
       };
       this.update({ preparing: null });
       this.dispatch({ type: 'dialed', peer, offer, nonce });
+      this.turnInUse();
       this.dialing = null;
       this.candidates.release();
       this.ringer.start('outgoing');
@@ -362,6 +378,7 @@ export class CallService {
       hooks.presentOtherCertificate ? generate() : Promise.resolve(undefined),
     ]);
     const effective = policy.mode === 'hidden' && !turn ? ({ mode: 'cannot-hide' } as const) : policy;
+    this.turnExpiresAt = turn ? turn.expiresAt * 1000 : null;
     const claimedFingerprint = claimed ? certificateFingerprintOf(claimed) : undefined;
     const connection = await CallConnection.create({
       config: rtcConfiguration(turn, effective, certificate),
@@ -383,8 +400,8 @@ export class CallService {
       onTurnRefused: () =>
         this.update({ notice: 'The relay’s TURN server refused this call’s credentials.' }),
       onEnvelope: (bytes) => this.deps.receiveEnvelope(bytes),
-      onFileChannel: (channel) => {
-        const control = receiveFile(channel, (view) => this.transferChanged(view, control));
+      onFileChannel: (channel, early) => {
+        const control = receiveFile(channel, (view) => this.transferChanged(view, control), early);
       },
     });
     this.connection = connection;
@@ -443,6 +460,7 @@ export class CallService {
           if (!isLive(this.state)) this.teardown();
           return;
         }
+        this.turnInUse();
         const sent = connectNow ? description : { ...description, sdp: sdpWithoutAddresses(description.sdp) };
         this.dispatch({ type: 'answered', answer: this.answerTo(offer, sent, accepted || !whileRinging) });
       }
@@ -485,6 +503,8 @@ export class CallService {
       this.dispatch({ type: 'bad-body', peer, code: error.code });
       return;
     }
+    // A data offer starts a file session (file-session-service.ts), never a call: it must not ring or get 'busy'.
+    if (body.type === 'offer' && body.media === 'data') return;
     this.dispatch({ type: 'received', peer, body });
   }
 
@@ -520,7 +540,8 @@ export class CallService {
         return;
       case 'notify-incoming': {
         const state = this.state;
-        if (state) this.notifier.incoming(this.deps.nameOf?.(state.peer) ?? 'A contact', state.media);
+        if (state && state.media !== 'data')
+          this.notifier.incoming(this.deps.nameOf?.(state.peer) ?? 'A contact', state.media);
         this.startTimer();
         return;
       }
@@ -528,7 +549,13 @@ export class CallService {
         void this.apply(effect.body).catch(() => this.dispatch({ type: 'local-failure', reason: 'failed' }));
         return;
       case 'restart-ice':
-        void this.restartIce().catch(() => {});
+        void this.restartIce(effect.forTurn === true).catch(() => {});
+        return;
+      case 'renew-turn':
+        void this.renewTurn();
+        return;
+      case 'turn-lapsed':
+        this.update({ notice: TURN_LAPSED_NOTICE });
         return;
       case 'open-gate':
         void this.openGate();
@@ -553,7 +580,13 @@ export class CallService {
       if (restart && connection.pc.signalingState !== 'have-local-offer') return;
       if (!restart) this.gateStarted = this.now();
       await connection.applyAnswer(body.sdp, body.fingerprint);
-      if (restart) this.restartSettled(connection);
+      if (restart) {
+        this.restartSettled(connection);
+        if (this.restartAgain) {
+          this.restartAgain = false;
+          void this.restartIce(false).catch(() => {});
+        }
+      }
       return;
     }
     // Callee: the caller's ICE restart.
@@ -578,13 +611,20 @@ export class CallService {
       this.dispatch({ type: 'connection', state: 'connected' });
   }
 
-  private async restartIce(): Promise<void> {
+  private async restartIce(forTurn: boolean): Promise<void> {
     const state = this.state;
     const connection = this.connection;
     if (!isLive(state) || !connection || !state.commitment || state.role !== 'caller') return;
     // Our failure and the callee's ice-restart request usually come together: one restart offer at a time.
-    if (this.offeringRestart || connection.pc.signalingState !== 'stable') return;
+    // Both pages renew their TURN credentials at about the same time, though, and a restart made before the
+    // other page's (or our) fresh credentials were applied would allocate with the old ones: when either the
+    // pending restart or this one is for credentials, one more follows once the pending one is answered.
+    if (this.offeringRestart || connection.pc.signalingState !== 'stable') {
+      if (forTurn || this.restartForTurn) this.restartAgain = true;
+      return;
+    }
     this.offeringRestart = true;
+    this.restartForTurn = forTurn;
     let described: LocalDescription;
     try {
       described = await connection.makeOffer(true);
@@ -601,6 +641,47 @@ export class CallService {
       fingerprint: described.fingerprint,
       sdp: described.sdp,
     });
+  }
+
+  /** Tells the machine the expiry of the TURN credentials the peer connection was made with. */
+  private turnInUse(): void {
+    if (this.turnExpiresAt !== null)
+      this.dispatch({ type: 'turn-credentials', expiresAt: this.turnExpiresAt, renewed: false });
+  }
+
+  /**
+   * Fresh TURN credentials from the relay, for the candidates of the ICE restart that follows them (see the
+   * machine's 'turn-credentials'). A refusal, an error or no answer in time is 'turn-refused': the call goes on
+   * with the old credentials, and the machine asks again later.
+   */
+  private async renewTurn(): Promise<void> {
+    const state = this.state;
+    const connection = this.connection;
+    if (!isLive(state) || !connection) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const turn = this.deps.turnAvailable()
+      ? await Promise.race([
+          this.deps.requestTurn().catch(() => null),
+          new Promise<null>((resolve) => {
+            timer = setTimeout(() => resolve(null), TURN_RENEW_TIMEOUT_MS);
+          }),
+        ])
+      : null;
+    clearTimeout(timer);
+    // The call ended (or another began) meanwhile: these credentials are nobody's.
+    if (this.connection !== connection || this.state?.callId !== state.callId || !isLive(this.state)) return;
+    if (!turn) {
+      this.dispatch({ type: 'turn-refused' });
+      return;
+    }
+    try {
+      connection.setIceServers(iceServersOf(turn));
+    } catch {
+      this.dispatch({ type: 'turn-refused' });
+      return;
+    }
+    if (this.view.notice === TURN_LAPSED_NOTICE) this.update({ notice: null });
+    this.dispatch({ type: 'turn-credentials', expiresAt: turn.expiresAt * 1000, renewed: true });
   }
 
   private gateVerdict(verdict: 'verified' | 'mismatch' | 'dtls-failed', flowed: FlowedSoFar): void {
@@ -729,6 +810,8 @@ export class CallService {
     for (const { control } of this.transfers.values()) control.cancel();
     this.connection?.close();
     this.connection = null;
+    this.restartForTurn = false;
+    this.restartAgain = false;
     this.media.stop();
     this.lastSample = null;
     this.silentIntervals = 0;

@@ -12,7 +12,7 @@ export type MediaDevicesLike = Pick<MediaDevices, 'getUserMedia' | 'enumerateDev
 /**
  * Small frames by default: calls are faces, and phones and the test machine both have little to spare. The frame
  * rate is the one webcams deliver natively: asking for less makes the browser drop frames, and a call's first
- * frame waits for the camera's next ones once the gate opens (spec §8.7).
+ * frame waits for the camera's next ones once the gate opens (spec/performance.md, Calls).
  */
 const VIDEO: MediaTrackConstraints = {
   width: { ideal: 640 },

@@ -226,8 +226,22 @@ export function sendFile(
   };
 }
 
-/** Receives one file from a channel the peer opened; returns the transfer once its header has arrived. */
-export function receiveFile(channel: ChannelLike, onUpdate: (view: TransferView) => void): Transfer {
+/** What the receiver was told to expect (a file session's signed offer): a header saying otherwise fails. */
+export interface ExpectedFile {
+  readonly id: string;
+  readonly size: number;
+}
+
+/**
+ * Receives one file from a channel the peer opened; returns the transfer once its header has arrived. `early`:
+ * messages that came on the channel before it was handed here (they are read first, in order).
+ */
+export function receiveFile(
+  channel: ChannelLike,
+  onUpdate: (view: TransferView) => void,
+  early: readonly ArrayBuffer[] = [],
+  expected?: ExpectedFile,
+): Transfer {
   let view: TransferView | undefined;
   let stopped = false;
   const parts: Uint8Array<ArrayBuffer>[] = [];
@@ -253,6 +267,8 @@ export function receiveFile(channel: ChannelLike, onUpdate: (view: TransferView)
     try {
       if (!view) {
         const header = decodeHeader(bytes);
+        if (expected && (toHex(header.id) !== expected.id || header.size !== expected.size))
+          throw new FileProtocolError('the file is not the one that was offered');
         transfer.id = toHex(header.id);
         view = { ...header, id: transfer.id, direction: 'receive', transferred: 0, state: 'transferring' };
         onUpdate(view);
@@ -290,6 +306,12 @@ export function receiveFile(channel: ChannelLike, onUpdate: (view: TransferView)
       finish('failed', error instanceof FileProtocolError ? error.message : 'Receiving failed.');
     }
   };
+  // In a microtask: before any later message event, and after the caller holds the returned transfer.
+  const handle = channel.onmessage;
+  if (early.length > 0)
+    queueMicrotask(() => {
+      for (const data of early) handle({ data } as MessageEvent);
+    });
   return {
     get id() {
       return transfer.id;

@@ -1,7 +1,7 @@
 /**
  * "Hide my IP address": relay-only ICE (iceTransportPolicy 'relay'), so that the peer sees only the TURN
  * server's address. It needs TURN, which only the relay can hand out (credentials minted for the
- * authenticated socket, spec/protocol.md §9 §TURN). Without TURN the setting cannot apply, and the call UI
+ * authenticated socket, spec/relay.md, TURN credentials). Without TURN the setting cannot apply, and the call UI
  * says so before anything is sent.
  *
  *   setting       contact verified   contact not verified
@@ -41,6 +41,10 @@ export const connectsWhileRinging = (policy: IpPolicy, contactVerified: boolean)
 export const isHideIpSetting = (value: unknown): value is HideIpSetting =>
   typeof value === 'string' && (HIDE_IP_SETTINGS as readonly string[]).includes(value);
 
+/** The relay's TURN server, as the browser takes it (none without credentials). */
+export const iceServersOf = (turn: TurnCredentialsBody | null): RTCIceServer[] =>
+  turn ? [{ urls: [...turn.urls], username: turn.username, credential: turn.credential }] : [];
+
 /**
  * The RTCConfiguration of a call. Only the relay's TURN server is used: no third-party STUN server ever learns
  * that this browser makes calls. max-bundle: one transport, one certificate check.
@@ -50,11 +54,8 @@ export function rtcConfiguration(
   policy: IpPolicy,
   certificate: RTCCertificate | undefined,
 ): RTCConfiguration {
-  const iceServers: RTCIceServer[] = turn
-    ? [{ urls: [...turn.urls], username: turn.username, credential: turn.credential }]
-    : [];
   return {
-    iceServers,
+    iceServers: iceServersOf(turn),
     iceTransportPolicy: policy.mode === 'hidden' ? 'relay' : 'all',
     bundlePolicy: 'max-bundle',
     rtcpMuxPolicy: 'require',

@@ -1,5 +1,5 @@
 /**
- * Call signalling bodies, laid out byte by byte here from the spec (spec/protocol.md §8.1), not with
+ * Call signalling bodies, laid out byte by byte here from the spec (spec/calls.md, Call bodies), not with
  * crypto/call-signaling.ts: the checker proves the module decodes these bytes to the recorded body and encodes
  * the body back to the same bytes. SDPs are shaped like Chromium's offers and answers; "certificates" are
  * deterministic random bytes whose fingerprint is their SHA-256.
@@ -54,6 +54,33 @@ function sdp(fingerprintLine: string, setup: 'actpass' | 'active', video: boolea
     '',
   ].join('\r\n');
 }
+
+/** A file session's offer: the data channel's m-line only, no audio, no video. */
+function dataSdp(fingerprintLine: string): string {
+  return [
+    'v=0',
+    'o=- 2990817362210981624 2 IN IP4 127.0.0.1',
+    's=-',
+    't=0 0',
+    'a=group:BUNDLE 0',
+    'a=msid-semantic: WMS',
+    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
+    'c=IN IP4 0.0.0.0',
+    'a=ice-ufrag:Qm3v',
+    'a=ice-pwd:h8Kd2LxP0sN5tW7yB1cF4gJ6',
+    'a=ice-options:trickle',
+    fingerprintLine,
+    'a=setup:actpass',
+    'a=mid:0',
+    'a=sctp-port:5000',
+    'a=max-message-size:262144',
+    '',
+  ].join('\r\n');
+}
+
+/** The file a data offer describes: | size u64 | n u8 | name | n u8 | type |. */
+const fileField = (size: Uint8Array, name: Uint8Array, type: string) =>
+  concatBytes(size, Uint8Array.of(name.length), name, Uint8Array.of(type.length), utf8(type));
 
 const u16 = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
 const sdpField = (text: string) => concatBytes(u16(utf8(text).length), utf8(text));
@@ -136,6 +163,44 @@ export default async function generate(): Promise<VectorFile> {
       sdp: offerSdp,
     },
   );
+  const fileSdp = dataSdp(line(callerDigest));
+  const reportName = utf8('Rapport d’été.pdf');
+  const fileSize = u64be(1_234_567);
+  const dataOffer = (file: Uint8Array, purpose = 0) =>
+    concatBytes(offer(3, purpose, fileSdp, callerDigest), file);
+  valid(
+    'data offer (a file session): no audio or video, the offered file after the SDP',
+    KIND.offer,
+    dataOffer(fileField(fileSize, reportName, 'application/pdf')),
+    {
+      ...offerBody,
+      media: 'data',
+      purpose: 'call',
+      fingerprint: fingerprint(callerDigest),
+      sdp: fileSdp,
+      file: { size: 1_234_567, name: 'Rapport d’été.pdf', type: 'application/pdf' },
+    },
+  );
+  valid(
+    'data offer of an empty file of unknown type',
+    KIND.offer,
+    dataOffer(fileField(u64be(0), utf8('empty'), '')),
+    {
+      ...offerBody,
+      media: 'data',
+      purpose: 'call',
+      fingerprint: fingerprint(callerDigest),
+      sdp: fileSdp,
+      file: { size: 0, name: 'empty', type: '' },
+    },
+  );
+  valid('data renegotiation offer: no file', KIND.offer, dataOffer(new Uint8Array(0), 1), {
+    ...offerBody,
+    media: 'data',
+    purpose: 'renegotiate',
+    fingerprint: fingerprint(callerDigest),
+    sdp: fileSdp,
+  });
   const answerBody = { type: 'answer', sasNonce: toHex(nonce), fingerprint: fingerprint(calleeDigest) };
   valid(
     'answer that may connect while it rings, carrying the SAS nonce',
@@ -228,7 +293,62 @@ export default async function generate(): Promise<VectorFile> {
   invalid('offer cut one byte short', KIND.offer, good.subarray(0, good.length - 1), 'bad-length');
   invalid('offer with a trailing byte', KIND.offer, concatBytes(good, Uint8Array.of(0)), 'bad-length');
   invalid('media 0', KIND.offer, withByte(good, 17, 0), 'bad-encoding');
-  invalid('media 3', KIND.offer, withByte(good, 17, 3), 'bad-encoding');
+  invalid('media 4', KIND.offer, withByte(good, 17, 4), 'bad-encoding');
+  invalid('data offer without its file', KIND.offer, dataOffer(new Uint8Array(0)), 'bad-length');
+  invalid(
+    'data offer whose file is cut one byte short',
+    KIND.offer,
+    dataOffer(fileField(fileSize, reportName, 'application/pd')).subarray(0, -1),
+    'bad-length',
+  );
+  invalid(
+    'data offer with a byte after its file',
+    KIND.offer,
+    concatBytes(dataOffer(fileField(fileSize, reportName, '')), Uint8Array.of(0)),
+    'bad-length',
+  );
+  invalid(
+    'data renegotiation offer carrying a file',
+    KIND.offer,
+    dataOffer(fileField(fileSize, reportName, ''), 1),
+    'bad-length',
+  );
+  invalid(
+    'video offer carrying a file',
+    KIND.offer,
+    concatBytes(good, fileField(fileSize, reportName, '')),
+    'bad-length',
+  );
+  invalid(
+    'data offer, empty file name',
+    KIND.offer,
+    dataOffer(fileField(fileSize, new Uint8Array(0), '')),
+    'bad-length',
+  );
+  invalid(
+    'data offer, file name not UTF-8',
+    KIND.offer,
+    dataOffer(fileField(fileSize, Uint8Array.of(0x66, 0xff), '')),
+    'bad-encoding',
+  );
+  invalid(
+    'data offer, file size beyond 2^53 - 1',
+    KIND.offer,
+    dataOffer(fileField(Uint8Array.of(0, 0x20, 0, 0, 0, 0, 0, 0), reportName, '')),
+    'bad-encoding',
+  );
+  invalid(
+    'data offer, MIME type with a line feed',
+    KIND.offer,
+    dataOffer(fileField(fileSize, reportName, 'text/plain\n')),
+    'bad-encoding',
+  );
+  invalid(
+    'data offer, MIME type of 128 characters',
+    KIND.offer,
+    dataOffer(fileField(fileSize, reportName, 'a'.repeat(128))),
+    'too-large',
+  );
   invalid('purpose 2', KIND.offer, withByte(good, 18, 2), 'bad-encoding');
   invalid(
     'createdAt beyond 2^53 - 1',
@@ -385,7 +505,7 @@ export default async function generate(): Promise<VectorFile> {
 
   return {
     about:
-      'Call signalling bodies (crypto/call-signaling.ts, spec/protocol.md §8.1): `kind` is the envelope MESSAGE_KIND, `payload` the body before padding. Valid cases decode to `body` (bytes as hex) and `body` encodes back to `payload`; invalid ones raise the ProtocolError code `error`.',
+      'Call signalling bodies (crypto/call-signaling.ts, spec/calls.md, Call bodies): `kind` is the envelope MESSAGE_KIND, `payload` the body before padding. Valid cases decode to `body` (bytes as hex) and `body` encodes back to `payload`; invalid ones raise the ProtocolError code `error`.',
     source:
       'spec/vectors/gen/call-signaling.ts: bytes laid out by hand from the spec with deterministicRandom("tincan/spec/vectors/call-signaling"); SDPs modelled on Chromium offers and answers',
     cases,

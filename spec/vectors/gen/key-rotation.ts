@@ -98,7 +98,7 @@ export default async function generate(): Promise<VectorFile> {
 
   return {
     about:
-      'Signed key rotations (crypto/key-rotation.ts, spec/protocol.md §12.5): `bytes` is the 201-byte statement 0x01 | old key | new key | issuedAt u64 ms | sig old | sig new, both signatures over "tincan-key-rotation-v1\\0" | the first 73 bytes. Valid: openKeyRotation accepts it; invalid: it raises ProtocolError `error`.',
+      'Signed key rotations (crypto/key-rotation.ts, spec/chat.md, Signed key rotation): `bytes` is the 201-byte statement 0x01 | old key | new key | issuedAt u64 ms | sig old | sig new, both signatures over "tincan-key-rotation-v1\\0" | the first 73 bytes. Valid: openKeyRotation accepts it; invalid: it raises ProtocolError `error`.',
     source:
       'spec/vectors/gen/key-rotation.ts: node:crypto Ed25519 signatures over deterministicRandom("tincan/spec/vectors/key-rotation") seeds',
     cases,

@@ -5,17 +5,21 @@ export function startRelay(staticDir: string): Promise<Relay> {
   return createRelay({ host: '127.0.0.1', port: 0, staticDir });
 }
 
-/** A relay that mints TURN credentials for a coturn on loopback, with `secret` (coturn's, or a forged one). */
+/**
+ * A relay that mints TURN credentials for a coturn on loopback, with `secret` (coturn's, or a forged one),
+ * lasting `ttlSeconds` (TURN_TTL).
+ */
 export function startTurnRelay(
   staticDir: string,
   coturnPort: number,
   secret: string,
   port = 0,
+  ttlSeconds = 600,
 ): Promise<Relay> {
   return createRelay({
     host: '127.0.0.1',
     port,
     staticDir,
-    turn: { secret, urls: [`turn:127.0.0.1:${coturnPort}?transport=udp`], ttlSeconds: 600 },
+    turn: { secret, urls: [`turn:127.0.0.1:${coturnPort}?transport=udp`], ttlSeconds },
   });
 }
