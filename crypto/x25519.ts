@@ -4,9 +4,8 @@
  * `boxKey` turns a shared secret into the key NaCl's crypto_box uses (HSalsa20, as crypto_box_beforenm),
  * so `nacl.secretbox(m, n, boxKey(X25519(a, B)))` equals `nacl.box(m, n, B, a)` byte for byte.
  */
-import * as noble from '@noble/ed25519';
 import nacl from 'tweetnacl';
-import { assertBytes, equalBytes, toBase64Url, utf8 } from './bytes.ts';
+import { assertBytes, concatBytes, equalBytes, fromBase64Url, fromHex, toBase64Url, utf8 } from './bytes.ts';
 import { ProtocolError } from './errors.ts';
 
 export interface X25519Backend {
@@ -58,35 +57,8 @@ export function boxKey(shared: Uint8Array): Uint8Array {
   return key;
 }
 
-const P = 2n ** 255n - 19n;
-/** L, the order of the Ed25519 base point. */
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-
-/**
- * X25519(secretKey, 9): the Montgomery image u = (Z + Y) / (Z - Y) of [clamp(secretKey)]B on Ed25519, whose
- * base point maps to u = 9. noble's base-point multiplication (precomputed windows) makes this one table
- * walk and one inversion, the same work and the same variable-time field inversion as noble's own
- * `getPublicKey`. WebCrypto has no way to derive a public key from raw secret bytes except a PKCS#8 import
- * and a JWK export, which costs several times more (OpenSSL 3's PKCS#8 decoder in Node).
- */
-export function x25519PublicKey(secretKey: Uint8Array): Uint8Array {
-  assertBytes(secretKey, 'secretKey', 32);
-  let scalar = 0n;
-  for (let i = 31; i >= 0; i--) {
-    const byte = i === 31 ? (secretKey[i]! & 127) | 64 : i === 0 ? secretKey[i]! & 248 : secretKey[i]!;
-    scalar = (scalar << 8n) | BigInt(byte);
-  }
-  // A clamped scalar is a multiple of 8 in [2^254, 2^255), never a multiple of the odd L below 8L > 2^255:
-  // the point is never the identity, so Z - Y is never zero.
-  const point = noble.Point.BASE.multiply(scalar % L);
-  let u = noble.etc.mod((point.Z + point.Y) * noble.etc.invert(point.Z - point.Y, P), P);
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(u & 0xffn);
-    u >>= 8n;
-  }
-  return out;
-}
+/** PKCS#8 wrapping of a raw X25519 private key (RFC 8410). */
+export const X25519_PKCS8_PREFIX = fromHex('302e020100300506032b656e04220420');
 
 /** WebCrypto X25519 (Chromium ≥ 133, Firefox ≥ 130, Safari ≥ 17, Node ≥ 20). `subtle` is passed in. */
 export function webCryptoX25519(subtle: SubtleCrypto): X25519Backend {
@@ -95,7 +67,12 @@ export function webCryptoX25519(subtle: SubtleCrypto): X25519Backend {
     name: 'webcrypto',
     async publicKey(secretKey) {
       assertKeys(secretKey);
-      return x25519PublicKey(secretKey);
+      const pkcs8 = concatBytes(X25519_PKCS8_PREFIX, secretKey);
+      const jwk = await subtle.exportKey(
+        'jwk',
+        await subtle.importKey('pkcs8', pkcs8, algorithm, true, ['deriveBits']),
+      );
+      return fromBase64Url(jwk.x ?? '');
     },
     async sharedSecret(secretKey, publicKey, ownPublicKey) {
       assertKeys(secretKey, publicKey, ownPublicKey);

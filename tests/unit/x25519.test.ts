@@ -5,7 +5,7 @@ import { fromHex } from '../../crypto/bytes.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { createAccept, createInit, openAccept, openInit } from '../../crypto/handshake.ts';
 import { identityFromSeed } from '../../crypto/identity.ts';
-import { boxKey, tweetnaclX25519, webCryptoX25519, x25519PublicKey } from '../../crypto/x25519.ts';
+import { boxKey, tweetnaclX25519, webCryptoX25519 } from '../../crypto/x25519.ts';
 import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
 import { nodeX25519 } from '../../relay/platform/node-x25519.ts';
 import { deterministicRandom } from '../support/deterministic-random.ts';
@@ -48,24 +48,6 @@ describe('X25519 backends', () => {
       }),
       { numRuns: 50 },
     );
-  });
-
-  it('x25519PublicKey (the Edwards route WebCrypto uses) equals scalarMult.base, edge scalars included', () => {
-    const edges = [
-      new Uint8Array(32),
-      new Uint8Array(32).fill(0xff),
-      Uint8Array.of(8, ...new Uint8Array(31)),
-    ];
-    for (const secret of edges) expect(x25519PublicKey(secret)).toEqual(nacl.scalarMult.base(secret));
-    fc.assert(
-      fc.property(key32, (secret) => {
-        const before = secret.slice();
-        expect(x25519PublicKey(secret)).toEqual(nacl.scalarMult.base(secret));
-        expect(secret).toEqual(before);
-      }),
-      { numRuns: 200 },
-    );
-    expect(() => x25519PublicKey(new Uint8Array(31))).toThrow(RangeError);
   });
 
   it('every backend refuses a low-order public key with the same typed error', async () => {
