@@ -3,6 +3,7 @@
  * mapped to Curve25519 (as libsodium's crypto_sign_ed25519_*_to_curve25519), lets a peer box the first
  * handshake message to an identity without any extra published key.
  */
+import * as noble from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import nacl from 'tweetnacl';
 import { assertBytes, type RandomSource } from './bytes.ts';
@@ -61,18 +62,6 @@ export function ed25519SeedToX25519(seed: Uint8Array): Uint8Array {
 
 const P = 2n ** 255n - 19n;
 
-function modPow(base: bigint, exponent: bigint): bigint {
-  let result = 1n;
-  let b = base % P;
-  let e = exponent;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % P;
-    b = (b * b) % P;
-    e >>= 1n;
-  }
-  return result;
-}
-
 /**
  * Montgomery u = (1 + y) / (1 - y) of an Edwards point. Rejects keys that are not acceptable identities
  * (non-canonical or small order), so a hostile contact code cannot force a weak shared secret.
@@ -82,7 +71,9 @@ export function ed25519PublicToX25519(publicKey: Uint8Array): Uint8Array {
   if (!isIdentityKey(publicKey)) throw new ProtocolError('bad-key', 'not a usable Ed25519 public key');
   let y = 0n;
   for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? publicKey[i]! & 0x7f : publicKey[i]!);
-  const u = (((1n + y) % P) * modPow((P + 1n - y) % P, P - 2n)) % P;
+  // y = 1 is the identity point, refused above: 1 - y is never zero. Extended Euclid, not Fermat's p - 2 power:
+  // the inversion is of a public value, and a power by p - 2 costs 250 squarings in bigints.
+  const u = noble.etc.mod((1n + y) * noble.etc.invert(P + 1n - y, P), P);
   const out = new Uint8Array(32);
   let value = u;
   for (let i = 0; i < 32; i++) {

@@ -141,8 +141,9 @@ export async function createRelay(options: RelayOptions = {}): Promise<Relay> {
     limits,
     origins: new Set<string>(),
     router,
-    // No key cache: nearly every login brings a key not seen lately, and a JWK import costs ~10 µs.
-    backend: options.backend ?? nodeEd25519(0),
+    // No key cache: nearly every login brings a key not seen lately, and a JWK import costs ~10 µs. The
+    // signature check, a login's largest cost, runs off the event loop that every socket shares.
+    backend: options.backend ?? nodeEd25519(0, 'thread-pool'),
     // Challenges and TURN labels are public once sent: one CSPRNG call serves 256 of them.
     random: options.random ?? pooledRandom((target) => randomFillSync(target)),
     turn,

@@ -14,10 +14,17 @@ const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.
  * `cacheSize` imported verification keys are kept (0: none). A cache pays off where the same few keys verify
  * again and again (a client checking its contacts); a relay sees a new key at nearly every login and
  * imports it in about 10 µs, so it keeps none.
+ *
+ * `verifyOn: 'thread-pool'` runs each verification as a libuv thread-pool job (node:crypto's callback form)
+ * instead of on the calling thread: a relay's event loop then spends a few microseconds per login on a
+ * signature instead of the whole verification, and logins are checked on as many cores as the pool has.
+ * Inline is cheaper per call where nothing else waits for the loop (a client, a test).
  */
-export function nodeEd25519(cacheSize = 1024): Ed25519Backend {
+export function nodeEd25519(cacheSize = 1024, verifyOn: 'inline' | 'thread-pool' = 'inline'): Ed25519Backend {
   if (!Number.isInteger(cacheSize) || cacheSize < 0)
     throw new RangeError(`cacheSize must be a non-negative integer, got ${cacheSize}`);
+  if (verifyOn !== 'inline' && verifyOn !== 'thread-pool')
+    throw new RangeError(`verifyOn must be 'inline' or 'thread-pool', got ${String(verifyOn)}`);
   const keys = new Map<string, KeyObject>();
   // JWK, not SPKI DER: OpenSSL 3's DER decoder is about 10× slower, and the relay imports a key per login.
   const jwk = (publicKey: Uint8Array) => ({
@@ -37,7 +44,7 @@ export function nodeEd25519(cacheSize = 1024): Ed25519Backend {
     return key;
   };
   return {
-    name: 'node',
+    name: verifyOn === 'inline' ? 'node' : 'node (thread pool)',
     async importSigner(seed) {
       assertBytes(seed, 'seed', SEED_LENGTH);
       const der = Buffer.from(concatBytes(ED25519_PKCS8_PREFIX, seed));
@@ -50,7 +57,11 @@ export function nodeEd25519(cacheSize = 1024): Ed25519Backend {
       };
     },
     async verifyCofactorless(signature, message, publicKey) {
-      return verify(null, message, publicKeyObject(publicKey), signature);
+      if (verifyOn === 'inline') return verify(null, message, publicKeyObject(publicKey), signature);
+      const key = publicKeyObject(publicKey);
+      return new Promise<boolean>((resolve, reject) =>
+        verify(null, message, key, signature, (error, valid) => (error ? reject(error) : resolve(valid))),
+      );
     },
   };
 }

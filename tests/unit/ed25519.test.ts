@@ -23,7 +23,12 @@ import type { VectorFile } from '../../spec/vectors/format.ts';
 import { smallOrderPoints } from '../../spec/vectors/gen/ed25519.ts';
 
 const { n: L, p: P } = noble.Point.CURVE();
-const backends = [nobleEd25519, webCryptoEd25519(globalThis.crypto.subtle), nodeEd25519()] as const;
+const backends = [
+  nobleEd25519,
+  webCryptoEd25519(globalThis.crypto.subtle),
+  nodeEd25519(),
+  nodeEd25519(0, 'thread-pool'),
+] as const;
 const node = backends[2];
 
 const le = (value: bigint, length = 32): Uint8Array => {
@@ -304,5 +309,25 @@ describe('inputs are never modified', () => {
     await verify(node(), signature, new Uint8Array(0), key);
     expect(key[31]).toBe(0x80);
     expect(signature.every((b) => b === 0x80)).toBe(true);
+  });
+});
+
+describe('node backend verifying on the thread pool (the relay)', () => {
+  it('gives the inline verdicts for many verifications in flight at once', async () => {
+    const inline = nodeEd25519(0);
+    const pooled = nodeEd25519(0, 'thread-pool');
+    const signer = await inline.importSigner(new Uint8Array(32).fill(5));
+    const messages = Array.from({ length: 64 }, (_, i) => Uint8Array.of(i, i + 1, i + 2));
+    const signatures = await Promise.all(messages.map((m) => signer.sign(m)));
+    // Every other signature belongs to the wrong message.
+    const cases = messages.map((m, i) => ({ m, s: signatures[i % 2 === 0 ? i : (i + 1) % 64]! }));
+    const expected = await Promise.all(cases.map((c) => verify(inline, c.s, c.m, signer.publicKey)));
+    const got = await Promise.all(cases.map((c) => verify(pooled, c.s, c.m, signer.publicKey)));
+    expect(got).toEqual(expected);
+    expect(got.filter(Boolean)).toHaveLength(32);
+  });
+
+  it('refuses an unknown mode', () => {
+    expect(() => nodeEd25519(0, 'elsewhere' as 'inline')).toThrow(RangeError);
   });
 });

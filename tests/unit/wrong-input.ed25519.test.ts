@@ -19,7 +19,12 @@ import {
 } from '../../crypto/identity.ts';
 import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
 
-const backends = [nobleEd25519, webCryptoEd25519(globalThis.crypto.subtle), nodeEd25519()];
+const backends = [
+  nobleEd25519,
+  webCryptoEd25519(globalThis.crypto.subtle),
+  nodeEd25519(),
+  nodeEd25519(0, 'thread-pool'),
+];
 const notBytes: unknown[] = [
   undefined,
   null,

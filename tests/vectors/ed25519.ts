@@ -12,6 +12,8 @@ export const BACKENDS: readonly Ed25519Backend[] = [
   nobleEd25519,
   webCryptoEd25519(globalThis.crypto.subtle),
   nodeEd25519(),
+  // The relay's configuration: uncached keys, verified off the event loop.
+  nodeEd25519(0, 'thread-pool'),
 ];
 
 const hexField = (c: VectorCase, name: string): Uint8Array => {
