@@ -72,6 +72,12 @@ describe('presence: goodbyes and a lost relay', () => {
     alice.messenger.relayLost();
     expect(lastPresence(alice, bob)).toBe(false);
     expect(alice.messenger.presence.isOnline(bob.peer)).toBe(false);
+    // What was already on its way and is processed after the loss says nothing about now.
+    bob.messenger.sendText(alice.peer, 'sent before the loss');
+    await relay.pump();
+    expect(alice.texts(bob)).toContain('sent before the loss');
+    expect(lastPresence(alice, bob)).toBe(false);
+    alice.messenger.relayReconnected();
     bob.messenger.sendText(alice.peer, 'still here');
     await relay.pump();
     expect(lastPresence(alice, bob)).toBe(true);

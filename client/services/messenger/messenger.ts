@@ -47,6 +47,8 @@ export class Messenger {
   private readonly sending = new Set<OutboxEntry>();
   private readonly goodbyes = new PreparedGoodbyes();
   private lastSentAt = 0;
+  /** Between relayLost() and relayReconnected(): nobody can be heard, whatever is still being processed. */
+  private relayDown = false;
 
   constructor(private readonly options: MessengerOptions) {
     const { identity, backend, random, now, transport, contacts, maxStrangers } = options;
@@ -145,6 +147,7 @@ export class Messenger {
    * device's, so every contact gets a new handshake: otherwise their answers go to sessions we do not have.
    */
   relayReconnected(options: { readonly takenOver?: boolean } = {}): void {
+    this.relayDown = false;
     if (options.takenOver) for (const peer of this.options.contacts.list()) void this.sessions.rekey(peer);
     const now = this.options.now();
     this.outbox.relayReconnected(now);
@@ -157,6 +160,7 @@ export class Messenger {
    * arrives after the reconnect shows its sender online again.
    */
   relayLost(): void {
+    this.relayDown = true;
     for (const peer of this.presence.clear()) this.emit({ type: 'presence', peer, online: false });
   }
 
@@ -308,7 +312,9 @@ export class Messenger {
   }
 
   private heard(peer: PeerId): void {
-    if (this.presence.heard(peer, this.options.now())) this.emit({ type: 'presence', peer, online: true });
+    // A message still being processed when the relay went says nothing about now: we cannot hear anyone.
+    if (!this.relayDown && this.presence.heard(peer, this.options.now()))
+      this.emit({ type: 'presence', peer, online: true });
     this.flush(peer, null);
     // A contact just accepted has a session but no goodbye yet: seal it now, not at the next tick.
     this.prepareGoodbyes([peer]);
