@@ -347,7 +347,7 @@ export async function runCryptoBench(): Promise<BenchTable[]> {
       'handshakes/s',
       [CHROMIUM_PATH],
       inChromium.samples,
-      "the client's backends (client/services/platform.ts) and libsodium-wrappers in one page, same baseline work; its SHA-256 and HKDF are @noble/hashes, as in crypto/",
+      `Ed25519 ${inChromium.backends.ed25519}, X25519 ${inChromium.backends.x25519} as client/services/platform.ts picks them; baseline as above, in the same page (SHA-256 and HKDF from @noble/hashes)`,
     ),
     safetyTable(safetySamples, ours, baseline),
   ];
