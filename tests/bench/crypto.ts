@@ -10,7 +10,6 @@ import sodium from 'libsodium-wrappers';
 import { concatBytes, equalBytes, type RandomSource, u32be, utf8 } from '../../crypto/bytes.ts';
 import { type Ed25519Backend, nobleEd25519, webCryptoEd25519 } from '../../crypto/ed25519.ts';
 import { MESSAGE_KIND, newSessionState, openEnvelope, sealEnvelope } from '../../crypto/envelope.ts';
-import { createAccept, createInit, openAccept, openInit, type SessionKeys } from '../../crypto/handshake.ts';
 import { type Identity, identityFromSeed } from '../../crypto/identity.ts';
 import {
   SAFETY_NUMBER_ITERATIONS,
@@ -21,6 +20,9 @@ import { tweetnaclX25519, webCryptoX25519, type X25519Backend } from '../../cryp
 import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
 import { nodeX25519 } from '../../relay/platform/node-x25519.ts';
 import { deterministicRandom } from '../support/deterministic-random.ts';
+import { runBrowserHandshakes } from './crypto-browser.ts';
+import { fullHandshake } from './support/full-handshake.ts';
+import { ACCEPT_SIGNED_BYTES, INIT_SIGNED_BYTES, libsodiumHandshake } from './support/libsodium-handshake.ts';
 import { median, pairedRatio, spread } from './support/stats.ts';
 import {
   atLeast,
@@ -43,6 +45,14 @@ export const DEFAULT_PATH_GOAL: Goal = atLeast(0.5);
 
 const ENVELOPE_LIMITS: RoundLimits = { rounds: 9, roundMs: 300, maxOpsPerRound: 50_000, warmupMs: 300 };
 const HANDSHAKE_LIMITS: RoundLimits = { rounds: 9, roundMs: 400, maxOpsPerRound: 10_000, warmupMs: 300 };
+const BROWSER_HANDSHAKE_LIMITS: RoundLimits = {
+  rounds: 9,
+  roundMs: 400,
+  maxOpsPerRound: 10_000,
+  warmupMs: 500,
+};
+/** The browser's WebCrypto path, measured in Chromium by crypto-browser.ts. */
+const CHROMIUM_PATH = { name: 'WebCrypto (Chromium)', defaultIn: 'browsers' } as const;
 const SAFETY_LIMITS: RoundLimits = { rounds: 9, roundMs: 400, maxOpsPerRound: 1_000, warmupMs: 300 };
 
 interface Ed25519Path {
@@ -68,23 +78,12 @@ const BASELINE = 'libsodium-wrappers';
 const secureRandom: RandomSource = (length) => globalThis.crypto.getRandomValues(new Uint8Array(length));
 const seed = (label: string): Uint8Array => deterministicRandom(`bench:${label}`)(32);
 
-// Byte counts of what crypto/ signs, from the layouts in crypto/envelope.ts and crypto/handshake.ts, so that
-// libsodium signs exactly as many bytes. `checkSignedLengths` fails the suite if the layouts change.
+// Byte count of what crypto/envelope.ts signs before the body, so that libsodium signs exactly as many bytes.
+// `checkSignedLengths` fails the suite if this or the handshake layouts change.
 const ENVELOPE_SIGNED_PREFIX = 19 + 1 + 16 + 1 + 4 + 32 + 32 + 1; // label ver sid dir ctr from to kind
-const INIT_SIGNED_BYTES = 25 + 1 + 32 + 32 + 32 + 16 + 8;
-const ACCEPT_SIGNED_BYTES = 27 + 1 + 32 + 32 + 32 + 32 + 16 + 8;
 
-async function handshake(
-  initiator: Identity,
-  responder: Identity,
-  backend: Ed25519Backend,
-): Promise<{ initiatorKeys: SessionKeys; responderKeys: SessionKeys }> {
-  const init = await createInit(initiator, responder.publicKey, secureRandom, Date.now());
-  const opened = await openInit(responder, init.bytes, backend);
-  const accept = await createAccept(responder, opened, secureRandom);
-  const initiatorKeys = await openAccept(initiator, init.pending, accept.bytes, backend);
-  return { initiatorKeys, responderKeys: accept.keys };
-}
+const handshake = (initiator: Identity, responder: Identity, backend: Ed25519Backend) =>
+  fullHandshake(initiator, responder, backend, secureRandom);
 
 async function identities(path: Ed25519Path): Promise<[Identity, Identity]> {
   return [
@@ -181,64 +180,16 @@ async function handshakeContender(path: Ed25519Path): Promise<Contender> {
   return { name: path.name, run };
 }
 
-/**
- * The same primitive work as our handshake on libsodium: 2 ephemeral key pairs, Ed25519 -> X25519 of the
- * responder's key, 2 signs + 2 verifies, 2 box + 2 box_open, 2 X25519 for the session secret, 4 SHA-512
- * nonces, and 2 SHA-256 transcripts + 2 HKDF-SHA-256 on node:crypto (the non-sumo build has no SHA-256).
- */
+/** The same primitive work as our handshake on libsodium, with SHA-256 and HKDF from node:crypto. */
 function handshakeBaseline(): Contender {
-  const initiator = sodium.crypto_sign_seed_keypair(seed('alice'));
-  const responder = sodium.crypto_sign_seed_keypair(seed('bob'));
-  const responderBoxSecret = sodium.crypto_sign_ed25519_sk_to_curve25519(responder.privateKey);
-  const initPrefix = secureRandom(INIT_SIGNED_BYTES - 32);
-  const acceptPrefix = secureRandom(ACCEPT_SIGNED_BYTES - 64);
   const info = utf8('tincan-session-keys-v1');
-  const nonce = (a: Uint8Array, b: Uint8Array) => sodium.crypto_hash(concatBytes(a, b)).subarray(0, 24);
-  const sessionKeys = (shared: Uint8Array, transcript: Uint8Array) =>
-    new Uint8Array(hkdfSync('sha256', shared, createHash('sha256').update(transcript).digest(), info, 64));
-  const run = () => {
-    // Initiator: INIT.
-    const ei = sodium.crypto_box_keypair();
-    const responderBox = sodium.crypto_sign_ed25519_pk_to_curve25519(responder.publicKey);
-    const initSigned = concatBytes(initPrefix, ei.publicKey);
-    const initSignature = sodium.crypto_sign_detached(initSigned, initiator.privateKey);
-    const initNonce = nonce(ei.publicKey, responderBox);
-    const initPlain = concatBytes(initiator.publicKey, initPrefix.subarray(0, 24), initSignature);
-    const initBox = sodium.crypto_box_easy(initPlain, initNonce, responderBox, ei.privateKey);
-    // Responder: open INIT, ACCEPT, keys.
-    const opened = sodium.crypto_box_open_easy(
-      initBox,
-      nonce(ei.publicKey, responderBox),
-      ei.publicKey,
-      responderBoxSecret,
-    );
-    if (!sodium.crypto_sign_verify_detached(opened.subarray(56), initSigned, opened.subarray(0, 32))) {
-      throw new Error('libsodium baseline: INIT signature');
-    }
-    const er = sodium.crypto_box_keypair();
-    const acceptSigned = concatBytes(acceptPrefix, ei.publicKey, er.publicKey);
-    const acceptSignature = sodium.crypto_sign_detached(acceptSigned, responder.privateKey);
-    const acceptNonce = nonce(er.publicKey, ei.publicKey);
-    const acceptBox = sodium.crypto_box_easy(
-      concatBytes(responder.publicKey, acceptSignature),
-      acceptNonce,
-      ei.publicKey,
-      er.privateKey,
-    );
-    const responderKeys = sessionKeys(sodium.crypto_scalarmult(er.privateKey, ei.publicKey), acceptSigned);
-    // Initiator: open ACCEPT, keys.
-    const accepted = sodium.crypto_box_open_easy(
-      acceptBox,
-      nonce(er.publicKey, ei.publicKey),
-      er.publicKey,
-      ei.privateKey,
-    );
-    if (!sodium.crypto_sign_verify_detached(accepted.subarray(32), acceptSigned, responder.publicKey)) {
-      throw new Error('libsodium baseline: ACCEPT signature');
-    }
-    const initiatorKeys = sessionKeys(sodium.crypto_scalarmult(ei.privateKey, er.publicKey), acceptSigned);
-    if (!equalBytes(initiatorKeys, responderKeys)) throw new Error('libsodium baseline: keys differ');
-  };
+  const run = libsodiumHandshake(
+    sodium,
+    { initiator: seed('alice'), responder: seed('bob') },
+    secureRandom,
+    (shared, transcript) =>
+      new Uint8Array(hkdfSync('sha256', shared, createHash('sha256').update(transcript).digest(), info, 64)),
+  );
   run();
   return { name: BASELINE, run };
 }
@@ -276,7 +227,7 @@ const RATE_COLUMNS: readonly Column[] = [
 function rateTable(
   title: string,
   unit: string,
-  paths: readonly Ed25519Path[],
+  paths: readonly Pick<Ed25519Path, 'name' | 'defaultIn'>[],
   samples: RoundSamples,
   baselineNote: string,
 ): BenchTable {
@@ -360,6 +311,17 @@ export async function runCryptoBench(): Promise<BenchTable[]> {
   const handshakeContenders = [...(await Promise.all(paths.map(handshakeContender))), handshakeBaseline()];
   const handshakeSamples = await runAlternating(handshakeContenders, HANDSHAKE_LIMITS);
 
+  progress('handshakes in Chromium');
+  const inChromium = await runBrowserHandshakes(
+    { tincan: CHROMIUM_PATH.name, baseline: BASELINE },
+    BROWSER_HANDSHAKE_LIMITS,
+  );
+  if (inChromium.backends.ed25519 !== 'webcrypto' || inChromium.backends.x25519 !== 'webcrypto') {
+    throw new Error(
+      `Chromium picked ${JSON.stringify(inChromium.backends)}, not WebCrypto: the row would lie`,
+    );
+  }
+
   progress('safety number');
   const ours = safetyNumberContender();
   const baseline = safetyNumberBaseline();
@@ -379,6 +341,13 @@ export async function runCryptoBench(): Promise<BenchTable[]> {
       paths,
       handshakeSamples,
       'baseline: 2 box keypairs, pk_to_curve25519, 2 sign + 2 verify, 2 box + 2 box_open, 2 scalarmult, 2 HKDF',
+    ),
+    rateTable(
+      'Full handshake, both sides, in headless Chromium',
+      'handshakes/s',
+      [CHROMIUM_PATH],
+      inChromium.samples,
+      `Ed25519 ${inChromium.backends.ed25519}, X25519 ${inChromium.backends.x25519} as client/services/platform.ts picks them; baseline as above, in the same page (SHA-256 and HKDF from @noble/hashes)`,
     ),
     safetyTable(safetySamples, ours, baseline),
   ];
