@@ -3,16 +3,12 @@
  * the question to the receiver, and the outcome. The file session service does the work.
  */
 import { computed, type ReadonlySignal, signal } from '@preact/signals';
-import type { RandomSource } from '../../crypto/bytes.ts';
-import type { MessageKind } from '../../crypto/envelope.ts';
-import type { TurnCredentialsBody } from '../../crypto/relay-turn-credentials.ts';
 import {
   type FileLine,
   type FileSessionDeps,
   FileSessionService,
 } from '../services/rtc/file-session-service.ts';
 import { type FileSource, fileSource } from '../services/rtc/file-transfer.ts';
-import type { HideIpSetting } from '../services/rtc/ice-policy.ts';
 
 export type { FileLine };
 
@@ -22,17 +18,13 @@ export type FileSessionsLike = Pick<
   'send' | 'accept' | 'decline' | 'cancel' | 'dismiss' | 'receive' | 'dispose'
 >;
 
-export interface FileModelDeps {
-  readonly random: RandomSource;
-  readonly now?: () => number;
-  readonly sendEnvelope: (peer: string, kind: MessageKind, body: Uint8Array) => Promise<unknown>;
-  readonly requestTurn: () => Promise<TurnCredentialsBody | null>;
-  readonly turnAvailable: () => boolean;
-  readonly isVerified: (peer: string) => boolean;
-  /** The "hide my IP address" setting of calls: files follow it. */
-  readonly hideIp: () => HideIpSetting;
+/** What the session gives the model: the service's own dependencies (files follow the calls' "hide my IP"). */
+export type FileModelDeps = Pick<
+  FileSessionDeps,
+  'random' | 'now' | 'sendEnvelope' | 'requestTurn' | 'turnAvailable' | 'isVerified' | 'hideIp'
+> & {
   readonly createService?: (deps: FileSessionDeps) => FileSessionsLike;
-}
+};
 
 export function createFileModel(deps: FileModelDeps) {
   const lines = signal<readonly FileLine[]>([]);

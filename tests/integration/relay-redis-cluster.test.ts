@@ -7,6 +7,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../crypto/bytes.ts';
 import { type ChatNode, startChatNode } from '../../relay/peer/chat-node.ts';
+import { onlyContact } from '../support/identities.ts';
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.ts';
 import { identity } from '../support/relay-harness.ts';
 import { relayProcesses } from '../support/relay-process.ts';
@@ -43,14 +44,10 @@ describe('relay nodes through a Redis Cluster', () => {
     const [alice, bob] = [toHex(aliceId.publicKey), toHex(bobId.publicKey)];
     const received: string[] = [];
     const delivered = new Set<string>();
-    const contactOf = (other: string) => ({
-      status: (peer: string) => (peer === other ? ('contact' as const) : ('stranger' as const)),
-      list: () => [other],
-    });
     const aliceNode = await startChatNode({
       url: relays[0]!.url,
       identity: aliceId,
-      contacts: contactOf(bob),
+      contacts: onlyContact(bob),
       reconnect: true,
       onEvent: (event) => {
         if (event.type === 'delivered') for (const id of event.ids) delivered.add(id);
@@ -59,7 +56,7 @@ describe('relay nodes through a Redis Cluster', () => {
     const bobNode = await startChatNode({
       url: relays[1]!.url,
       identity: bobId,
-      contacts: contactOf(alice),
+      contacts: onlyContact(alice),
       reconnect: true,
       onEvent: (event) => {
         if (event.type === 'message') received.push(event.message.text);

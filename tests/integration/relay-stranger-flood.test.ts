@@ -11,7 +11,7 @@ import type { Identity } from '../../crypto/identity.ts';
 import { type ChatNode, startChatNode } from '../../relay/peer/chat-node.ts';
 import { connectRelay, type RelayClient } from '../../relay/peer/relay-client.ts';
 import type { Relay } from '../../relay/server.ts';
-import { testRandom } from '../support/identities.ts';
+import { onlyContact, testRandom } from '../support/identities.ts';
 import { identity, metric, startRelay } from '../support/relay-harness.ts';
 
 const INITS = 3000;
@@ -33,14 +33,10 @@ describe('a stranger flood through the relay', () => {
     const [victim, contact] = [toHex(victimId.publicKey), toHex(contactId.publicKey)];
     const connectionChanges: string[] = [];
     const delivered = new Map<string, number>();
-    const contactOf = (other: string) => ({
-      status: (peer: string) => (peer === other ? ('contact' as const) : ('stranger' as const)),
-      list: () => [other],
-    });
     const victimNode = await startChatNode({
       url: relay.url,
       identity: victimId,
-      contacts: contactOf(contact),
+      contacts: onlyContact(contact),
       reconnect: true,
       onEvent: () => {},
       onConnection: (state) => connectionChanges.push(state),
@@ -48,7 +44,7 @@ describe('a stranger flood through the relay', () => {
     const contactNode = await startChatNode({
       url: relay.url,
       identity: contactId,
-      contacts: contactOf(victim),
+      contacts: onlyContact(victim),
       reconnect: true,
       onEvent: (event) => {
         if (event.type === 'delivered') for (const id of event.ids) delivered.set(id, performance.now());

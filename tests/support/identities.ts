@@ -9,3 +9,9 @@ export function testIdentity(label: string, backend: Ed25519Backend = nobleEd255
 }
 
 export const testRandom = (label: string): RandomSource => deterministicRandom(`random:${label}`);
+
+/** A contact directory holding exactly one contact: what a Node messenger in a two-person test needs. */
+export const onlyContact = (other: string) => ({
+  status: (peer: string) => (peer === other ? ('contact' as const) : ('stranger' as const)),
+  list: () => [other],
+});
