@@ -1,4 +1,5 @@
 import { useSignal } from '@preact/signals';
+import { AboutSection } from './AboutSection.tsx';
 import { BlockedList } from './BlockSection.tsx';
 import { CallSettings } from './CallSettings.tsx';
 import { KeyRotationSettings } from './KeyRotationSettings.tsx';
@@ -8,7 +9,7 @@ import { PaneHeader } from './PaneHeader.tsx';
 import { PassphraseSettings } from './PassphraseSettings.tsx';
 import type { ScreenProps } from './screen-props.ts';
 
-export function SettingsView({ app, session, navigation }: ScreenProps) {
+export function SettingsView({ app, session, navigation, release }: ScreenProps) {
   const confirmDelete = useSignal(false);
   const exported = useSignal<string | null>(null);
 
@@ -67,6 +68,7 @@ export function SettingsView({ app, session, navigation }: ScreenProps) {
               Lock now
             </LockButton>
           </section>
+          <AboutSection release={release} />
           <section class="section" aria-labelledby="delete-heading">
             <h3 id="delete-heading">Delete identity</h3>
             {confirmDelete.value ? (

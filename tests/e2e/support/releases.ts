@@ -1,0 +1,82 @@
+/**
+ * Releases of the built client as a server would serve them over time: copies of a build with changed bytes,
+ * signed by the release key, by another key, or not at all. Keys are made by the test; none is ever a file.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { writeReleaseManifest } from '../../../client/build/release-files.ts';
+import { toHex } from '../../../crypto/bytes.ts';
+import { type Ed25519Signer, nobleEd25519 } from '../../../crypto/ed25519.ts';
+import { createRelay, type Relay } from '../../../relay/server.ts';
+
+export interface TestReleaseKey {
+  readonly signer: Ed25519Signer;
+  readonly publicKeyHex: string;
+}
+
+export async function newReleaseKey(): Promise<TestReleaseKey> {
+  const signer = await nobleEd25519.importSigner(randomBytes(32));
+  return { signer, publicKeyHex: toHex(signer.publicKey) };
+}
+
+/** A copy of a built client in a fresh temporary directory. */
+export async function copyClient(from: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tincan-release-'));
+  await cp(from, dir, { recursive: true });
+  return dir;
+}
+
+export const removeClient = (dir: string) => rm(dir, { recursive: true, force: true });
+
+/** The first-screen script that index.html loads (assets/index-*.js). */
+export async function entryScript(dir: string): Promise<string> {
+  const name = (await readdir(join(dir, 'assets'))).find((f) => /^index-.*\.js$/.test(f));
+  if (!name) throw new Error(`no entry script in ${dir}`);
+  return `/assets/${name}`;
+}
+
+/**
+ * Puts `code` before the entry script's own, under the same file name. Any integrity attribute index.html
+ * carries for it is recomputed too: a hostile server rewrites both, so only the pinning can stop it.
+ */
+export async function prependToEntry(dir: string, code: string): Promise<string> {
+  const path = await entryScript(dir);
+  const file = join(dir, path);
+  const bytes = Buffer.concat([Buffer.from(code), await readFile(file)]);
+  await writeFile(file, bytes);
+  const indexFile = join(dir, 'index.html');
+  const html = await readFile(indexFile, 'utf8');
+  const fixed = html.replace(/<[^>]*>/g, (tag) =>
+    tag.includes(path)
+      ? tag.replace(
+          /integrity="(sha256|sha384|sha512)-[^"]*"/,
+          (_all, algorithm: string) =>
+            `integrity="${algorithm}-${createHash(algorithm).update(bytes).digest('base64')}"`,
+        )
+      : tag,
+  );
+  await writeFile(indexFile, fixed);
+  return path;
+}
+
+/** Rewrites release.json for the directory as it is now: signed by `signer`, or unsigned. */
+export const signRelease = (dir: string, version: string, signer?: Ed25519Signer): Promise<string> =>
+  writeReleaseManifest(dir, signer ? { version, signer } : { version });
+
+/** Code that leaves a mark in the page's storage when it runs. */
+export const setsMarker = (name: string) => `localStorage.setItem(${JSON.stringify(name)},'ran');\n`;
+
+export const markerOf = (page: Page, name: string) => () =>
+  page.evaluate((key) => localStorage.getItem(key), name);
+
+/** Whether a release worker controls the page. */
+export const controlled = (page: Page) => () =>
+  page.evaluate(() => navigator.serviceWorker.controller !== null);
+
+/** The relay again on the same port (a worker's scope is its origin), serving another client directory. */
+export function relayOnPort(port: number, staticDir: string): Promise<Relay> {
+  return createRelay({ host: '127.0.0.1', port, staticDir });
+}
