@@ -12,7 +12,7 @@ function refusalText(reason: RefusalReason, offered: string | null, status: Rele
       : `You are still running the build you approved (${running}).`;
   switch (reason) {
     case 'downgrade':
-      return `The server offered an older release (${offered}). Tincan never goes back: ${still}`;
+      return `The server offered an older release (${offered}), which Tincan never goes back to. ${still}`;
     case 'file-mismatch':
       return `The server offered files that do not match the release it announced. ${still}`;
     default:
