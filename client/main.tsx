@@ -67,11 +67,13 @@ render(
   <App app={app} navigation={navigation} release={release} shell={() => unlocked?.Shell} />,
   document.getElementById('app')!,
 );
-// Once the first screen is up (from the pinned release, without the network), fetch the rest while the user
-// types a passphrase, and ask the server whether it offers another release.
+// Once the first screen is painted (from the pinned release, without the network), fetch the rest while the
+// user types a passphrase, and ask the server whether it offers another release.
 void app.init().finally(() => {
-  setTimeout(() => {
-    void loadSessions().catch(() => {});
-    void release.start().catch(() => {});
-  }, 0);
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      void loadSessions().catch(() => {});
+      void release.start().catch(() => {});
+    }, 0),
+  );
 });

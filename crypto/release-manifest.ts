@@ -16,7 +16,7 @@
  * SHA-256 of the canonical text; the signature is Ed25519 over it under Tincan's verification rule.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { assertString, fromHex, toHex, utf8 } from './bytes.ts';
+import { assertBytes, assertString, fromHex, toHex, utf8 } from './bytes.ts';
 import { type Ed25519Backend, type Ed25519Signer, verify } from './ed25519.ts';
 import { ProtocolError } from './errors.ts';
 
@@ -107,6 +107,7 @@ export async function verifyRelease(
   manifest: ReleaseManifest,
   releaseKey: Uint8Array,
 ): Promise<boolean> {
+  assertBytes(releaseKey, 'releaseKey', 32);
   if (manifest.signature === undefined) return false;
   return verify(backend, manifest.signature, canonicalRelease(manifest), releaseKey);
 }
@@ -123,6 +124,8 @@ export async function encodeReleaseManifest(release: Release, signer?: Ed25519Si
 
 /** Orders two checked versions numerically, part by part: negative when `a` is older. */
 export function compareVersions(a: string, b: string): number {
+  assertString(a, 'a');
+  assertString(b, 'b');
   const pa = versionParts(a);
   const pb = versionParts(b);
   for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i]! - pb[i]!;
