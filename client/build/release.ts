@@ -5,13 +5,14 @@
  *   npm run release -- --key FILE     the key file: 64 hex digits (the Ed25519 seed), nothing else
  *   TINCAN_RELEASE_KEY=<hex> npm run release
  *   npm run release -- --new-key FILE writes a fresh key file (mode 0600) and prints its public key
+ *   --out DIR                         build into DIR instead of dist/client
  *
  * The key never belongs in the repository; keep it offline and back it up: clients that pinned its releases
  * accept no other key.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'vite';
@@ -27,11 +28,12 @@ function fail(message: string): never {
 }
 
 const { values } = parseArgs({
-  options: { key: { type: 'string' }, 'new-key': { type: 'string' } },
+  options: { key: { type: 'string' }, 'new-key': { type: 'string' }, out: { type: 'string' } },
   strict: true,
 });
 
 if (values['new-key'] !== undefined) {
+  if (existsSync(values['new-key'])) fail(`${values['new-key']} already exists; a key is never overwritten`);
   const seed = randomBytes(32);
   writeFileSync(values['new-key'], `${seed.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   const signer = await nobleEd25519.importSigner(seed);
@@ -45,9 +47,15 @@ if (!/^[0-9a-fA-F]{64}$/.test(keyText.trim())) fail('the release key must be 64 
 const signer = await nobleEd25519.importSigner(fromHex(keyText.trim().toLowerCase()));
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
+const outDir = resolve(values.out ?? join(ROOT, 'dist', 'client'));
+
 process.env.TINCAN_RELEASE_PUBLIC_KEY = toHex(signer.publicKey);
 process.env.NODE_ENV = 'production';
-await build({ configFile: join(ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
-const outDir = join(ROOT, 'dist', 'client');
+await build({
+  configFile: join(ROOT, 'vite.config.ts'),
+  mode: 'production',
+  logLevel: 'warn',
+  build: { outDir, emptyOutDir: true },
+});
 const hash = await writeReleaseManifest(outDir, { version, signer });
 console.log(`release ${version} signed in ${outDir}: release hash ${hash}`);
