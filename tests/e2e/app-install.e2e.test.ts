@@ -1,7 +1,7 @@
 /**
  * The installable app, from a build without a release key (`npm install && npm start`): Chromium finds
  * nothing against installing it, the release worker controls the page, the app opens and unlocks with the
- * relay stopped and connects when it is back, and a changed build on the server is only offered, with the
+ * relay stopped or the browser offline and connects when they are back, and a changed build on the server is only offered, with the
  * plain words that nobody signed it, until the user accepts it (spec/releases.md).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -98,7 +98,21 @@ describe('the installable app', () => {
     await alice.waitOnline();
   });
 
+  test('with the browser offline, the app opens and unlocks, says so, and connects when the network returns', async () => {
+    await context.setOffline(true);
+    await alice.page.reload();
+    await alice.page.getByRole('heading', { name: 'Unlock' }).waitFor();
+    await alice.unlock(PASS);
+    await alice.waitUnlocked();
+    await expect
+      .poll(textOf(alice.page.locator('[data-relay-status]')))
+      .toBe('Offline: connects when the network returns');
+    await context.setOffline(false);
+    await alice.waitOnline();
+  });
+
   test('a changed unsigned build is offered, never run, until the user accepts it', async () => {
+    await alice.page.getByRole('button', { name: 'Settings and backup' }).click();
     const running = await textOf(alice.page.getByTestId('release-hash'))();
     expect(running).toMatch(/^[0-9a-f]{64}$/);
     const changed = await copyClient(client.dir);
