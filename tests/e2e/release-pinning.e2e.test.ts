@@ -14,6 +14,7 @@ import { textOf, visible } from './support/expect.ts';
 import { Person } from './support/person.ts';
 import { startRelay } from './support/relay.ts';
 import {
+  changeOneByte,
   controlled,
   copyClient,
   markerOf,
@@ -115,6 +116,21 @@ describe('a release pinned by its signature', () => {
     expect(await runningHash()).toBe(hashA);
     expect(await textOf(alice.page.getByTestId('release-version'))()).toBe('0.1.0');
     await visible(alice.page.getByText('Signed with the Tincan release key'));
+    await alice.lock();
+  });
+
+  test('a script with one byte changed, under the same name and version, is refused with a warning', async () => {
+    await serve(
+      await variant(async (dir) => {
+        await changeOneByte(dir);
+        await signRelease(dir, '0.1.0');
+      }),
+    );
+    await reloadAlice();
+    await expect.poll(warningReason, { timeout: 30_000 }).toBe('unsigned');
+    expect(await warning().textContent()).toBe(NOT_SIGNED);
+    await unlockAndChat('still release A after one changed byte');
+    expect(await runningHash()).toBe(hashA);
     await alice.lock();
   });
 

@@ -39,13 +39,13 @@ export async function entryScript(dir: string): Promise<string> {
 }
 
 /**
- * Puts `code` before the entry script's own, under the same file name. Any integrity attribute index.html
- * carries for it is recomputed too: a hostile server rewrites both, so only the pinning can stop it.
+ * Rewrites the entry script's bytes under the same file name. Any integrity attribute index.html carries for
+ * it is recomputed too: a hostile server rewrites both, so only the pinning can stop it.
  */
-export async function prependToEntry(dir: string, code: string): Promise<string> {
+export async function rewriteEntry(dir: string, change: (bytes: Buffer) => Buffer): Promise<string> {
   const path = await entryScript(dir);
   const file = join(dir, path);
-  const bytes = Buffer.concat([Buffer.from(code), await readFile(file)]);
+  const bytes = change(await readFile(file));
   await writeFile(file, bytes);
   const indexFile = join(dir, 'index.html');
   const html = await readFile(indexFile, 'utf8');
@@ -61,6 +61,20 @@ export async function prependToEntry(dir: string, code: string): Promise<string>
   await writeFile(indexFile, fixed);
   return path;
 }
+
+/** Puts `code` before the entry script's own. */
+export const prependToEntry = (dir: string, code: string): Promise<string> =>
+  rewriteEntry(dir, (bytes) => Buffer.concat([Buffer.from(code), bytes]));
+
+/** Changes one byte of the entry script: the first letter of the loading screen's "Tincan" to lower case. */
+export const changeOneByte = (dir: string): Promise<string> =>
+  rewriteEntry(dir, (bytes) => {
+    const at = bytes.indexOf('Opening Tincan');
+    if (at < 0) throw new Error('the entry script has no "Opening Tincan"');
+    const changed = Buffer.from(bytes);
+    changed[at + 'Opening '.length] = 't'.charCodeAt(0);
+    return changed;
+  });
 
 /** Rewrites release.json for the directory as it is now: signed by `signer`, or unsigned. */
 export const signRelease = (dir: string, version: string, signer?: Ed25519Signer): Promise<string> =>
