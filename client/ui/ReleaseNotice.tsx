@@ -39,20 +39,21 @@ export function ReleaseNotice({ release }: { release: ReleaseModel }) {
         <div class="notice info" role="status" data-release-offer={offer.version}>
           <p>
             {offer.signed
-              ? `Release ${offer.version} is available`
-              : `This server's code changed (build ${offer.version}). Its releases are not signed: nobody but this server vouches for the change.`}{' '}
-            <span class="muted">Release hash {shortHash(offer.hash)}…</span>
+              ? `Release ${offer.version} is available.`
+              : `This server's code changed (build ${offer.version}). Its releases are not signed: nobody but this server vouches for the change.`}
+            <br />
+            <span class="muted small">Release hash {shortHash(offer.hash)}…</span>
           </p>
           <div class="row">
             <button
               type="button"
-              class="button solid small"
+              class="button primary small"
               disabled={release.accepting.value}
               onClick={() => void release.accept()}
             >
               {offer.signed ? 'Update now' : 'Use the new code'}
             </button>
-            <button type="button" class="button small" onClick={() => release.later()}>
+            <button type="button" class="button ghost small" onClick={() => release.later()}>
               Later
             </button>
           </div>

@@ -169,6 +169,7 @@ describe('a release pinned by its signature', () => {
     await reloadAlice();
     await expect.poll(warningReason, { timeout: 30_000 }).toBe('bad-signature');
     expect(await warning().textContent()).toBe(NOT_SIGNED);
+    await alice.screenshot('release-refused');
     await reloadAlice();
     expect(await markerOf(alice.page, TAMPERED)()).toBeNull();
     expect(await alice.page.locator('[data-release-offer]').count()).toBe(0);
@@ -206,6 +207,7 @@ describe('a release pinned by its signature', () => {
     const offer = alice.page.locator('[data-release-offer]');
     await visible(offer, 30_000);
     expect(await offer.textContent()).toContain('Release 0.2.0 is available');
+    await alice.screenshot('release-offered');
     expect(await offer.textContent()).toContain(hashB.slice(0, 16));
     expect(await warning().count()).toBe(0);
     expect(await markerOf(alice.page, RELEASE_B)()).toBeNull();
