@@ -38,8 +38,10 @@ export function createReleaseKeeper(deps: KeeperDeps): ReleaseKeeper {
   let refusal: ReleaseStatus['refusal'] = null;
   let checking: Promise<ReleaseStatus> | undefined;
 
+  /** The server's release.json; a server error rejects like a lost network (nothing is offered then). */
   async function fetchManifest(): Promise<string> {
     const response = await deps.fetcher(MANIFEST_PATH, { cache: 'no-store', credentials: 'omit' });
+    if (response.status >= 500) throw new Error(`release.json: HTTP ${response.status}`);
     return response.ok ? response.text() : '';
   }
 

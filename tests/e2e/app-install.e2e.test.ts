@@ -20,7 +20,6 @@ import {
   copyClient,
   markerOf,
   prependToEntry,
-  relayOnPort,
   removeClient,
   setsMarker,
   signRelease,
@@ -95,7 +94,7 @@ describe('the installable app', () => {
     await alice.page.getByRole('heading', { name: 'About' }).scrollIntoViewIfNeeded();
     await alice.screenshot('release-about-unsigned');
 
-    relay = await relayOnPort(port, client.dir);
+    relay = await startRelay(client.dir, port);
     await alice.waitOnline();
   });
 
@@ -124,7 +123,7 @@ describe('the installable app', () => {
     await prependToEntry(changed, setsMarker(CHANGED));
     const changedHash = await signRelease(changed, '0.1.0');
     await relay.close();
-    relay = await relayOnPort(port, changed);
+    relay = await startRelay(changed, port);
 
     await alice.page.reload();
     await alice.page.getByRole('heading', { name: 'Unlock' }).waitFor();

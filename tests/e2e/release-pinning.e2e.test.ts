@@ -20,7 +20,6 @@ import {
   markerOf,
   newReleaseKey,
   prependToEntry,
-  relayOnPort,
   removeClient,
   setsMarker,
   signRelease,
@@ -49,7 +48,7 @@ const dirs: string[] = [];
 /** Stops the relay and starts it again on the same port, serving `dir`. */
 async function serve(dir: string): Promise<void> {
   await relay.close();
-  relay = await relayOnPort(port, dir);
+  relay = await startRelay(dir, port);
 }
 
 async function variant(make: (dir: string) => Promise<unknown>): Promise<string> {

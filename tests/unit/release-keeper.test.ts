@@ -19,11 +19,13 @@ const ORIGIN = 'http://127.0.0.1:1';
 /** A server whose files the test changes; `offline` makes every fetch fail as a dropped network does. */
 function fakeServer() {
   const files = new Map<string, string>();
-  const state = { offline: false, fetched: [] as string[] };
+  /** `status`: what every answer is, when set (a server error, say). */
+  const state = { offline: false, status: undefined as number | undefined, fetched: [] as string[] };
   const fetcher = (async (input: RequestInfo | URL) => {
     if (state.offline) throw new TypeError('Failed to fetch');
     const path = String(input);
     state.fetched.push(path);
+    if (state.status !== undefined) return new Response('error\n', { status: state.status });
     const body = files.get(path);
     return body === undefined ? new Response('not found\n', { status: 404 }) : new Response(body);
   }) as typeof fetch;
@@ -141,13 +143,18 @@ describe('the release keeper', async () => {
     expect(await text(worker.serve('/index.html'))).toBe(A['/index.html']);
   });
 
-  it('offline, a check changes nothing; the pinned release still serves', async () => {
+  it('offline or with a server error, a check changes nothing; the pinned release still serves', async () => {
     await server.publish('0.1.0', A, key.signer);
     const worker = keeper();
     await worker.pinFirst();
     server.state.offline = true;
     expect(await worker.check()).toMatchObject({ running: { version: '0.1.0' }, offer: null, refusal: null });
     expect(await text(worker.serve('/app.js'))).toBe(A['/app.js']);
+    server.state.offline = false;
+    server.state.status = 503;
+    expect(await worker.check()).toMatchObject({ running: { version: '0.1.0' }, offer: null, refusal: null });
+    server.state.status = 404;
+    expect((await worker.check()).refusal).toEqual({ reason: 'bad-release-manifest', version: null });
   });
 
   it('without a release key, it pins by hash and offers any other build as unsigned', async () => {

@@ -10,7 +10,6 @@ import type { Page } from 'playwright-core';
 import { writeReleaseManifest } from '../../../client/build/release-files.ts';
 import { toHex } from '../../../crypto/bytes.ts';
 import { type Ed25519Signer, nobleEd25519 } from '../../../crypto/ed25519.ts';
-import { createRelay, type Relay } from '../../../relay/server.ts';
 
 export interface TestReleaseKey {
   readonly signer: Ed25519Signer;
@@ -89,8 +88,3 @@ export const markerOf = (page: Page, name: string) => () =>
 /** Whether a release worker controls the page. */
 export const controlled = (page: Page) => () =>
   page.evaluate(() => navigator.serviceWorker.controller !== null);
-
-/** The relay again on the same port (a worker's scope is its origin), serving another client directory. */
-export function relayOnPort(port: number, staticDir: string): Promise<Relay> {
-  return createRelay({ host: '127.0.0.1', port, staticDir });
-}
