@@ -17,6 +17,8 @@ export type ReleaseRequest =
 export interface ReleaseStatus {
   /** Whether this worker holds a release key ('signed') or pins whatever it first loaded ('unsigned'). */
   readonly trust: 'signed' | 'unsigned';
+  /** The release public key this worker holds, in hex; null without one. */
+  readonly releaseKey: string | null;
   /** The pinned release the page runs. */
   readonly running: ReleaseInfo | null;
   /** A checked release the user may switch to. */

@@ -2,6 +2,7 @@
  * The release worker's decisions over its store: pin the first release, serve only the pinned release's
  * files, judge what the server offers later, and switch only when the user accepts (spec/releases.md, Rules).
  */
+import { toHex } from '../../crypto/bytes.ts';
 import type { Ed25519Backend } from '../../crypto/ed25519.ts';
 import { assessOffer, type RefusalReason, type ReleaseTrust } from '../../crypto/release-offer.ts';
 import type { ReleaseStatus } from './messages.ts';
@@ -68,6 +69,7 @@ export function createReleaseKeeper(deps: KeeperDeps): ReleaseKeeper {
     const [running, offer] = await Promise.all([store.read('pinned'), store.read('offer')]);
     return {
       trust: deps.trust.kind,
+      releaseKey: deps.trust.kind === 'signed' ? toHex(deps.trust.releaseKey) : null,
       running: running?.info ?? null,
       offer: offer?.info ?? null,
       refusal,

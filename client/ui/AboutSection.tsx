@@ -16,6 +16,14 @@ export function AboutSection({ release }: { release: ReleaseModel }) {
           <p class="release-hash" data-testid="release-hash">
             {running.hash}
           </p>
+          {status?.releaseKey && (
+            <>
+              <p class="hint">Release key</p>
+              <p class="release-hash" data-testid="release-key">
+                {status.releaseKey}
+              </p>
+            </>
+          )}
           <p class="hint">
             {status?.trust === 'signed'
               ? 'Signed with the Tincan release key. This app runs only this release; a newer signed release is used only after you agree, and an older one never.'

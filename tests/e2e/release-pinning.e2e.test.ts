@@ -115,6 +115,7 @@ describe('a release pinned by its signature', () => {
     expect(await runningHash()).toBe(hashA);
     expect(await textOf(alice.page.getByTestId('release-version'))()).toBe('0.1.0');
     await visible(alice.page.getByText('Signed with the Tincan release key'));
+    expect(await textOf(alice.page.getByTestId('release-key'))()).toBe(key.publicKeyHex);
     await alice.lock();
   });
 

@@ -23,6 +23,7 @@ function fakeWorker(answers: (request: ReleaseRequest) => ReleaseStatus) {
 
 const status = (over: Partial<ReleaseStatus> = {}): ReleaseStatus => ({
   trust: 'signed',
+  releaseKey: 'c'.repeat(64),
   running: A,
   offer: null,
   refusal: null,

@@ -7,6 +7,7 @@ import { createHash, webcrypto } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createReleaseKeeper, type ReleaseKeeper } from '../../client/sw/release-keeper.ts';
 import { createReleaseStore } from '../../client/sw/release-store.ts';
+import { toHex } from '../../crypto/bytes.ts';
 import type { Ed25519Signer } from '../../crypto/ed25519.ts';
 import { nobleEd25519 } from '../../crypto/ed25519.ts';
 import { encodeReleaseManifest, parseReleaseManifest, releaseHash } from '../../crypto/release-manifest.ts';
@@ -73,6 +74,7 @@ describe('the release keeper', async () => {
     const worker = keeper();
     await worker.pinFirst();
     expect((await worker.status()).running).toEqual({ version: '0.1.0', hash: hashA, signed: true });
+    expect((await worker.status()).releaseKey).toBe(toHex(key.publicKey));
     server.files.set('/app.js', 'localStorage.tampered = 1');
     server.state.fetched.length = 0;
     expect(await text(worker.serve('/app.js'))).toBe(A['/app.js']);
@@ -162,6 +164,7 @@ describe('the release keeper', async () => {
     const worker = keeper({ kind: 'unsigned' });
     await worker.pinFirst();
     expect((await worker.status()).trust).toBe('unsigned');
+    expect((await worker.status()).releaseKey).toBeNull();
     const hashB = await server.publish('0.1.0', B);
     expect((await worker.check()).offer).toEqual({ version: '0.1.0', hash: hashB, signed: false });
     expect(await text(worker.serve('/app.js'))).toBe(A['/app.js']);
