@@ -8,7 +8,7 @@
 import { batch, signal } from '@preact/signals';
 import { type RandomSource, utf8 } from '../../crypto/bytes.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
-import type { OutboxStorage } from '../services/messenger/outbox-store.ts';
+import type { OutboxStorage } from '../core/outbox-store.ts';
 import type { VaultStore } from '../services/storage.ts';
 import {
   newVaultKey,

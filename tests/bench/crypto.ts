@@ -11,14 +11,14 @@ import { concatBytes, equalBytes, type RandomSource, u32be, utf8 } from '../../c
 import { type Ed25519Backend, nobleEd25519, webCryptoEd25519 } from '../../crypto/ed25519.ts';
 import { MESSAGE_KIND, newSessionState, openEnvelope, sealEnvelope } from '../../crypto/envelope.ts';
 import { type Identity, identityFromSeed } from '../../crypto/identity.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
+import { nodeX25519 } from '../../crypto/node/node-x25519.ts';
 import {
   SAFETY_NUMBER_ITERATIONS,
   SAFETY_NUMBER_STABLE_ID,
   safetyNumber,
 } from '../../crypto/safety-number.ts';
 import { tweetnaclX25519, webCryptoX25519, type X25519Backend } from '../../crypto/x25519.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
-import { nodeX25519 } from '../../relay/platform/node-x25519.ts';
 import { deterministicRandom } from '../support/deterministic-random.ts';
 import { runBrowserHandshakes } from './crypto-browser.ts';
 import { fullHandshake } from './support/full-handshake.ts';

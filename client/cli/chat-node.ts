@@ -6,14 +6,14 @@
  * outbox storage, what waits for an ack is kept there after every change and sent again by the next node.
  */
 import { randomBytes } from 'node:crypto';
-import { Messenger, type MessengerOptions } from '../../client/services/messenger/messenger.ts';
-import { isKeptAtRest } from '../../client/services/messenger/outbox-record.ts';
-import { OutboxAtRest, type OutboxStorage } from '../../client/services/messenger/outbox-store.ts';
-import type { Transport } from '../../client/services/messenger/session-manager.ts';
-import { RelayRotation } from '../../client/services/relay-rotation.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import type { Identity } from '../../crypto/identity.ts';
 import { RELAY_CLOSE_ADVICE, relayCloseReason } from '../../crypto/relay-close-codes.ts';
+import { Messenger, type MessengerOptions } from '../core/messenger.ts';
+import { isKeptAtRest } from '../core/outbox-record.ts';
+import { OutboxAtRest, type OutboxStorage } from '../core/outbox-store.ts';
+import { RelayRotation } from '../core/relay-rotation.ts';
+import type { Transport } from '../core/session-manager.ts';
 import { backend } from './identity-file.ts';
 import { type CloseInfo, connectRelay, type RelayClient } from './relay-client.ts';
 

@@ -1,6 +1,6 @@
 /** A cursor over untrusted bytes: every read past the end, and every byte left over, is a ProtocolError. */
-import { readU32be, readU64be } from '../../../crypto/bytes.ts';
-import { ProtocolError } from '../../../crypto/errors.ts';
+import { readU32be, readU64be } from '../../crypto/bytes.ts';
+import { ProtocolError } from '../../crypto/errors.ts';
 
 export class ByteReader {
   private offset = 0;

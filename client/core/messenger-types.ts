@@ -1,10 +1,10 @@
 /** The messenger's public types: what it needs from the app, and what it tells the app. */
-import { type RandomSource, toHex } from '../../../crypto/bytes.ts';
-import type { Ed25519Backend } from '../../../crypto/ed25519.ts';
-import type { MessageKind } from '../../../crypto/envelope.ts';
-import type { ProtocolErrorCode } from '../../../crypto/errors.ts';
-import type { Identity } from '../../../crypto/identity.ts';
-import { keyRotationFromBytes } from '../../../crypto/key-rotation.ts';
+import { type RandomSource, toHex } from '../../crypto/bytes.ts';
+import type { Ed25519Backend } from '../../crypto/ed25519.ts';
+import type { MessageKind } from '../../crypto/envelope.ts';
+import type { ProtocolErrorCode } from '../../crypto/errors.ts';
+import type { Identity } from '../../crypto/identity.ts';
+import { keyRotationFromBytes } from '../../crypto/key-rotation.ts';
 import type { MessageId, ReliableBody } from './chat-protocol.ts';
 import type { PeerId, PeerStatus, Transport } from './session-manager.ts';
 

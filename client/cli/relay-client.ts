@@ -1,13 +1,12 @@
 /**
  * Headless Node client for the relay protocol (tests, benchmark, CLI). All protocol logic is in crypto/
  * (frames, auth message); this file only drives a `ws` socket with it. Frames after READY are paced below
- * the relay's announced limits by the same pacer as the browser's (client/services/send-pacer.ts), so a
+ * the relay's announced limits by the same pacer as the browser's (client/core/send-pacer.ts), so a
  * burst (an outbox flushed after a reconnect, a backlog and its acks) waits here instead of getting the
  * socket closed as rate-limited.
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket, { type ClientOptions } from 'ws';
-import { type PacerTimers, SendPacer } from '../../client/services/send-pacer.ts';
 import type { Ed25519Signer } from '../../crypto/ed25519.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { originOfRelayUrl, signRelayAuth } from '../../crypto/relay-auth.ts';
@@ -18,6 +17,7 @@ import {
   encodeFrame,
   type ServerFrame,
 } from '../../crypto/relay-frames.ts';
+import { type PacerTimers, SendPacer } from '../core/send-pacer.ts';
 
 export interface RelayClientOptions {
   /** ws:// or wss:// URL of the relay endpoint, e.g. ws://127.0.0.1:8080/relay. */

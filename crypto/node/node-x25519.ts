@@ -1,8 +1,8 @@
 /** Node's built-in X25519 (OpenSSL). Keys go in as JWK: OpenSSL 3's DER decoders are 5× slower. */
 import { createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
-import { fromBase64Url, toBase64Url } from '../../crypto/bytes.ts';
-import { ProtocolError } from '../../crypto/errors.ts';
-import { assertKeys, checkSharedSecret, type X25519Backend } from '../../crypto/x25519.ts';
+import { fromBase64Url, toBase64Url } from '../bytes.ts';
+import { ProtocolError } from '../errors.ts';
+import { assertKeys, checkSharedSecret, type X25519Backend } from '../x25519.ts';
 
 const privateKey = (secretKey: Uint8Array, publicKey?: Uint8Array) =>
   createPrivateKey({

@@ -19,10 +19,10 @@
  * - A handshake whose INIT comes back undeliverable is abandoned with its queue: the peer is offline, and
  *   the outbox (not the session queue) owns reliability.
  */
-import { fromHex, toHex } from '../../../crypto/bytes.ts';
-import type { MessageKind } from '../../../crypto/envelope.ts';
-import { isProtocolError, ProtocolError } from '../../../crypto/errors.ts';
-import { type OpenedInit, openInit } from '../../../crypto/handshake.ts';
+import { fromHex, toHex } from '../../crypto/bytes.ts';
+import type { MessageKind } from '../../crypto/envelope.ts';
+import { isProtocolError, ProtocolError } from '../../crypto/errors.ts';
+import { type OpenedInit, openInit } from '../../crypto/handshake.ts';
 import {
   newPeerState,
   type PeerEffect,
@@ -30,8 +30,8 @@ import {
   type PeerState,
   sessionIdOf,
   step,
-} from '../../../crypto/session.ts';
-import { classifyEnvelope, ENVELOPE_TYPE } from '../../../crypto/wire.ts';
+} from '../../crypto/session.ts';
+import { classifyEnvelope, ENVELOPE_TYPE } from '../../crypto/wire.ts';
 import { HandshakeBudget } from './handshake-budget.ts';
 import { SerialQueue } from './serial-queue.ts';
 import {

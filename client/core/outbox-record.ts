@@ -11,8 +11,8 @@
  * Entries are in the order they were added (the order they are sent in). A record of another identity (our
  * key changed since it was written) is refused with 'wrong-peer'.
  */
-import { assertBytes, fromHex, fromUtf8, toHex, utf8 } from '../../../crypto/bytes.ts';
-import { ProtocolError } from '../../../crypto/errors.ts';
+import { assertBytes, fromHex, fromUtf8, toHex, utf8 } from '../../crypto/bytes.ts';
+import { ProtocolError } from '../../crypto/errors.ts';
 import { padBody, unpadBody } from './body-frame.ts';
 import { decodeBody, encodeBody, isReliable } from './chat-protocol.ts';
 import { MAX_OUTBOX_ENTRIES, type SavedOutboxEntry } from './outbox.ts';

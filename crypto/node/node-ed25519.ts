@@ -1,12 +1,7 @@
 /** Node's built-in Ed25519 (OpenSSL): synchronous and the fastest path on a server. */
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { assertBytes, concatBytes } from '../../crypto/bytes.ts';
-import {
-  ED25519_PKCS8_PREFIX,
-  ED25519_SPKI_PREFIX,
-  type Ed25519Backend,
-  SEED_LENGTH,
-} from '../../crypto/ed25519.ts';
+import { assertBytes, concatBytes } from '../bytes.ts';
+import { ED25519_PKCS8_PREFIX, ED25519_SPKI_PREFIX, type Ed25519Backend, SEED_LENGTH } from '../ed25519.ts';
 
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 

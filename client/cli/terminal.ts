@@ -3,8 +3,8 @@
  * inert first: a message must not be able to move the cursor, recolour the screen or retitle the window
  * with escape sequences, nor reorder a line with bidi controls.
  */
-import type { MessengerEvent } from '../../client/services/messenger/messenger.ts';
-import type { PeerId } from '../../client/services/messenger/session-manager.ts';
+import type { MessengerEvent } from '../core/messenger.ts';
+import type { PeerId } from '../core/session-manager.ts';
 
 /** C0 and C1 controls (DEL included), and the bidi embedding/override/isolate controls. */
 const UNSAFE = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;

@@ -1,11 +1,11 @@
 /** The session manager's vocabulary: peer ids, the transport it needs, and the events it reports. */
 
-import type { RandomSource } from '../../../crypto/bytes.ts';
-import type { Ed25519Backend } from '../../../crypto/ed25519.ts';
-import type { MessageKind } from '../../../crypto/envelope.ts';
-import type { ProtocolError } from '../../../crypto/errors.ts';
-import type { Role } from '../../../crypto/handshake.ts';
-import type { Identity } from '../../../crypto/identity.ts';
+import type { RandomSource } from '../../crypto/bytes.ts';
+import type { Ed25519Backend } from '../../crypto/ed25519.ts';
+import type { MessageKind } from '../../crypto/envelope.ts';
+import type { ProtocolError } from '../../crypto/errors.ts';
+import type { Role } from '../../crypto/handshake.ts';
+import type { Identity } from '../../crypto/identity.ts';
 import type { HandshakeLimits } from './handshake-budget.ts';
 
 /** Peers are named by their identity key in lower-case hex. */

@@ -1,10 +1,10 @@
 /** The CLI commands that touch only local files: init, code, add, contacts, safety. */
 import QRCode from 'qrcode';
-import { isAcceptableDisplayName } from '../../client/services/messenger/chat-protocol.ts';
 import { fromHex } from '../../crypto/bytes.ts';
 import { encodeContactCode, formatContactCode, parseContactInput } from '../../crypto/contact-code.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { formatSafetyNumber, safetyNumber } from '../../crypto/safety-number.ts';
+import { isAcceptableDisplayName } from '../core/chat-protocol.ts';
 import { ContactBook, contactsPathFor } from './contacts-file.ts';
 import { CliError, createIdentityFile, readIdentityFile } from './identity-file.ts';
 

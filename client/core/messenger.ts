@@ -9,9 +9,9 @@
  * contact's key rotation from its new key (inbound-policy.ts). Anything else from a stranger is dropped
  * unread and unacknowledged; nothing but acks is ever sent to one.
  */
-import { fromHex, toHex } from '../../../crypto/bytes.ts';
-import type { MessageKind } from '../../../crypto/envelope.ts';
-import type { ProtocolError } from '../../../crypto/errors.ts';
+import { fromHex, toHex } from '../../crypto/bytes.ts';
+import type { MessageKind } from '../../crypto/envelope.ts';
+import type { ProtocolError } from '../../crypto/errors.ts';
 import {
   type ChatBody,
   encodeBody,

@@ -9,10 +9,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { PeerId } from '../../client/services/messenger/session-manager.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import { type ContactCard, parseContactInput } from '../../crypto/contact-code.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
+import type { PeerId } from '../core/session-manager.ts';
 import { CliError, writeJsonAtomically } from './identity-file.ts';
 
 export interface Contact {

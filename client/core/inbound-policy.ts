@@ -6,11 +6,11 @@
  *             that the statement names the sender as the successor of a key we list, signed by both keys)
  *   blocked   nothing (the session manager does not even answer a blocked key's handshake)
  */
-import { toHex } from '../../../crypto/bytes.ts';
-import type { Ed25519Backend } from '../../../crypto/ed25519.ts';
-import type { MessageKind } from '../../../crypto/envelope.ts';
-import { isProtocolError, ProtocolError } from '../../../crypto/errors.ts';
-import { openKeyRotation } from '../../../crypto/key-rotation.ts';
+import { toHex } from '../../crypto/bytes.ts';
+import type { Ed25519Backend } from '../../crypto/ed25519.ts';
+import type { MessageKind } from '../../crypto/envelope.ts';
+import { isProtocolError, ProtocolError } from '../../crypto/errors.ts';
+import { openKeyRotation } from '../../crypto/key-rotation.ts';
 import { type ChatBody, decodeBody, isChatKind } from './chat-protocol.ts';
 import type { PeerId, PeerStatus } from './session-manager.ts';
 

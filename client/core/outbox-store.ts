@@ -8,7 +8,7 @@
  * stored record has been read back (restore), so a session that starts by queueing a body cannot overwrite
  * what the previous session left.
  */
-import { isProtocolError, type ProtocolError } from '../../../crypto/errors.ts';
+import { isProtocolError, type ProtocolError } from '../../crypto/errors.ts';
 import type { SavedOutboxEntry } from './outbox.ts';
 import { outboxFromBytes, outboxToBytes } from './outbox-record.ts';
 import type { PeerId } from './session-types.ts';

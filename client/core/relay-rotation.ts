@@ -50,8 +50,8 @@ export class RelayRotation {
 }
 
 /** ws(s)://<page host>/relay for the page's own origin. */
-export function sameOriginRelayUrl(location: { protocol: string; host: string }): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/relay`;
+export function sameOriginRelayUrl(page: { protocol: string; host: string }): string {
+  return `${page.protocol === 'https:' ? 'wss' : 'ws'}://${page.host}/relay`;
 }
 
 /**

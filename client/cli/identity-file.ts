@@ -14,8 +14,8 @@ import { dirname } from 'node:path';
 import nacl from 'tweetnacl';
 import { equalBytes, fromHex, toHex } from '../../crypto/bytes.ts';
 import { type Identity, identityFromSeed } from '../../crypto/identity.ts';
-import { nodeEd25519 } from '../platform/node-ed25519.ts';
-import { nodeX25519 } from '../platform/node-x25519.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
+import { nodeX25519 } from '../../crypto/node/node-x25519.ts';
 
 const SCRYPT = { N: 2 ** 17, r: 8, p: 1 } as const;
 

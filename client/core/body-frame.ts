@@ -12,8 +12,8 @@
  * Decoding is strict (one encoding per payload): the total must be the smallest bucket that fits the
  * payload, and every padding byte must be zero.
  */
-import { assertBytes, concatBytes } from '../../../crypto/bytes.ts';
-import { ProtocolError } from '../../../crypto/errors.ts';
+import { assertBytes, concatBytes } from '../../crypto/bytes.ts';
+import { ProtocolError } from '../../crypto/errors.ts';
 
 export const BODY_FRAME_VERSION = 1;
 export const BODY_HEADER_LENGTH = 3;

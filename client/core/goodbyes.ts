@@ -8,7 +8,7 @@
  * REPLAY_WINDOW later envelopes of that session have reached it. It is therefore sealed again after half
  * that many frames to the contact, and whenever a new session with the contact is established.
  */
-import { REPLAY_WINDOW } from '../../../crypto/envelope.ts';
+import { REPLAY_WINDOW } from '../../crypto/envelope.ts';
 import type { PeerId } from './session-types.ts';
 
 /** Frames to a contact after which its goodbye is sealed again (well inside the receiver's window). */

@@ -12,10 +12,10 @@ import { hkdfSync, randomBytes } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import nacl from 'tweetnacl';
-import type { OutboxStorage } from '../../client/services/messenger/outbox-store.ts';
 import { fromHex, toHex } from '../../crypto/bytes.ts';
 import { ProtocolError } from '../../crypto/errors.ts';
 import type { Identity } from '../../crypto/identity.ts';
+import type { OutboxStorage } from '../core/outbox-store.ts';
 import { writeJsonAtomically } from './identity-file.ts';
 
 export const OUTBOX_FILE_FORMAT = 'tincan-cli-outbox';

@@ -1,11 +1,11 @@
 /** The CLI commands that talk through a relay: send, listen, chat. */
 import { createInterface } from 'node:readline';
-import type { ContactDirectory, MessengerEvent } from '../../client/services/messenger/messenger.ts';
-import type { PeerId } from '../../client/services/messenger/session-manager.ts';
 import { fromHex, toHex } from '../../crypto/bytes.ts';
 import { encodeContactCode } from '../../crypto/contact-code.ts';
 import type { Identity } from '../../crypto/identity.ts';
 import { safetyNumber } from '../../crypto/safety-number.ts';
+import type { ContactDirectory, MessengerEvent } from '../core/messenger.ts';
+import type { PeerId } from '../core/session-manager.ts';
 import { type ChatNode, startChatNode } from './chat-node.ts';
 import type { Output } from './commands-local.ts';
 import { type ContactBook, contactsPathFor } from './contacts-file.ts';

@@ -15,7 +15,7 @@
  * proof of work would tax every honest contact request on a phone to slow an attacker with a server. Pure:
  * the clock is passed in.
  */
-import { ProtocolError } from '../../../crypto/errors.ts';
+import { ProtocolError } from '../../crypto/errors.ts';
 
 export interface HandshakeLimits {
   readonly perKeyBurst: number;

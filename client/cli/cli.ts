@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MAX_RELAY_URLS } from '../../client/services/relay-rotation.ts';
+import { MAX_RELAY_URLS } from '../core/relay-rotation.ts';
 import type { ChatNode } from './chat-node.ts';
 import { add, code, contacts, init, type Output, safety } from './commands-local.ts';
 import { chat, listen, type NetContext, send } from './commands-net.ts';

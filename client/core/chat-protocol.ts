@@ -27,10 +27,10 @@ import {
   u32be,
   u64be,
   utf8,
-} from '../../../crypto/bytes.ts';
-import { MESSAGE_KIND, type MessageKind } from '../../../crypto/envelope.ts';
-import { ProtocolError } from '../../../crypto/errors.ts';
-import { KEY_ROTATION_LENGTH, keyRotationFromBytes } from '../../../crypto/key-rotation.ts';
+} from '../../crypto/bytes.ts';
+import { MESSAGE_KIND, type MessageKind } from '../../crypto/envelope.ts';
+import { ProtocolError } from '../../crypto/errors.ts';
+import { KEY_ROTATION_LENGTH, keyRotationFromBytes } from '../../crypto/key-rotation.ts';
 import { padBody, unpadBody } from './body-frame.ts';
 import { ByteReader } from './byte-reader.ts';
 
