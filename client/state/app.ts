@@ -232,6 +232,8 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
       return 'That passkey cannot unlock this identity. Use the passkey you added, or your passphrase.';
     if (isPasskeyError(e, 'passkey-stale'))
       return 'The passkey no longer matches this identity. Unlock with your passphrase, then add the passkey again.';
+    if (isProtocolError(e))
+      return 'The stored passkey record is damaged. Unlock with your passphrase, then add the passkey again.';
     return 'Something went wrong with the passkey. Try again, or use your passphrase.';
   };
 

@@ -132,4 +132,21 @@ describe('passkey unlock', () => {
     await alice.unlock('alice passphrase');
     await alice.waitUnlocked();
   });
+
+  test('an authenticator without PRF: adding says it is not supported, and nothing is stored', async () => {
+    const bobCdp = await bob.context.newCDPSession(bob.page);
+    await bobCdp.send('WebAuthn.enable');
+    await bobCdp.send('WebAuthn.addVirtualAuthenticator', { options: { ...AUTHENTICATOR, hasPrf: false } });
+    const { page } = bob;
+    await page.getByRole('button', { name: 'Settings and backup' }).click();
+    await page.getByLabel('Passphrase to add a passkey').fill('bob passphrase');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await visible(page.locator('[data-error-code="passkey-not-supported"]'), 30_000);
+    await expect
+      .poll(textOf(page.locator('[data-error-code="passkey-not-supported"]')))
+      .toContain('lacks the WebAuthn PRF extension');
+    await bob.lock();
+    await visible(page.getByLabel('Passphrase', { exact: true }));
+    expect(await page.getByRole('button', { name: 'Unlock with passkey' }).count()).toBe(0);
+  });
 });
