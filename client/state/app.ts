@@ -331,11 +331,12 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
       await run(
         'adding-passkey',
         async () => {
-          await queueWrite(async () => {
-            const record = await deps.store.load();
-            if (!record || !vaultKey) throw new Error('locked');
-            await addPasskey(passkeyDeps(), record, passphrase);
-          });
+          // Not in the write queue: the person may take a minute at the browser's prompt, and saves must not
+          // wait for them. Nothing that changes the vault key (passphrase, import) runs meanwhile: `run`
+          // takes one action at a time.
+          const record = await deps.store.load();
+          if (!record || !vaultKey) throw new Error('locked');
+          await addPasskey(passkeyDeps(), record, passphrase);
           passkey.value = 'registered';
           added = true;
         },
@@ -347,9 +348,15 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
       return added;
     },
 
-    /** Forgets the passkey record: only the passphrase unlocks from now on. */
-    removePasskey(): Promise<void> {
-      return queueWrite(forgetPasskey);
+    /** Forgets the passkey record: only the passphrase unlocks from now on. Resolves true once deleted. */
+    async removePasskey(): Promise<boolean> {
+      try {
+        await queueWrite(forgetPasskey);
+        return true;
+      } catch {
+        error.value = 'The passkey could not be removed. Try again.';
+        return false;
+      }
     },
 
     /**

@@ -23,9 +23,9 @@ export function PasskeySettings({ app }: Pick<ScreenProps, 'app'>) {
     }
   };
   const remove = async () => {
-    attempted.value = false;
-    await app.removePasskey();
-    done.value = 'removed';
+    done.value = null;
+    attempted.value = true;
+    if (await app.removePasskey()) done.value = 'removed';
   };
 
   return (
