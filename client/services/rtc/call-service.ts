@@ -5,6 +5,10 @@
  *
  * Signalling goes out through `sendEnvelope` (the messenger's session: signed by our identity, sealed end to
  * end, through the relay or, once a call is verified, the call's own data channel).
+ *
+ * Its parts: making the peer connection (call-connect.ts), the user's media controls (call-media-controls.ts),
+ * ICE restarts and TURN renewal (call-renegotiation.ts), files (call-transfers.ts), the quality indicator
+ * (call-quality-watch.ts), the gate's record (call-gate-record.ts) and the bodies' wire form (call-wire.ts).
  */
 import { fromHex, toHex } from '../../../crypto/bytes.ts';
 import {
@@ -13,59 +17,68 @@ import {
   type CallMedia,
   type CallOffer,
   candidateFits,
-  decodeCallBody,
-  encodeCallBody,
   type IceCandidate,
   type IceCandidateBody,
   isCallKind,
   type MediaFlags,
   newCallId,
 } from '../../../crypto/call-signaling.ts';
-import { isProtocolError } from '../../../crypto/errors.ts';
 import { SAS_NONCE_BYTES, sasCommitment } from '../../../crypto/sas.ts';
-import { padBody, unpadBody } from '../../core/body-frame.ts';
 import { stopStream } from '../media.ts';
-import { CallConnection, type FlowedSoFar, type LocalDescription } from './call-connection.ts';
+import { makeConnection } from './call-connect.ts';
+import type { CallConnection, FlowedSoFar, LocalDescription } from './call-connection.ts';
+import { GateTimes } from './call-gate-record.ts';
 import { type CallEffect, type CallEvent, type CallState, isLive, sasOf, step } from './call-machine.ts';
+import { CallMediaControls } from './call-media-controls.ts';
+import { QualityWatch } from './call-quality-watch.ts';
+import { CallRenegotiation } from './call-renegotiation.ts';
+import { CallTransfers } from './call-transfers.ts';
 import { type CallServiceDeps, type CallView, EMPTY, type GateRecord } from './call-types.ts';
+import { receivedEvent, sealable } from './call-wire.ts';
 import { CandidateBatch } from './candidate-batch.ts';
-import { describeMediaError, listDevices, type MediaDevicesLike, openMedia } from './devices.ts';
-import { type FileSource, receiveFile, sendFile, type Transfer, type TransferView } from './file-transfer.ts';
-import {
-  connectsWhileRinging,
-  type IpPolicy,
-  iceServersOf,
-  ipPolicy,
-  rtcConfiguration,
-} from './ice-policy.ts';
-import { LocalMedia } from './local-media.ts';
+import { describeStartError, type MediaDevicesLike, openMedia } from './devices.ts';
+import type { FileSource } from './file-transfer.ts';
+import { connectsWhileRinging, type IpPolicy, ipPolicy } from './ice-policy.ts';
 import { type CallNotifier, silentNotifier } from './notifier.ts';
-import { type QualitySample, qualityBetween, sampleOf, videoStalled } from './quality.ts';
 import { type Ringer, silentRinger } from './ringtone.ts';
 import { sdpWithoutAddresses } from './sdp-candidates.ts';
 
 export type { CallServiceDeps, CallView, GateRecord } from './call-types.ts';
 
 const TICK_MS = 500;
-const QUALITY_MS = 2000;
 /** An ended call's screen stays up this long unless dismissed (warnings stay until dismissed). */
 const ENDED_LINGER_MS = 4000;
 /** Our candidates gathered within this long of the first leave together (host candidates come within ms). */
 const CANDIDATE_BATCH_MS = 10;
 /** A camera not open by then (a permission prompt, say) is told on the ringing screen. */
 const SLOW_MEDIA_MS = 250;
-/** A renewal of TURN credentials the relay has not answered by then counts as refused (and is tried again). */
-const TURN_RENEW_TIMEOUT_MS = 10_000;
 const TURN_LAPSED_NOTICE = 'The relay gave no fresh TURN credentials: this call may drop.';
-
-const ecdsaCertificate = () =>
-  RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
 
 export class CallService {
   private view: CallView = EMPTY;
   private state: CallState | null = null;
   private connection: CallConnection | null = null;
-  private readonly media = new LocalMedia(() => this.devices());
+  private readonly controls = new CallMediaControls({
+    connection: () => this.connection,
+    devices: () => this.devices(),
+    update: (next) => this.update(next),
+    sendFlags: () => this.sendFlags(),
+  });
+  private readonly renegotiation = new CallRenegotiation({
+    state: () => this.state,
+    connection: () => this.connection,
+    now: () => this.now(),
+    send: (peer, body) => this.send(peer, body),
+    dispatch: (event) => this.dispatch(event),
+    requestTurn: () => this.deps.requestTurn(),
+    turnAvailable: () => this.deps.turnAvailable(),
+    onTurnRenewed: () => {
+      if (this.view.notice === TURN_LAPSED_NOTICE) this.update({ notice: null });
+    },
+  });
+  private readonly transfers = new CallTransfers((transfers) => this.update({ transfers }));
+  private readonly quality = new QualityWatch();
+  private readonly gate = new GateTimes();
   /** Remote bodies are handled one at a time, in arrival order. */
   private inbound: Promise<void> = Promise.resolve();
   private readonly candidatesBeforeConnection: IceCandidate[] = [];
@@ -78,24 +91,10 @@ export class CallService {
   /** An answer being made while the phone rings; accept() waits for it. */
   private answering: Promise<void> = Promise.resolve();
   private accepting = false;
-  /** Caller: an ICE-restart offer is being made (a second request waits for its answer instead). */
-  private offeringRestart = false;
-  /** Caller: the pending restart is for fresh TURN credentials of ours. */
-  private restartForTurn = false;
-  /** Caller: one more restart once the pending one is answered (see restartIce). */
-  private restartAgain = false;
   private timer: ReturnType<typeof setInterval> | undefined;
-  private lastSample: QualitySample | null = null;
-  private silentIntervals = 0;
-  private sampledAt = 0;
-  private readonly transfers = new Map<string, { view: TransferView; control: Transfer }>();
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
-  private gateStarted = 0;
-  private dtlsConnectedAt = 0;
   /** Expiry (ms) of the TURN credentials the current peer connection was made with, null without TURN. */
   private turnExpiresAt: number | null = null;
-  /** For tests and the benchmark: when the gate verified and opened, and what had flowed by then. */
-  gateRecord: GateRecord | null = null;
   private readonly now: () => number;
   private readonly ringer: Ringer;
   private readonly notifier: CallNotifier;
@@ -113,6 +112,11 @@ export class CallService {
   /** The live peer connection, if any (diagnostics and tests). */
   get peerConnection(): RTCPeerConnection | null {
     return this.connection?.pc ?? null;
+  }
+
+  /** For tests and the benchmark: when the gate verified and opened, and what had flowed by then. */
+  get gateRecord(): GateRecord | null {
+    return this.gate.record;
   }
 
   // ------------------------------------------------------------------------------------------ user actions
@@ -139,7 +143,7 @@ export class CallService {
         if (!isLive(this.state)) this.teardown();
         return;
       }
-      await this.attachMedia(this.connection, stream);
+      await this.controls.attach(this.connection, stream);
       const nonce = this.deps.random(SAS_NONCE_BYTES);
       const offer: CallOffer = {
         type: 'offer',
@@ -193,7 +197,7 @@ export class CallService {
         if (stillRinging()) this.dispatch({ type: 'local-failure', reason: 'failed' });
         return;
       }
-      await this.attachMedia(this.connection, stream);
+      await this.controls.attach(this.connection, stream);
       this.dispatch({ type: 'accepted' });
       this.candidates.release();
     } catch (error) {
@@ -233,40 +237,23 @@ export class CallService {
   }
 
   setMuted(muted: boolean): void {
-    this.media.setMuted(muted);
-    this.mediaChanged();
+    this.controls.setMuted(muted);
   }
 
-  async setCameraOff(off: boolean): Promise<void> {
-    const connection = this.connection;
-    if (!connection) return;
-    await this.media.setCameraOff(connection.gate, off);
-    this.mediaChanged();
+  setCameraOff(off: boolean): Promise<void> {
+    return this.controls.setCameraOff(off);
   }
 
-  async shareScreen(on: boolean): Promise<void> {
-    const connection = this.connection;
-    if (!connection) return;
-    try {
-      await this.media.shareScreen(connection.gate, on, () => void this.shareScreen(false));
-      this.update({ notice: null });
-    } catch (error) {
-      const refused = !(error instanceof Error) || error.name === 'NotAllowedError';
-      this.update({ notice: refused ? 'Screen sharing was not started.' : error.message });
-    }
-    this.mediaChanged();
+  shareScreen(on: boolean): Promise<void> {
+    return this.controls.shareScreen(on);
   }
 
-  async selectDevice(kind: 'audioinput' | 'videoinput', id: string): Promise<void> {
-    const connection = this.connection;
-    if (!connection) return;
-    try {
-      await this.media.selectDevice(connection.gate, kind, id);
-      this.update({ notice: null });
-      this.mediaChanged();
-    } catch (error) {
-      this.update({ notice: describeMediaError(error) });
-    }
+  selectDevice(kind: 'audioinput' | 'videoinput', id: string): Promise<void> {
+    return this.controls.selectDevice(kind, id);
+  }
+
+  refreshDevices(): Promise<void> {
+    return this.controls.refreshDevices();
   }
 
   /** Sends a file over the verified call; progress shows on both sides. */
@@ -276,26 +263,11 @@ export class CallService {
       this.update({ notice: 'Files can be sent once the call is connected.' });
       return;
     }
-    const id = this.deps.random(16);
-    const control = sendFile(connection.openFileChannel(), file, id, (view) =>
-      this.transferChanged(view, control),
-    );
-    this.transferChanged(
-      {
-        id: toHex(id),
-        direction: 'send',
-        name: file.name,
-        size: file.size,
-        type: file.type,
-        transferred: 0,
-        state: 'waiting',
-      },
-      control,
-    );
+    this.transfers.send(connection, file, this.deps.random(16));
   }
 
   cancelTransfer(id: string): void {
-    this.transfers.get(id)?.control.cancel();
+    this.transfers.cancel(id);
   }
 
   /**
@@ -317,16 +289,13 @@ export class CallService {
   receive(peer: string, kind: number, padded: Uint8Array): Promise<void> {
     // Other kinds the messenger passes on (file offers, key rotation) belong to other services.
     if (!isCallKind(kind)) return Promise.resolve();
-    this.inbound = this.inbound.then(() => this.handleBody(peer, kind, padded)).catch(() => {});
+    this.inbound = this.inbound
+      .then(() => {
+        const event = receivedEvent(peer, kind, padded);
+        if (event) this.dispatch(event);
+      })
+      .catch(() => {});
     return this.inbound;
-  }
-
-  async refreshDevices(): Promise<void> {
-    try {
-      this.update({ devices: await listDevices(this.devices()) });
-    } catch {
-      this.update({ devices: [] });
-    }
   }
 
   dispose(): void {
@@ -349,7 +318,7 @@ export class CallService {
   }
 
   /**
-   * TURN, certificate(s), peer connection with muted senders and no tracks yet, and the offer or the answer to
+   * TURN, certificate, peer connection with muted senders and no tracks yet, and the offer or the answer to
    * `offer` (made with the caller's candidates held back when `holdRemoteCandidates`).
    */
   private async connect(
@@ -358,38 +327,26 @@ export class CallService {
     offer?: CallOffer,
     holdRemoteCandidates = false,
   ): Promise<LocalDescription> {
-    this.gateRecord = null;
-    this.dtlsConnectedAt = 0;
-    const [turn, certificate] = await Promise.all([
-      this.deps.turnAvailable() ? this.deps.requestTurn().catch(() => null) : Promise.resolve(null),
-      (this.deps.generateCertificate ?? ecdsaCertificate)(),
-    ]);
-    const effective = policy.mode === 'hidden' && !turn ? ({ mode: 'cannot-hide' } as const) : policy;
-    this.turnExpiresAt = turn ? turn.expiresAt * 1000 : null;
-    const connection = await CallConnection.create({
-      config: rtcConfiguration(turn, effective, certificate),
-      media,
-      createPeerConnection: this.deps.createPeerConnection ?? ((config) => new RTCPeerConnection(config)),
+    this.gate.reset();
+    const made = await makeConnection(this.deps, media, policy, {
       // A candidate our format cannot carry (too long, odd characters) is left out here, so that it cannot keep
       // the others from leaving together.
       onCandidate: (candidate) => {
         if (candidateFits(candidate)) this.candidates.add(candidate);
       },
       onGate: (verdict, flowed) => this.gateVerdict(verdict, flowed),
-      onDtlsConnected: () => {
-        this.dtlsConnectedAt = this.now();
-      },
+      onDtlsConnected: () => this.gate.dtlsConnected(this.now()),
       onConnection: (state) => this.dispatch({ type: 'connection', state }),
       onRemoteStream: (remote) => this.update({ remote }),
       onTurnRefused: () =>
         this.update({ notice: 'The relay’s TURN server refused this call’s credentials.' }),
       onEnvelope: (bytes) => this.deps.receiveEnvelope(bytes),
-      onFileChannel: (channel, early) => {
-        const control = receiveFile(channel, (view) => this.transferChanged(view, control), early);
-      },
+      onFileChannel: (channel, early) => this.transfers.receive(channel, early),
     });
+    const connection = made.connection;
+    this.turnExpiresAt = made.turnExpiresAt;
     this.connection = connection;
-    this.update({ policy: effective });
+    this.update({ policy: made.policy });
     void this.refreshDevices();
     this.startTimer();
     if (!offer) return connection.makeOffer();
@@ -402,7 +359,7 @@ export class CallService {
   private sendCandidates(candidates: IceCandidate[]): void {
     const state = this.state;
     if (!isLive(state)) return;
-    this.send(state.peer, { type: 'ice', callId: fromCallId(state.callId), candidates });
+    this.send(state.peer, { type: 'ice', callId: fromHex(state.callId), candidates });
   }
 
   private answerTo(offer: CallOffer, description: LocalDescription, connectsOnAccept: boolean): CallAnswer {
@@ -450,7 +407,7 @@ export class CallService {
       }
       if (!connectNow || !this.connection) return;
       await this.connection.releaseRemoteCandidates();
-      this.gateStarted = this.now();
+      this.gate.started(this.now());
       // On the accept, ours leave once the camera is open (accept()).
       if (!accepted) this.candidates.release();
     } catch (error) {
@@ -464,32 +421,6 @@ export class CallService {
     this.candidates.clear();
     this.connection?.close();
     this.connection = null;
-  }
-
-  private async attachMedia(connection: CallConnection, stream: MediaStream): Promise<void> {
-    await this.media.attach(connection.gate, stream);
-    this.mediaChanged(false);
-  }
-
-  /** The view follows the local media; the peer hears of mute, camera and screen once the call is up. */
-  private mediaChanged(tellPeer = true): void {
-    const { muted, cameraOff, sharing, preview, inUse } = this.media.state;
-    this.update({ muted, cameraOff, sharing, local: preview, devicesInUse: inUse });
-    if (tellPeer) this.sendFlags();
-  }
-
-  private async handleBody(peer: string, kind: number, padded: Uint8Array): Promise<void> {
-    let body: CallBody;
-    try {
-      body = decodeCallBody(kind, unpadBody(padded));
-    } catch (error) {
-      if (!isProtocolError(error)) throw error;
-      this.dispatch({ type: 'bad-body', peer, code: error.code });
-      return;
-    }
-    // A data offer starts a file session (file-session-service.ts), never a call: it must not ring or get 'busy'.
-    if (body.type === 'offer' && body.media === 'data') return;
-    this.dispatch({ type: 'received', peer, body });
   }
 
   private dispatch(event: CallEvent): void {
@@ -533,10 +464,10 @@ export class CallService {
         void this.apply(effect.body).catch(() => this.dispatch({ type: 'local-failure', reason: 'failed' }));
         return;
       case 'restart-ice':
-        void this.restartIce(effect.forTurn === true).catch(() => {});
+        void this.renegotiation.restartIce(effect.forTurn === true).catch(() => {});
         return;
       case 'renew-turn':
-        void this.renewTurn();
+        void this.renegotiation.renewTurn();
         return;
       case 'turn-lapsed':
         this.update({ notice: TURN_LAPSED_NOTICE });
@@ -558,73 +489,10 @@ export class CallService {
       return;
     }
     if (!connection) return;
-    if (body.type === 'answer') {
-      const restart = body.purpose === 'renegotiate';
-      // Both pages may ask for the same restart; an answer to an offer already answered changes nothing.
-      if (restart && connection.pc.signalingState !== 'have-local-offer') return;
-      if (!restart) this.gateStarted = this.now();
-      await connection.applyAnswer(body.sdp, body.fingerprint);
-      if (restart) {
-        this.restartSettled(connection);
-        if (this.restartAgain) {
-          this.restartAgain = false;
-          void this.restartIce(false).catch(() => {});
-        }
-      }
-      return;
-    }
-    // Callee: the caller's ICE restart.
-    const state = this.state;
-    const described = await connection.answerRenegotiation(body.sdp);
-    if (!isLive(state) || !state.localNonce) return;
-    this.send(state.peer, {
-      type: 'answer',
-      callId: body.callId,
-      purpose: 'renegotiate',
-      connectsOnAccept: false,
-      sasNonce: state.localNonce,
-      fingerprint: described.fingerprint,
-      sdp: described.sdp,
-    });
-    this.restartSettled(connection);
-  }
-
-  /** A restart the browser went along with without ever leaving 'connected' fires no state change. */
-  private restartSettled(connection: CallConnection): void {
-    if (this.state?.phase === 'reconnecting' && connection.pc.connectionState === 'connected')
-      this.dispatch({ type: 'connection', state: 'connected' });
-  }
-
-  private async restartIce(forTurn: boolean): Promise<void> {
-    const state = this.state;
-    const connection = this.connection;
-    if (!isLive(state) || !connection || !state.commitment || state.role !== 'caller') return;
-    // Our failure and the callee's ice-restart request usually come together: one restart offer at a time.
-    // Both pages renew their TURN credentials at about the same time, though, and a restart made before the
-    // other page's (or our) fresh credentials were applied would allocate with the old ones: when either the
-    // pending restart or this one is for credentials, one more follows once the pending one is answered.
-    if (this.offeringRestart || connection.pc.signalingState !== 'stable') {
-      if (forTurn || this.restartForTurn) this.restartAgain = true;
-      return;
-    }
-    this.offeringRestart = true;
-    this.restartForTurn = forTurn;
-    let described: LocalDescription;
-    try {
-      described = await connection.makeOffer(true);
-    } finally {
-      this.offeringRestart = false;
-    }
-    this.send(state.peer, {
-      type: 'offer',
-      callId: fromCallId(state.callId),
-      media: state.media,
-      purpose: 'renegotiate',
-      createdAt: this.now(),
-      sasCommitment: state.commitment,
-      fingerprint: described.fingerprint,
-      sdp: described.sdp,
-    });
+    if (body.type === 'offer') return this.renegotiation.offered(connection, body); // callee: a restart
+    if (body.purpose === 'renegotiate') return this.renegotiation.answered(connection, body);
+    this.gate.started(this.now());
+    await connection.applyAnswer(body.sdp, body.fingerprint);
   }
 
   /** Tells the machine the expiry of the TURN credentials the peer connection was made with. */
@@ -633,54 +501,8 @@ export class CallService {
       this.dispatch({ type: 'turn-credentials', expiresAt: this.turnExpiresAt, renewed: false });
   }
 
-  /**
-   * Fresh TURN credentials from the relay, for the candidates of the ICE restart that follows them (see the
-   * machine's 'turn-credentials'). A refusal, an error or no answer in time is 'turn-refused': the call goes on
-   * with the old credentials, and the machine asks again later.
-   */
-  private async renewTurn(): Promise<void> {
-    const state = this.state;
-    const connection = this.connection;
-    if (!isLive(state) || !connection) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const turn = this.deps.turnAvailable()
-      ? await Promise.race([
-          this.deps.requestTurn().catch(() => null),
-          new Promise<null>((resolve) => {
-            timer = setTimeout(() => resolve(null), TURN_RENEW_TIMEOUT_MS);
-          }),
-        ])
-      : null;
-    clearTimeout(timer);
-    // The call ended (or another began) meanwhile: these credentials are nobody's.
-    if (this.connection !== connection || this.state?.callId !== state.callId || !isLive(this.state)) return;
-    if (!turn) {
-      this.dispatch({ type: 'turn-refused' });
-      return;
-    }
-    try {
-      connection.setIceServers(iceServersOf(turn));
-    } catch {
-      this.dispatch({ type: 'turn-refused' });
-      return;
-    }
-    if (this.view.notice === TURN_LAPSED_NOTICE) this.update({ notice: null });
-    this.dispatch({ type: 'turn-credentials', expiresAt: turn.expiresAt * 1000, renewed: true });
-  }
-
   private gateVerdict(verdict: 'verified' | 'mismatch' | 'dtls-failed', flowed: FlowedSoFar): void {
-    if (verdict === 'verified' && this.connection) {
-      // From the report the check itself read: no second getStats() between the check and the gate opening.
-      const verifiedAt = this.now();
-      this.gateRecord = {
-        startedAt: this.gateStarted,
-        dtlsConnectedAt: this.dtlsConnectedAt,
-        verifiedAt,
-        openedAt: verifiedAt,
-        inboundPacketsAtVerify: flowed.inboundPackets,
-        outboundBytesAtVerify: flowed.outboundBytes,
-      };
-    }
+    if (verdict === 'verified' && this.connection) this.gate.verified(this.now(), flowed);
     this.dispatch({ type: 'gate', verdict });
   }
 
@@ -688,7 +510,7 @@ export class CallService {
     const connection = this.connection;
     if (!connection || !isLive(this.state)) return;
     await connection.gate.open();
-    if (this.gateRecord) this.gateRecord = { ...this.gateRecord, openedAt: this.now() };
+    this.gate.opened(this.now());
     this.sendFlags();
   }
 
@@ -700,49 +522,32 @@ export class CallService {
       videoOff: this.view.cameraOff,
       screenSharing: this.view.sharing,
     };
-    this.send(state.peer, { type: 'control', callId: fromCallId(state.callId), action: 'media', flags });
+    this.send(state.peer, { type: 'control', callId: fromHex(state.callId), action: 'media', flags });
   }
 
   private send(peer: string, body: CallBody): void {
-    let encoded: ReturnType<typeof encodeCallBody>;
-    try {
-      encoded = encodeCallBody(body);
-    } catch {
-      return; // a description our own format cannot carry: not sent
-    }
-    void this.deps.sendEnvelope(peer, encoded.kind, padBody(encoded.payload)).catch(() => {});
-  }
-
-  private transferChanged(view: TransferView, control: Transfer): void {
-    if (!view.id) return;
-    this.transfers.set(view.id, { view, control });
-    this.update({ transfers: [...this.transfers.values()].map((t) => t.view) });
+    const sealed = sealable(body);
+    if (sealed) void this.deps.sendEnvelope(peer, sealed.kind, sealed.padded).catch(() => {});
   }
 
   private startTimer(): void {
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => {
       this.dispatch({ type: 'tick' });
-      if (this.state?.phase === 'active' && this.now() - this.sampledAt >= QUALITY_MS)
-        void this.sampleQuality();
+      if (this.state?.phase === 'active' && this.quality.due(this.now())) void this.sampleQuality();
     }, TICK_MS);
   }
 
   private async sampleQuality(): Promise<void> {
     const connection = this.connection;
     if (!connection) return;
-    this.sampledAt = this.now();
-    const sample = sampleOf(await connection.getStats());
-    if (this.connection !== connection) return;
-    // A shared screen that does not change may encode nothing for a while; only the camera is judged, and only
-    // after two silent intervals in a row (a moment without network pauses the encoder too).
-    const stalled = videoStalled(this.lastSample, sample) && !this.view.sharing && !this.view.cameraOff;
-    this.silentIntervals = stalled ? this.silentIntervals + 1 : 0;
-    this.update({
-      quality: qualityBetween(this.lastSample, sample),
-      cameraSilent: this.silentIntervals >= 2,
-    });
-    this.lastSample = sample;
+    const judged = await this.quality.sample(
+      connection,
+      this.now(),
+      () => this.connection,
+      () => !this.view.sharing && !this.view.cameraOff,
+    );
+    if (judged) this.update(judged);
   }
 
   private ended(state: CallState): void {
@@ -773,14 +578,12 @@ export class CallService {
       clearInterval(this.timer);
       this.timer = undefined;
     }
-    for (const { control } of this.transfers.values()) control.cancel();
+    this.transfers.cancelAll();
     this.connection?.close();
     this.connection = null;
-    this.restartForTurn = false;
-    this.restartAgain = false;
-    this.media.stop();
-    this.lastSample = null;
-    this.silentIntervals = 0;
+    this.renegotiation.reset();
+    this.controls.stop();
+    this.quality.reset();
     this.candidatesBeforeConnection.length = 0;
     this.candidates.clear();
     this.update({ local: null, remote: null, quality: null, sharing: false, cameraSilent: false });
@@ -790,15 +593,4 @@ export class CallService {
     this.view = { ...this.view, ...next };
     this.deps.onChange(this.view);
   }
-}
-
-const fromCallId = (hex: string): Uint8Array => fromHex(hex);
-
-const MEDIA_ERRORS = ['NotAllowedError', 'NotFoundError', 'OverconstrainedError', 'NotReadableError'];
-
-function describeStartError(error: unknown): string {
-  const name = error instanceof Error || error instanceof DOMException ? error.name : '';
-  return MEDIA_ERRORS.includes(name)
-    ? describeMediaError(error)
-    : 'The call could not be started. Try again.';
 }
