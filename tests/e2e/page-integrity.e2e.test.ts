@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build as bundle } from 'esbuild';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Relay } from '../../relay/server.ts';
@@ -16,6 +17,8 @@ import { type BuiltClient, buildClient } from './support/build-client.ts';
 import { launchChromium } from './support/chromium.ts';
 import { Person } from './support/person.ts';
 import { startRelay } from './support/relay.ts';
+
+const REPO = join(import.meta.dirname, '../..');
 
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 120_000 });
 
@@ -181,6 +184,39 @@ describe('page integrity in Chromium', () => {
     expect(refusals.serviceWorker).toMatch(/^TypeError: .*TrustedScriptURL/);
     expect(refusals.otherPolicy).toMatch(/^TypeError: .*anything-goes/);
     expect(refusals.title).toBe('Tincan');
+  });
+
+  test('the service worker registers through the one policy the CSP allows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tincan-service-worker-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const built = await bundle({
+      stdin: {
+        contents: `import { serviceWorkerScriptUrl } from './client/services/service-worker-url.ts';
+          navigator.serviceWorker.register(serviceWorkerScriptUrl())
+            .then(() => navigator.serviceWorker.ready)
+            .then(() => { document.title = 'registered'; }, (error) => { document.title = 'refused: ' + error.message; });`,
+        resolveDir: REPO,
+        loader: 'ts',
+      },
+      bundle: true,
+      format: 'esm',
+      write: false,
+      logLevel: 'silent',
+    });
+    const app = built.outputFiles[0]!.contents;
+    writeFileSync(join(dir, 'app.js'), app);
+    writeFileSync(join(dir, 'sw.js'), "self.addEventListener('fetch', () => {});\n");
+    writeFileSync(
+      join(dir, 'index.html'),
+      `<!doctype html><title>waiting</title><script type="module" crossorigin src="/app.js" integrity="${sha384(app)}"></script>\n`,
+    );
+    const served = await startRelay(dir);
+    cleanups.push(() => served.close());
+    const page = await browser.newPage();
+    cleanups.push(() => page.close());
+    await page.goto(served.httpUrl);
+    await page.waitForFunction(() => document.title !== 'waiting', undefined, { timeout: 30_000 });
+    expect(await page.title()).toBe('registered');
   });
 
   test('an entry script changed by one byte does not run', async () => {
