@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { webPasskeys } from './services/passkey.ts';
 import { webRandom } from './services/random.ts';
 import { relayUrlsForPage } from './services/relay-list.ts';
 import { createVaultStore } from './services/storage.ts';
@@ -41,6 +42,7 @@ const app = createApp({
   subtle: crypto.subtle,
   random,
   loadSessions,
+  passkeys: webPasskeys(window, random),
   // After lock or delete the page reloads: the old heap, keys and messages included, is discarded.
   afterLock: () => location.reload(),
 });

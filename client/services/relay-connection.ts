@@ -31,10 +31,10 @@ import {
   type ServerFrame,
 } from '../../crypto/relay-frames.ts';
 import type { TurnCredentialsBody } from '../../crypto/relay-turn-credentials.ts';
-import { RelayRotation } from './relay-rotation.ts';
-import { SendPacer } from './send-pacer.ts';
+import { RelayRotation } from '../core/relay-rotation.ts';
+import { SendPacer } from '../core/send-pacer.ts';
 
-export { sameOriginRelayUrl } from './relay-rotation.ts';
+export { sameOriginRelayUrl } from '../core/relay-rotation.ts';
 
 export type RelayStatus = 'idle' | 'connecting' | 'online' | 'retrying' | 'stopped';
 

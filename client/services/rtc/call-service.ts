@@ -23,8 +23,8 @@ import {
 } from '../../../crypto/call-signaling.ts';
 import { isProtocolError } from '../../../crypto/errors.ts';
 import { SAS_NONCE_BYTES, sasCommitment } from '../../../crypto/sas.ts';
+import { padBody, unpadBody } from '../../core/body-frame.ts';
 import { stopStream } from '../media.ts';
-import { padBody, unpadBody } from '../messenger/body-frame.ts';
 import { CallConnection, type FlowedSoFar, type LocalDescription } from './call-connection.ts';
 import { type CallEffect, type CallEvent, type CallState, isLive, sasOf, step } from './call-machine.ts';
 import { type CallServiceDeps, type CallView, EMPTY, type GateRecord } from './call-types.ts';

@@ -34,7 +34,7 @@ import type { MessageKind } from '../../../crypto/envelope.ts';
 import { isProtocolError } from '../../../crypto/errors.ts';
 import type { TurnCredentialsBody } from '../../../crypto/relay-turn-credentials.ts';
 import { SAS_NONCE_BYTES, sasCommitment } from '../../../crypto/sas.ts';
-import { padBody, unpadBody } from '../messenger/body-frame.ts';
+import { padBody, unpadBody } from '../../core/body-frame.ts';
 import { CallConnection, type LocalDescription } from './call-connection.ts';
 import {
   type CallEffect,
