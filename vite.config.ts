@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
+import { pageIntegrity } from './client/build/vite-page-integrity.ts';
 import { releasePlugin } from './client/build/vite-release.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
@@ -18,14 +19,19 @@ export default defineConfig({
   base: '/',
   plugins: [
     preact({ devtoolsInProd: false, reactAliasesEnabled: false }),
+    pageIntegrity(),
+    // After the files are written (integrity included): the release lists their final bytes.
     releasePlugin({ version, releaseKey: process.env.TINCAN_RELEASE_PUBLIC_KEY || undefined }),
   ],
   build: {
     outDir: '../dist/client',
     emptyOutDir: true,
     target: 'es2022',
-    // No inline <script> for the module preload polyfill: the CSP would refuse it.
-    modulePreload: { polyfill: false },
+    // No preload links made at run time: they would carry no integrity metadata, and Integrity-Policy
+    // refuses such scripts. A lazy chunk is fetched by import(), checked against the page's import map.
+    modulePreload: false,
+    // One stylesheet, linked (with integrity) from index.html: no stylesheet is added at run time, unchecked.
+    cssCodeSplit: false,
     // Never inline assets as data: URLs into CSS or JS; every asset is a file under 'self'.
     assetsInlineLimit: 0,
     sourcemap: false,

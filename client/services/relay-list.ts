@@ -3,7 +3,7 @@
  * at the same-origin `/relays.json` (`{"relays": ["wss://…/relay", …]}`, the relay's `--relays`). The
  * list only adds nodes to fail over to; without it (an old relay, an error) the page's own relay is used.
  */
-import { relayUrlsFrom, sameOriginRelayUrl } from './relay-rotation.ts';
+import { relayUrlsFrom, sameOriginRelayUrl } from '../core/relay-rotation.ts';
 
 /** The page waits no longer than this for the list before it connects. */
 const RELAY_LIST_TIMEOUT_MS = 3_000;

@@ -3,6 +3,7 @@
  * release; this page only shows what it says.
  */
 import type { ReleaseRequest, ReleaseStatus } from '../sw/messages.ts';
+import { serviceWorkerScriptUrl } from './service-worker-url.ts';
 
 export interface ReleaseWorker {
   ask(request: ReleaseRequest): Promise<ReleaseStatus>;
@@ -20,7 +21,10 @@ export async function startReleaseWorker(
 ): Promise<ReleaseWorker> {
   if (container === undefined) throw new Error('no service workers in this browser');
   // updateViaCache 'none': the browser asks the server for sw.js itself each time it checks for a new one.
-  const registration = await container.register('/sw.js', { scope: '/', updateViaCache: 'none' });
+  const registration = await container.register(serviceWorkerScriptUrl(), {
+    scope: '/',
+    updateViaCache: 'none',
+  });
   const active = registration.active ?? (await activation(registration.installing ?? registration.waiting));
   return {
     ask: (request) =>

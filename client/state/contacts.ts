@@ -8,7 +8,7 @@ import { fromHex, toHex } from '../../crypto/bytes.ts';
 import { type ContactCard, MAX_CONTACT_INPUT_LENGTH, parseContactInput } from '../../crypto/contact-code.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { compareScannable, type SafetyNumber, safetyNumber } from '../../crypto/safety-number.ts';
-import type { MessageId } from '../services/messenger/chat-protocol.ts';
+import type { MessageId } from '../core/chat-protocol.ts';
 import { scannableFromQrText } from '../services/qr.ts';
 import * as book from './address-book.ts';
 import type { ProfileData, StoredContact } from './profile-data.ts';

@@ -14,8 +14,8 @@
  * their messages sent after it; lines already shown never move (spec/chat.md, Payloads).
  */
 import { computed, type ReadonlySignal, signal } from '@preact/signals';
-import type { MessageId } from '../services/messenger/chat-protocol.ts';
-import type { ChatMessage } from '../services/messenger/messenger.ts';
+import type { MessageId } from '../core/chat-protocol.ts';
+import type { ChatMessage } from '../core/messenger.ts';
 import type { CallLineSummary } from './call-lines.ts';
 import type { ContactsModel } from './contacts.ts';
 

@@ -8,10 +8,10 @@
  */
 import { computed, type ReadonlySignal, signal } from '@preact/signals';
 import type { ProtocolError } from '../../crypto/errors.ts';
-import type { ChatMessage } from '../services/messenger/messenger-types.ts';
-import type { SavedOutboxEntry } from '../services/messenger/outbox.ts';
-import { isKeptAtRest } from '../services/messenger/outbox-record.ts';
-import { OutboxAtRest, type OutboxStorage } from '../services/messenger/outbox-store.ts';
+import type { ChatMessage } from '../core/messenger-types.ts';
+import type { SavedOutboxEntry } from '../core/outbox.ts';
+import { isKeptAtRest } from '../core/outbox-record.ts';
+import { OutboxAtRest, type OutboxStorage } from '../core/outbox-store.ts';
 
 export interface PendingForContact {
   readonly key: string;

@@ -6,7 +6,7 @@
 import { fromHex, fromUtf8, toHex, utf8 } from '../../crypto/bytes.ts';
 import { isAcceptablePublicKey } from '../../crypto/ed25519.ts';
 import { ProtocolError } from '../../crypto/errors.ts';
-import { isAcceptableDisplayName, MAX_EXPIRY_SECONDS } from '../services/messenger/chat-protocol.ts';
+import { isAcceptableDisplayName, MAX_EXPIRY_SECONDS } from '../core/chat-protocol.ts';
 
 export const PROFILE_VERSION = 1;
 

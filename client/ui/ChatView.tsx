@@ -1,7 +1,7 @@
 import { useSignal } from '@preact/signals';
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef } from 'preact/hooks';
-import type { MessageId } from '../services/messenger/chat-protocol.ts';
+import type { MessageId } from '../core/chat-protocol.ts';
 import { type ChatLine, describeTimer, TIMER_CHOICES } from '../state/conversations.ts';
 import type { StoredContact } from '../state/profile-data.ts';
 import { Avatar } from './Avatar.tsx';

@@ -89,7 +89,7 @@ const warningReason = () =>
 beforeAll(async () => {
   key = await newReleaseKey();
   const [client, browser] = await Promise.all([
-    buildClient({ releaseKey: key.publicKeyHex }),
+    buildClient(undefined, { releaseKey: key.publicKeyHex }),
     launchChromium(),
   ]);
   hashA = await signRelease(client.dir, '0.1.0', key.signer);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRelay, type Relay } from '../../relay/server.ts';
 import { freePort } from '../support/redis-server.ts';
 
-const BIN = join(import.meta.dirname, '../../relay/peer/bin.mjs');
+const BIN = join(import.meta.dirname, '../../client/cli/bin.mjs');
 
 interface Result {
   code: number | null;

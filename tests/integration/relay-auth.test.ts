@@ -1,11 +1,11 @@
 /** Authentication at a live relay: success, every failure, and takeover attempts. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRelay, RelayClosedError } from '../../client/cli/relay-client.ts';
 import type { Ed25519Backend } from '../../crypto/ed25519.ts';
 import type { Identity } from '../../crypto/identity.ts';
 import { signRelayAuth } from '../../crypto/relay-auth.ts';
 import { RELAY_CLOSE_CODES } from '../../crypto/relay-close-codes.ts';
 import { encodeFrame, type ServerFrame } from '../../crypto/relay-frames.ts';
-import { connectRelay, RelayClosedError } from '../../relay/peer/relay-client.ts';
 import type { Relay } from '../../relay/server.ts';
 import {
   backend,

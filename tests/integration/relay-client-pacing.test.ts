@@ -3,10 +3,10 @@
  * burst limit is spread out, the socket is not closed as rate-limited, and every frame arrives in order.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MessengerEvent } from '../../client/services/messenger/messenger.ts';
+import { type ChatNode, startChatNode } from '../../client/cli/chat-node.ts';
+import type { MessengerEvent } from '../../client/core/messenger.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import type { Identity } from '../../crypto/identity.ts';
-import { type ChatNode, startChatNode } from '../../relay/peer/chat-node.ts';
 import type { Relay } from '../../relay/server.ts';
 import { connectAs, identity, metric, startRelay, within } from '../support/relay-harness.ts';
 

@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectRelay } from '../../relay/peer/relay-client.ts';
+import { connectRelay } from '../../client/cli/relay-client.ts';
 import { identity, within } from '../support/relay-harness.ts';
 import { type RelayProcess, relayProcesses } from '../support/relay-process.ts';
 

@@ -10,9 +10,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectRelay } from '../../client/cli/relay-client.ts';
 import { RELAY_CLOSE_CODES } from '../../crypto/relay-close-codes.ts';
 import { encodeFrame } from '../../crypto/relay-frames.ts';
-import { connectRelay } from '../../relay/peer/relay-client.ts';
 import { identity, RawSocket, within } from '../support/relay-harness.ts';
 import { FILE_CHANGING_CALLS, fileChanges, spawnRelay } from '../support/relay-process.ts';
 

@@ -5,8 +5,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type ChatNode, startChatNode } from '../../client/cli/chat-node.ts';
 import { toHex } from '../../crypto/bytes.ts';
-import { type ChatNode, startChatNode } from '../../relay/peer/chat-node.ts';
 import { onlyContact } from '../support/identities.ts';
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.ts';
 import { identity } from '../support/relay-harness.ts';

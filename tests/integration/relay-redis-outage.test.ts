@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectRelay, type RelayClient } from '../../relay/peer/relay-client.ts';
+import { connectRelay, type RelayClient } from '../../client/cli/relay-client.ts';
 import { freePort, type RedisServer, startRedisServer } from '../support/redis-server.ts';
 import { identity } from '../support/relay-harness.ts';
 import { type RelayProcess, relayProcesses } from '../support/relay-process.ts';

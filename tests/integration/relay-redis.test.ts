@@ -7,9 +7,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectRelay, type RelayClient } from '../../client/cli/relay-client.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 import { RELAY_CLOSE_CODES } from '../../crypto/relay-close-codes.ts';
-import { connectRelay, type RelayClient } from '../../relay/peer/relay-client.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
 import { testIdentity } from '../support/identities.ts';
 import { type RedisServer, startRedisServer } from '../support/redis-server.ts';
 

@@ -5,11 +5,11 @@
  * and the contact's messages are acknowledged end to end as promptly as without the flood.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { type ChatNode, startChatNode } from '../../client/cli/chat-node.ts';
+import { connectRelay, type RelayClient } from '../../client/cli/relay-client.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import { createInit } from '../../crypto/handshake.ts';
 import type { Identity } from '../../crypto/identity.ts';
-import { type ChatNode, startChatNode } from '../../relay/peer/chat-node.ts';
-import { connectRelay, type RelayClient } from '../../relay/peer/relay-client.ts';
 import type { Relay } from '../../relay/server.ts';
 import { onlyContact, testRandom } from '../support/identities.ts';
 import { identity, metric, startRelay } from '../support/relay-harness.ts';

@@ -4,7 +4,7 @@
  * loopback, link-local and shared (CGNAT) addresses while relaying to public ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRelay } from '../../relay/peer/relay-client.ts';
+import { connectRelay } from '../../client/cli/relay-client.ts';
 import { type Coturn, SHIPPED_COTURN_CONFIG, startCoturn } from '../support/coturn.ts';
 import { identity } from '../support/relay-harness.ts';
 import { type RelayProcess, relayProcesses } from '../support/relay-process.ts';

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectRelay, type RelayClient } from '../../client/cli/relay-client.ts';
 import { RELAY_CLOSE_CODES } from '../../crypto/relay-close-codes.ts';
-import { connectRelay, type RelayClient } from '../../relay/peer/relay-client.ts';
 import { identity, within } from '../support/relay-harness.ts';
 import { type RelayProcess, relayProcesses } from '../support/relay-process.ts';
 

@@ -3,15 +3,15 @@
  * authenticated clients with reproducible identities. Everything binds to 127.0.0.1, port 0.
  */
 import WebSocket, { type ClientOptions } from 'ws';
-import type { Identity } from '../../crypto/identity.ts';
-import { decodeServerFrame, type ServerFrame } from '../../crypto/relay-frames.ts';
 import {
   type CloseInfo,
   connectRelay,
   type RelayClient,
   type RelayClientOptions,
-} from '../../relay/peer/relay-client.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
+} from '../../client/cli/relay-client.ts';
+import type { Identity } from '../../crypto/identity.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
+import { decodeServerFrame, type ServerFrame } from '../../crypto/relay-frames.ts';
 import { createRelay, type Relay, type RelayOptions } from '../../relay/server.ts';
 import { testIdentity } from './identities.ts';
 

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PRODUCT = ['client', 'crypto', 'relay'];
-const MESSENGER_CORE = 'client/services/messenger';
+const MESSENGER_CORE = 'client/core';
+const NODE_BACKENDS = 'crypto/node/';
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((name) => {
@@ -94,9 +95,7 @@ const codeOf = (file: string): string =>
 describe('architecture', () => {
   it('the import graph was read (the check is not blind)', () => {
     expect(files.length).toBeGreaterThan(100);
-    expect(graph.get('client/services/messenger/messenger.ts')).toContain(
-      'client/services/messenger/outbox.ts',
-    );
+    expect(graph.get('client/core/messenger.ts')).toContain('client/core/outbox.ts');
   });
 
   it('has no import circle in client/, crypto/ or relay/', () => {
@@ -104,7 +103,7 @@ describe('architecture', () => {
   });
 
   it('keeps crypto/ pure: only its own modules and the pinned crypto libraries, no Node, no DOM', () => {
-    for (const file of sources('crypto')) {
+    for (const file of sources('crypto').filter((path) => !path.startsWith(NODE_BACKENDS))) {
       for (const specifier of importsOf(file)) {
         const local = resolveLocal(file, specifier);
         if (local !== undefined) expect(local, `${file} imports ${specifier}`).toMatch(/^crypto\//);
@@ -122,9 +121,67 @@ describe('architecture', () => {
       for (const specifier of importsOf(file)) {
         const local = resolveLocal(file, specifier);
         expect(local, `${file} imports ${specifier}`).toBeDefined();
-        expect(local!, `${file} imports ${specifier}`).toMatch(/^(?:crypto\/|client\/services\/messenger\/)/);
+        expect(local!, `${file} imports ${specifier}`).toMatch(/^(?:crypto\/(?!node\/)|client\/core\/)/);
       }
       expect(codeOf(file), file).not.toMatch(PLATFORM_GLOBALS);
+    }
+  });
+
+  it("gives crypto/node/ (Node's native backends of the same primitives) nothing but node:crypto and crypto/", () => {
+    const backends = sources(NODE_BACKENDS.slice(0, -1));
+    expect(backends.length).toBeGreaterThan(0);
+    for (const file of backends)
+      for (const specifier of importsOf(file)) {
+        const local = resolveLocal(file, specifier);
+        if (local !== undefined) expect(local, `${file} imports ${specifier}`).toMatch(/^crypto\//);
+        else expect(specifier, `${file} imports ${specifier}`).toBe('node:crypto');
+      }
+  });
+
+  it('keeps the server and the clients apart: relay/ imports no client code, the clients no relay code', () => {
+    for (const file of files) {
+      const locals = importsOf(file).flatMap((specifier) => resolveLocal(file, specifier) ?? []);
+      const forbidden = file.startsWith('relay/')
+        ? /^client\//
+        : file.startsWith('client/')
+          ? /^relay\//
+          : null;
+      if (forbidden)
+        for (const local of locals) expect(local, `${file} imports ${local}`).not.toMatch(forbidden);
+    }
+  });
+
+  it('keeps the web client free of the CLI, and the CLI free of the web client: both stand on the core', () => {
+    for (const file of files.filter((path) => path.startsWith('client/'))) {
+      const locals = importsOf(file).flatMap((specifier) => resolveLocal(file, specifier) ?? []);
+      const forbidden = file.startsWith('client/cli/')
+        ? /^client\/(?:ui|state|services)\//
+        : file.startsWith('client/core/')
+          ? null
+          : /^client\/cli\//;
+      if (forbidden)
+        for (const local of locals) expect(local, `${file} imports ${local}`).not.toMatch(forbidden);
+    }
+  });
+});
+
+describe("README's folder table", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const named = [...readme.matchAll(/^\| `([\w/]+)\/` \|/gm)].map((match) => match[1]!);
+
+  it('names folders that exist', () => {
+    expect(named.length).toBeGreaterThan(5);
+    for (const folder of named) expect(statSync(join(ROOT, folder)).isDirectory(), folder).toBe(true);
+  });
+
+  it('names every folder of the product and the client', () => {
+    const folders = (dir: string) =>
+      readdirSync(join(ROOT, dir)).filter((name) => statSync(join(ROOT, dir, name)).isDirectory());
+    for (const folder of ['client', 'crypto', 'relay', 'spec', 'tests']) expect(named).toContain(folder);
+    const clientParts = folders('client').filter((name) => name !== 'public');
+    for (const part of clientParts) {
+      const described = named.includes(`client/${part}`) || readme.includes(`\`${part}/\``);
+      expect(described, `client/${part}`).toBe(true);
     }
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_PAYLOAD_BYTES } from '../../client/services/messenger/body-frame.ts';
+import { MAX_PAYLOAD_BYTES } from '../../client/core/body-frame.ts';
 import { concatBytes } from '../../crypto/bytes.ts';
 import {
   assertFreshOffer,

@@ -4,7 +4,7 @@
  * covered by tests/e2e/call*.e2e.test.ts in Chromium.
  */
 import { describe, expect, it } from 'vitest';
-import { padBody, unpadBody } from '../../client/services/messenger/body-frame.ts';
+import { padBody, unpadBody } from '../../client/core/body-frame.ts';
 import type { CallState } from '../../client/services/rtc/call-machine.ts';
 import {
   type CallModelDeps,

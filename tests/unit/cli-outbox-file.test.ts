@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { outboxFile, outboxPathFor } from '../../client/cli/outbox-file.ts';
 import { utf8 } from '../../crypto/bytes.ts';
-import { outboxFile, outboxPathFor } from '../../relay/peer/outbox-file.ts';
 import { testIdentity } from '../support/identities.ts';
 
 let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { OutboxStorage } from '../../client/services/messenger/outbox-store.ts';
+import type { OutboxStorage } from '../../client/core/outbox-store.ts';
 import { createVaultStore, type KeyValue, OUTBOX_RECORD_KEY } from '../../client/services/storage.ts';
 import { SCRYPT_BOUNDS } from '../../client/services/vault.ts';
 import {

@@ -4,7 +4,7 @@
  * too old or damaged. Connecting and moving the file: tests/e2e/chat-file.e2e.test.ts in Chromium.
  */
 import { describe, expect, it } from 'vitest';
-import { padBody, unpadBody } from '../../client/services/messenger/body-frame.ts';
+import { padBody, unpadBody } from '../../client/core/body-frame.ts';
 import { offeredFile } from '../../client/services/rtc/file-session-service.ts';
 import { MAX_FILE_BYTES } from '../../client/services/rtc/file-transfer.ts';
 import { createFileModel } from '../../client/state/files.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import type { ReliableBody } from '../../client/services/messenger/chat-protocol.ts';
-import { Outbox } from '../../client/services/messenger/outbox.ts';
-import { outboxFromBytes } from '../../client/services/messenger/outbox-record.ts';
-import type { OutboxStorage } from '../../client/services/messenger/outbox-store.ts';
+import type { ReliableBody } from '../../client/core/chat-protocol.ts';
+import { Outbox } from '../../client/core/outbox.ts';
+import { outboxFromBytes } from '../../client/core/outbox-record.ts';
+import type { OutboxStorage } from '../../client/core/outbox-store.ts';
 import { createPendingOutboxModel, describePending } from '../../client/state/pending-outbox.ts';
 
 const ME = 'aa'.repeat(32);

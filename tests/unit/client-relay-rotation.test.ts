@@ -4,6 +4,8 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
+import { connectRelay } from '../../client/cli/relay-client.ts';
+import { MAX_RELAY_URLS, RelayRotation, relayUrlsFrom } from '../../client/core/relay-rotation.ts';
 import {
   createRelayConnection,
   type RelayConnection,
@@ -11,9 +13,7 @@ import {
   type WebSocketLike,
 } from '../../client/services/relay-connection.ts';
 import { relayUrlsForPage } from '../../client/services/relay-list.ts';
-import { MAX_RELAY_URLS, RelayRotation, relayUrlsFrom } from '../../client/services/relay-rotation.ts';
 import { webCryptoEd25519 } from '../../crypto/ed25519.ts';
-import { connectRelay } from '../../relay/peer/relay-client.ts';
 import { createRelay, type Relay } from '../../relay/server.ts';
 import { testIdentity } from '../support/identities.ts';
 

@@ -18,7 +18,7 @@ import {
 } from '../../crypto/ed25519.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { ed25519PublicToX25519, ed25519SeedToX25519, identityFromSeed } from '../../crypto/identity.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 import type { VectorFile } from '../../spec/vectors/format.ts';
 import { smallOrderPoints } from '../../spec/vectors/gen/ed25519.ts';
 
@@ -300,7 +300,7 @@ describe('identity: Ed25519 -> X25519', () => {
 
 describe('inputs are never modified', () => {
   it('verify leaves Buffer arguments untouched (Buffer#slice is a view)', async () => {
-    const { nodeEd25519: node } = await import('../../relay/platform/node-ed25519.ts');
+    const { nodeEd25519: node } = await import('../../crypto/node/node-ed25519.ts');
     const negativeZero = new Uint8Array(32);
     negativeZero[0] = 1;
     negativeZero[31] = 0x80;

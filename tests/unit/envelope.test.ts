@@ -15,8 +15,8 @@ import {
 } from '../../crypto/envelope.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { createAccept, createInit, openAccept, openInit } from '../../crypto/handshake.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 import { MAX_ENVELOPE_BYTES } from '../../crypto/wire.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
 import { testIdentity, testRandom } from '../support/identities.ts';
 
 const backend = nodeEd25519();

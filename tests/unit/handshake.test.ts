@@ -15,7 +15,7 @@ import {
   openInit,
 } from '../../crypto/handshake.ts';
 import { ed25519PublicToX25519 } from '../../crypto/identity.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 import { testIdentity, testRandom } from '../support/identities.ts';
 
 const backend = nodeEd25519();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BODY_BUCKETS, bucketFor, padBody, unpadBody } from '../../client/services/messenger/body-frame.ts';
+import { BODY_BUCKETS, bucketFor, padBody, unpadBody } from '../../client/core/body-frame.ts';
 import {
   type ChatBody,
   decodeBody,
@@ -10,7 +10,7 @@ import {
   MAX_IDS_PER_BODY,
   MAX_TEXT_BYTES,
   newMessageId,
-} from '../../client/services/messenger/chat-protocol.ts';
+} from '../../client/core/chat-protocol.ts';
 import { fromHex, toHex } from '../../crypto/bytes.ts';
 import { MESSAGE_KIND, OVERHEAD } from '../../crypto/envelope.ts';
 import { isProtocolError } from '../../crypto/errors.ts';

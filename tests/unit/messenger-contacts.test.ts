@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { OutboxFullError } from '../../client/services/messenger/messenger.ts';
-import { MAX_OUTBOX_PER_PEER } from '../../client/services/messenger/outbox.ts';
-import { PRESENCE_INTERVAL_MS, PRESENCE_TTL_MS } from '../../client/services/messenger/presence.ts';
+import { OutboxFullError } from '../../client/core/messenger.ts';
+import { MAX_OUTBOX_PER_PEER } from '../../client/core/outbox.ts';
+import { PRESENCE_INTERVAL_MS, PRESENCE_TTL_MS } from '../../client/core/presence.ts';
 import { FakeRelay } from './messenger-network.ts';
 import { Clock, Person } from './messenger-people.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACK_TIMEOUT_MS } from '../../client/services/messenger/outbox.ts';
+import { ACK_TIMEOUT_MS } from '../../client/core/outbox.ts';
 import { FakeRelay, settle } from './messenger-network.ts';
 import { Clock, Person } from './messenger-people.ts';
 

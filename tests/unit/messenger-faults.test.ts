@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ACK_TIMEOUT_MS } from '../../client/services/messenger/outbox.ts';
-import { HANDSHAKE_RETRY_MS } from '../../client/services/messenger/session-manager.ts';
+import { ACK_TIMEOUT_MS } from '../../client/core/outbox.ts';
+import { HANDSHAKE_RETRY_MS } from '../../client/core/session-manager.ts';
 import { FakeRelay } from './messenger-network.ts';
 import { Clock, Person } from './messenger-people.ts';
 

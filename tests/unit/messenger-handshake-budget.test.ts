@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_HANDSHAKE_LIMITS,
-  HandshakeBudget,
-} from '../../client/services/messenger/handshake-budget.ts';
-import { type SessionEvent, SessionManager } from '../../client/services/messenger/session-manager.ts';
+import { DEFAULT_HANDSHAKE_LIMITS, HandshakeBudget } from '../../client/core/handshake-budget.ts';
+import { type SessionEvent, SessionManager } from '../../client/core/session-manager.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import type { Ed25519Backend } from '../../crypto/ed25519.ts';
 import { isProtocolError } from '../../crypto/errors.ts';

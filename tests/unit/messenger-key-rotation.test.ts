@@ -4,8 +4,8 @@
  * everything else is dropped with its code and never acknowledged.
  */
 import { describe, expect, it } from 'vitest';
-import { admitRotation } from '../../client/services/messenger/inbound-policy.ts';
-import type { MessengerEvent } from '../../client/services/messenger/messenger.ts';
+import { admitRotation } from '../../client/core/inbound-policy.ts';
+import type { MessengerEvent } from '../../client/core/messenger.ts';
 import { concatBytes, utf8 } from '../../crypto/bytes.ts';
 import { createKeyRotation, KEY_ROTATION_LENGTH, keyRotationToBytes } from '../../crypto/key-rotation.ts';
 import { FakeRelay } from './messenger-network.ts';

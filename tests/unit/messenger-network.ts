@@ -5,7 +5,7 @@
  * a hostile relay it records every frame it forwards (`log`) and can deliver any bytes it likes (`inject`).
  */
 
-import type { Transport } from '../../client/services/messenger/session-manager.ts';
+import type { Transport } from '../../client/core/session-manager.ts';
 import { toHex } from '../../crypto/bytes.ts';
 
 export interface Faults {

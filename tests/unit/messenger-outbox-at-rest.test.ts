@@ -1,13 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ReliableBody } from '../../client/services/messenger/chat-protocol.ts';
-import { MAX_OUTBOX_AGE_MS, Outbox, type SavedOutboxEntry } from '../../client/services/messenger/outbox.ts';
-import {
-  MAX_SAVED_ENTRIES,
-  outboxFromBytes,
-  outboxToBytes,
-} from '../../client/services/messenger/outbox-record.ts';
-import { OutboxAtRest, type OutboxStorage } from '../../client/services/messenger/outbox-store.ts';
+import type { ReliableBody } from '../../client/core/chat-protocol.ts';
+import { MAX_OUTBOX_AGE_MS, Outbox, type SavedOutboxEntry } from '../../client/core/outbox.ts';
+import { MAX_SAVED_ENTRIES, outboxFromBytes, outboxToBytes } from '../../client/core/outbox-record.ts';
+import { OutboxAtRest, type OutboxStorage } from '../../client/core/outbox-store.ts';
 import { fromUtf8, utf8 } from '../../crypto/bytes.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { FakeRelay, settle } from './messenger-network.ts';

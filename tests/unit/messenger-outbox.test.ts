@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReliableBody } from '../../client/services/messenger/chat-protocol.ts';
+import type { ReliableBody } from '../../client/core/chat-protocol.ts';
 import {
   ACK_TIMEOUT_MS,
   MAX_OUTBOX_AGE_MS,
@@ -10,7 +10,7 @@ import {
   RETRY_MAX_MS,
   RETRY_MAX_UNANNOUNCED_MS,
   VIA_HANDSHAKE,
-} from '../../client/services/messenger/outbox.ts';
+} from '../../client/core/outbox.ts';
 
 const A = 'aa'.repeat(32);
 const B = 'bb'.repeat(32);

@@ -1,10 +1,10 @@
 /** People for messenger tests: an identity, an address book, a Messenger on a FakeRelay, and what it saw. */
 
-import { Messenger, type MessengerEvent } from '../../client/services/messenger/messenger.ts';
-import type { PeerId, PeerStatus } from '../../client/services/messenger/session-manager.ts';
+import { Messenger, type MessengerEvent } from '../../client/core/messenger.ts';
+import type { PeerId, PeerStatus } from '../../client/core/session-manager.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import type { Identity } from '../../crypto/identity.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 import { testIdentity, testRandom } from '../support/identities.ts';
 import type { FakeRelay } from './messenger-network.ts';
 

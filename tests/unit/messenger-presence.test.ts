@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GOODBYE_RESEAL_FRAMES } from '../../client/services/messenger/goodbyes.ts';
-import { PRESENCE_ONLINE_INTERVAL_MS, PRESENCE_TTL_MS } from '../../client/services/messenger/presence.ts';
+import { GOODBYE_RESEAL_FRAMES } from '../../client/core/goodbyes.ts';
+import { PRESENCE_ONLINE_INTERVAL_MS, PRESENCE_TTL_MS } from '../../client/core/presence.ts';
 import { REPLAY_WINDOW } from '../../crypto/envelope.ts';
 import { FakeRelay } from './messenger-network.ts';
 import { Clock, Person } from './messenger-people.ts';

@@ -5,7 +5,7 @@ import {
   type PeerStatus,
   type SessionEvent,
   SessionManager,
-} from '../../client/services/messenger/session-manager.ts';
+} from '../../client/core/session-manager.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import { MESSAGE_KIND } from '../../crypto/envelope.ts';
 import type { Identity } from '../../crypto/identity.ts';

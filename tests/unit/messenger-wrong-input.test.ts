@@ -1,12 +1,7 @@
 /** Wrong input to every public entry of the messenger service: programming errors are TypeError / RangeError. */
 import { describe, expect, it } from 'vitest';
-import { padBody, unpadBody } from '../../client/services/messenger/body-frame.ts';
-import {
-  type ChatBody,
-  decodeBody,
-  encodeBody,
-  MAX_TEXT_BYTES,
-} from '../../client/services/messenger/chat-protocol.ts';
+import { padBody, unpadBody } from '../../client/core/body-frame.ts';
+import { type ChatBody, decodeBody, encodeBody, MAX_TEXT_BYTES } from '../../client/core/chat-protocol.ts';
 import { MESSAGE_KIND } from '../../crypto/envelope.ts';
 import { FakeRelay } from './messenger-network.ts';
 import { Clock, Person } from './messenger-people.ts';

@@ -5,7 +5,7 @@
  * clock behind the service's timers. The same in Chromium through a real coturn: tests/e2e/call-turn-renewal.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
-import { padBody, unpadBody } from '../../client/services/messenger/body-frame.ts';
+import { padBody, unpadBody } from '../../client/core/body-frame.ts';
 import { CallService } from '../../client/services/rtc/call-service.ts';
 import type { CallServiceDeps } from '../../client/services/rtc/call-types.ts';
 import { toHex } from '../../crypto/bytes.ts';

@@ -1,6 +1,6 @@
 /** The pacer both clients share: 80% of the announced burst at once, then 80% of the rate, in order. */
 import { describe, expect, it } from 'vitest';
-import { type PacerTimers, paceCapacity, paceRate, SendPacer } from '../../client/services/send-pacer.ts';
+import { type PacerTimers, paceCapacity, paceRate, SendPacer } from '../../client/core/send-pacer.ts';
 import { TokenBucket } from '../../relay/token-bucket.ts';
 
 /** Timers on a clock the test moves by hand. */

@@ -4,6 +4,7 @@ import { MESSAGE_KIND } from '../../crypto/envelope.ts';
 import type { ProtocolErrorCode } from '../../crypto/errors.ts';
 import { openInit } from '../../crypto/handshake.ts';
 import type { Identity } from '../../crypto/identity.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 import {
   HANDSHAKE_CONFIRM_MS,
   HANDSHAKE_FRESHNESS_MS,
@@ -14,7 +15,6 @@ import {
   step,
 } from '../../crypto/session.ts';
 import { classifyEnvelope } from '../../crypto/wire.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
 import { testIdentity, testRandom } from '../support/identities.ts';
 
 const backend = nodeEd25519();

@@ -17,7 +17,7 @@ import {
   ed25519SeedToX25519,
   identityFromSeed,
 } from '../../crypto/identity.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 
 const backends = [
   nobleEd25519,

@@ -9,9 +9,9 @@ import {
   ed25519SeedToX25519,
   identityFromSeed,
 } from '../../crypto/identity.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 import { newPeerState, step } from '../../crypto/session.ts';
 import { classifyEnvelope, MAX_ENVELOPE_BYTES } from '../../crypto/wire.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
 import { testIdentity, testRandom } from '../support/identities.ts';
 
 const backend = nodeEd25519();

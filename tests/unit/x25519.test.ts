@@ -5,9 +5,9 @@ import { fromHex } from '../../crypto/bytes.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import { createAccept, createInit, openAccept, openInit } from '../../crypto/handshake.ts';
 import { identityFromSeed } from '../../crypto/identity.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
+import { nodeX25519 } from '../../crypto/node/node-x25519.ts';
 import { boxKey, tweetnaclX25519, webCryptoX25519 } from '../../crypto/x25519.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
-import { nodeX25519 } from '../../relay/platform/node-x25519.ts';
 import { deterministicRandom } from '../support/deterministic-random.ts';
 
 const backends = [tweetnaclX25519, nodeX25519(), webCryptoX25519(globalThis.crypto.subtle)];

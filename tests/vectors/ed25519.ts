@@ -5,7 +5,7 @@
  */
 import { equalBytes, fromHex, toHex } from '../../crypto/bytes.ts';
 import { type Ed25519Backend, nobleEd25519, verify, webCryptoEd25519 } from '../../crypto/ed25519.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 import type { VectorCase } from '../../spec/vectors/format.ts';
 
 export const BACKENDS: readonly Ed25519Backend[] = [

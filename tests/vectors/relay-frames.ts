@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import { fromHex, toHex } from '../../crypto/bytes.ts';
 import { nobleEd25519 } from '../../crypto/ed25519.ts';
 import { identityFromSeed } from '../../crypto/identity.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 import { relayAuthMessage, signRelayAuth, verifyRelayAuth } from '../../crypto/relay-auth.ts';
 import {
   decodeClientFrame,
@@ -9,7 +10,6 @@ import {
   encodeFrame,
   type RelayFrame,
 } from '../../crypto/relay-frames.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
 import type { VectorCase } from '../../spec/vectors/format.ts';
 import { expectProtocolError } from '../support/protocol-errors.ts';
 

@@ -7,7 +7,7 @@ import { newSessionState, openEnvelope, type SessionState } from '../../crypto/e
 import type { ProtocolError } from '../../crypto/errors.ts';
 import { createAccept, createInit, openAccept, openInit, type SessionKeys } from '../../crypto/handshake.ts';
 import { identityFromSeed } from '../../crypto/identity.ts';
-import { nodeEd25519 } from '../../relay/platform/node-ed25519.ts';
+import { nodeEd25519 } from '../../crypto/node/node-ed25519.ts';
 import type { VectorCase } from '../../spec/vectors/format.ts';
 import { handshakeRandom } from '../../spec/vectors/gen/session.ts';
 

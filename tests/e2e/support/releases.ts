@@ -38,8 +38,9 @@ export async function entryScript(dir: string): Promise<string> {
 }
 
 /**
- * Rewrites the entry script's bytes under the same file name. Any integrity attribute index.html carries for
- * it is recomputed too: a hostile server rewrites both, so only the pinning can stop it.
+ * Rewrites the entry script's bytes under the same file name. The integrity index.html names for it (in the
+ * script tag and in the import map) is recomputed too: a hostile server rewrites both, so only the pinning
+ * can stop it. The relay allows the changed import map by its new hash, as it would any build it serves.
  */
 export async function rewriteEntry(dir: string, change: (bytes: Buffer) => Buffer): Promise<string> {
   const path = await entryScript(dir);
@@ -48,15 +49,23 @@ export async function rewriteEntry(dir: string, change: (bytes: Buffer) => Buffe
   await writeFile(file, bytes);
   const indexFile = join(dir, 'index.html');
   const html = await readFile(indexFile, 'utf8');
-  const fixed = html.replace(/<[^>]*>/g, (tag) =>
-    tag.includes(path)
-      ? tag.replace(
-          /integrity="(sha256|sha384|sha512)-[^"]*"/,
-          (_all, algorithm: string) =>
-            `integrity="${algorithm}-${createHash(algorithm).update(bytes).digest('base64')}"`,
-        )
-      : tag,
-  );
+  const digest = (algorithm: string) =>
+    `${algorithm}-${createHash(algorithm).update(bytes).digest('base64')}`;
+  const fixed = html
+    // The script tag's own integrity attribute…
+    .replace(/<[^>]*>/g, (tag) =>
+      tag.includes(path)
+        ? tag.replace(
+            /integrity="(sha256|sha384|sha512)-[^"]*"/,
+            (_all, algorithm: string) => `integrity="${digest(algorithm)}"`,
+          )
+        : tag,
+    )
+    // …and its entry in the import map's integrity list.
+    .replace(
+      new RegExp(`"${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}":"(sha256|sha384|sha512)-[^"]*"`, 'g'),
+      (_all, algorithm: string) => `"${path}":"${digest(algorithm)}"`,
+    );
   await writeFile(indexFile, fixed);
   return path;
 }

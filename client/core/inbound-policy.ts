@@ -1,0 +1,71 @@
+/**
+ * What may come in from whom, decided before anything reaches the app:
+ *
+ *   contact   every chat body; other kinds (calls) are passed on to the service that handles them
+ *   stranger  a contact request, or a key rotation (a contact's new key telling us so: admitRotation checks
+ *             that the statement names the sender as the successor of a key we list, signed by both keys)
+ *   blocked   nothing (the session manager does not even answer a blocked key's handshake)
+ */
+import { toHex } from '../../crypto/bytes.ts';
+import type { Ed25519Backend } from '../../crypto/ed25519.ts';
+import type { MessageKind } from '../../crypto/envelope.ts';
+import { isProtocolError, ProtocolError } from '../../crypto/errors.ts';
+import { openKeyRotation } from '../../crypto/key-rotation.ts';
+import { type ChatBody, decodeBody, isChatKind } from './chat-protocol.ts';
+import type { PeerId, PeerStatus } from './session-manager.ts';
+
+export type Admission =
+  | { action: 'handle'; body: ChatBody }
+  | { action: 'pass' }
+  | { action: 'drop'; error: ProtocolError };
+
+export function admitInbound(status: PeerStatus, kind: MessageKind, bytes: Uint8Array): Admission {
+  if (!isChatKind(kind)) {
+    if (status === 'contact') return { action: 'pass' };
+    return {
+      action: 'drop',
+      error: new ProtocolError('unexpected-message', `kind ${kind} from a ${status}`),
+    };
+  }
+  let body: ChatBody;
+  try {
+    body = decodeBody(kind, bytes);
+  } catch (error) {
+    if (!isProtocolError(error)) throw error;
+    return { action: 'drop', error };
+  }
+  const strangerMay = body.type === 'contactRequest' || body.type === 'keyRotation';
+  if (status === 'contact' || (status === 'stranger' && strangerMay)) return { action: 'handle', body };
+  return { action: 'drop', error: new ProtocolError('unexpected-message', `${body.type} from a ${status}`) };
+}
+
+/**
+ * The second gate for a key rotation (spec/chat.md, Signed key rotation), after admitInbound let its layout through:
+ * undefined when the app may apply it, else the error to drop it with (unacknowledged, like any refused
+ * body from a stranger). Both keys must have signed it (`bad-signature`) and its new key must be the sender
+ * (`wrong-peer`: a valid statement relayed by anyone else proves nothing about the sender). From a stranger,
+ * its old key must be one we list (`unexpected-message`): a contact, or a blocked one, whose block follows
+ * it. From a contact it is a resend of a rotation already applied: admitted, so that the ack ends the
+ * sender's retries (the app finds nothing left to change).
+ */
+export async function admitRotation(
+  backend: Ed25519Backend,
+  sender: PeerId,
+  status: PeerStatus,
+  statusOf: (peer: PeerId) => PeerStatus,
+  statement: Uint8Array,
+): Promise<ProtocolError | undefined> {
+  let oldKey: PeerId;
+  try {
+    const rotation = await openKeyRotation(backend, statement);
+    if (toHex(rotation.newKey) !== sender)
+      return new ProtocolError('wrong-peer', 'key rotation: its new key is not the sender');
+    oldKey = toHex(rotation.oldKey);
+  } catch (error) {
+    if (isProtocolError(error)) return error;
+    throw error;
+  }
+  if (status === 'stranger' && statusOf(oldKey) === 'stranger')
+    return new ProtocolError('unexpected-message', 'key rotation: its old key is not a contact');
+  return undefined;
+}

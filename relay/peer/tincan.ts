@@ -1,4 +1,0 @@
-/** The `tincan` command's entry: what the build bundles into dist/peer/tincan.js. */
-import { run } from './cli.ts';
-
-await run(process.argv.slice(2));
