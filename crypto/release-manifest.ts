@@ -6,14 +6,16 @@
  *
  *   {"format":1,"version":"0.3.0","files":{"/index.html":"<64 hex>",…},"signature":"<128 hex>"}
  *
- * `signature` is absent on an unsigned build. What is hashed and signed is the canonical text, not the JSON:
+ * `signature` is absent on an unsigned build. The listing is the `sha256sum` output for the release's files:
  *
- *   "tincan-release-v1" LF
- *   "version " VERSION LF
- *   for each file, by path in byte order:  SHA256-HEX "  " PATH LF
+ *   for each file, by path in byte order:  SHA256-HEX "  " PATH-WITHOUT-THE-LEADING-"/" LF
  *
- * (the file lines are `sha256sum` lines, so anyone can check a directory against them). The release hash is
- * SHA-256 of the canonical text; the signature is Ed25519 over it under Tincan's verification rule.
+ * The release hash is SHA-256 of the listing: what `npm run release:hash` and coreutils print for the built
+ * directory (client/build/release-hash.ts). What is signed is the canonical text, not the JSON:
+ *
+ *   "tincan-release-v1" LF  "version " VERSION LF  listing
+ *
+ * under Tincan's Ed25519 verification rule.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { assertBytes, assertString, fromHex, toHex, utf8 } from './bytes.ts';
@@ -90,16 +92,20 @@ export function parseReleaseManifest(text: string): ReleaseManifest {
   };
 }
 
-/** The text that is hashed and signed (see the top of this file). */
-export function canonicalRelease(release: Release): Uint8Array {
+/** The `sha256sum` listing of the release's files (see the top of this file). */
+export function releaseListing(release: Release): string {
   const paths = Object.keys(release.files).sort(byteOrder);
-  const lines = paths.map((path) => `${release.files[path]}  ${path}\n`);
-  return utf8(`${CANONICAL_HEADER}version ${release.version}\n${lines.join('')}`);
+  return paths.map((path) => `${release.files[path]}  ${path.slice(1)}\n`).join('');
 }
 
-/** SHA-256 of the canonical text, lower-case hex: the name of a release that anyone can recompute. */
+/** The text that is signed: a fixed header, the version, the listing. */
+export function canonicalRelease(release: Release): Uint8Array {
+  return utf8(`${CANONICAL_HEADER}version ${release.version}\n${releaseListing(release)}`);
+}
+
+/** SHA-256 of the listing, lower-case hex: the name of a release's files that anyone can recompute. */
 export function releaseHash(release: Release): string {
-  return toHex(sha256(canonicalRelease(release)));
+  return toHex(sha256(utf8(releaseListing(release))));
 }
 
 export async function verifyRelease(

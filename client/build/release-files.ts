@@ -1,26 +1,17 @@
 /**
  * Writes a built client's release.json: the SHA-256 of every file in the directory (release.json itself
- * excepted), under a version, signed when a signer is given (spec/releases.md, Release manifest).
+ * excepted, as in the release hash of release-hash.ts), under a version, signed when a signer is given
+ * (spec/releases.md, Release manifest). The release hash it returns is the one `npm run release:hash` prints.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Ed25519Signer } from '../../crypto/ed25519.ts';
 import { encodeReleaseManifest, parseReleaseManifest, releaseHash } from '../../crypto/release-manifest.ts';
+import { RELEASE_MANIFEST, releaseFiles } from './release-hash.ts';
 
-export const MANIFEST_FILE = 'release.json';
-
-/** Every file under `dir` as a URL path, with its SHA-256 in hex. */
+/** Every file of the release under `dir` (release.json excepted) as a URL path, with its SHA-256 in hex. */
 export function hashFiles(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const full = join(entry.parentPath, entry.name);
-    const path = `/${relative(dir, full).split(sep).join('/')}`;
-    if (path === `/${MANIFEST_FILE}`) continue;
-    files[path] = createHash('sha256').update(readFileSync(full)).digest('hex');
-  }
-  return files;
+  return Object.fromEntries(releaseFiles(dir).map((file) => [`/${file.path}`, file.sha256]));
 }
 
 /** Writes `dir/release.json` and returns the release hash. */
@@ -32,6 +23,6 @@ export async function writeReleaseManifest(
     { version: options.version, files: hashFiles(dir) },
     options.signer,
   );
-  writeFileSync(join(dir, MANIFEST_FILE), text);
+  writeFileSync(join(dir, RELEASE_MANIFEST), text);
   return releaseHash(parseReleaseManifest(text));
 }

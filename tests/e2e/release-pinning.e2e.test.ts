@@ -6,6 +6,7 @@
  * release B is offered, and runs once the user accepts it (spec/releases.md, Rules).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { releaseHash as directoryReleaseHash } from '../../client/build/release-hash.ts';
 import type { Relay } from '../../relay/server.ts';
 import { buildClient } from './support/build-client.ts';
 import { makeContacts } from './support/call-setup.ts';
@@ -93,6 +94,8 @@ beforeAll(async () => {
     launchChromium(),
   ]);
   hashA = await signRelease(client.dir, '0.1.0', key.signer);
+  // The hash the app will show is the one `npm run release:hash` prints for the directory.
+  expect(hashA).toBe(directoryReleaseHash(client.dir));
   relay = await startRelay(client.dir);
   port = Number(new URL(relay.httpUrl).port);
   stage = { client, browser, relay };

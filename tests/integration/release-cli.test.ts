@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { releaseHash } from '../../client/build/release-hash.ts';
 import { toHex } from '../../crypto/bytes.ts';
 import { nobleEd25519 } from '../../crypto/ed25519.ts';
 import { parseReleaseManifest, verifyRelease } from '../../crypto/release-manifest.ts';
@@ -41,7 +42,7 @@ describe('npm run release', () => {
     const { stdout } = await release(['--out', out], { TINCAN_RELEASE_KEY: seed.toString('hex') });
     const manifest = parseReleaseManifest(readFileSync(join(out, 'release.json'), 'utf8'));
     expect(await verifyRelease(nobleEd25519, manifest, publicKey)).toBe(true);
-    expect(stdout).toContain(`signed in ${out}`);
+    expect(stdout).toContain(`signed in ${out}: release hash ${releaseHash(out)}`);
     expect(readFileSync(join(out, 'sw.js'), 'utf8')).toContain(toHex(publicKey));
     for (const [path, hash] of Object.entries(manifest.files)) {
       expect(

@@ -2,6 +2,7 @@
  * The release manifest (crypto/release-manifest.ts): encode/parse round trips, the canonical text and hash,
  * signatures, version order, and wrong input. The byte-exact cases are in spec/vectors/release-manifest.json.
  */
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromUtf8, toHex } from '../../crypto/bytes.ts';
@@ -14,6 +15,7 @@ import {
   MAX_RELEASE_FILES,
   parseReleaseManifest,
   releaseHash,
+  releaseListing,
   verifyRelease,
 } from '../../crypto/release-manifest.ts';
 import { testIdentity } from '../support/identities.ts';
@@ -45,17 +47,22 @@ describe('release manifests', () => {
     );
   });
 
-  it('the canonical text is sha256sum lines under a header, in byte order of paths', () => {
-    const release = { version: '1.2.3', files: { '/b': 'b'.repeat(64), '/a': 'a'.repeat(64) } };
-    expect(fromUtf8(canonicalRelease(release))).toBe(
-      `tincan-release-v1\nversion 1.2.3\n${'a'.repeat(64)}  /a\n${'b'.repeat(64)}  /b\n`,
-    );
+  it('the canonical text is a header, the version and the sha256sum listing; the release hash is that of the listing', () => {
+    const release = { version: '1.2.3', files: { '/b': 'b'.repeat(64), '/a/x': 'a'.repeat(64) } };
+    const listing = `${'a'.repeat(64)}  a/x\n${'b'.repeat(64)}  b\n`;
+    expect(releaseListing(release)).toBe(listing);
+    expect(fromUtf8(canonicalRelease(release))).toBe(`tincan-release-v1\nversion 1.2.3\n${listing}`);
+    expect(releaseHash(release)).toBe(createHash('sha256').update(listing).digest('hex'));
   });
 
-  it('any change of version or of one hash changes the release hash', () => {
+  it('any change of a hash or a path changes the release hash; the version changes only what is signed', () => {
     const files = { '/index.html': 'a'.repeat(64), '/x.js': 'b'.repeat(64) };
     const base = releaseHash({ version: '1.0.0', files });
-    expect(releaseHash({ version: '1.0.1', files })).not.toBe(base);
+    expect(releaseHash({ version: '1.0.1', files })).toBe(base);
+    expect(canonicalRelease({ version: '1.0.1', files })).not.toEqual(
+      canonicalRelease({ version: '1.0.0', files }),
+    );
+    expect(releaseHash({ version: '1.0.0', files: { ...files, '/y.js': 'b'.repeat(64) } })).not.toBe(base);
     expect(releaseHash({ version: '1.0.0', files: { ...files, '/x.js': `${'b'.repeat(63)}c` } })).not.toBe(
       base,
     );

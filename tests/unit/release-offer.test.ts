@@ -56,7 +56,9 @@ describe('assessOffer', async () => {
       const verdict = await judge(signedTrust, running, text);
       return verdict.kind === 'refused' ? verdict.reason : verdict.kind;
     };
-    expect(await reason(await signed('0.1.9'))).toBe('downgrade');
+    expect(await reason(await signed('0.1.9', changed))).toBe('downgrade');
+    // The same files under another version are the same release: nothing to offer or refuse.
+    expect(await reason(await signed('0.1.9'))).toBe('same');
     expect(await reason(await signed('0.2.0', changed))).toBe('same-version');
     expect(await reason(await signed('0.3.0', changed, other.signer))).toBe('bad-signature');
     expect(await reason(await encodeReleaseManifest({ version: '0.3.0', files: changed }))).toBe('unsigned');

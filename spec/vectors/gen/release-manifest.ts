@@ -1,6 +1,6 @@
 /**
  * Release manifest vectors (crypto/release-manifest.ts, spec/releases.md). The canonical text, the release
- * hash and the signatures are made here with node:crypto (SHA-256, Ed25519 from a PKCS#8 seed), apart from
+ * hash (SHA-256 of the `sha256sum` listing) and the signatures are made here with node:crypto (SHA-256, Ed25519 from a PKCS#8 seed), apart from
  * the module. Valid: a signed and an unsigned manifest, and paths whose byte order differs from a naive sort.
  * Invalid: manifests the parser must refuse, and signatures the release key did not make.
  */
@@ -22,10 +22,14 @@ function keyPair(seed: Uint8Array) {
 
 const sha256 = (bytes: string | Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-function canonical(version: string, files: Record<string, string>): string {
+/** What `sha256sum` prints for the files, paths relative to the release directory, in byte order. */
+function listing(files: Record<string, string>): string {
   const paths = Object.keys(files).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return `tincan-release-v1\nversion ${version}\n${paths.map((p) => `${files[p]}  ${p}\n`).join('')}`;
+  return paths.map((p) => `${files[p]}  ${p.slice(1)}\n`).join('');
 }
+
+const canonical = (version: string, files: Record<string, string>): string =>
+  `tincan-release-v1\nversion ${version}\n${listing(files)}`;
 
 export default async function generate(): Promise<VectorFile> {
   const random = deterministicRandom('tincan/spec/vectors/release-manifest');
@@ -52,7 +56,7 @@ export default async function generate(): Promise<VectorFile> {
     manifest: json({ version: '0.3.0', files, signature: signature(release, text) }),
     releaseKey: release.publicKey,
     canonical: text,
-    hash: sha256(text),
+    hash: sha256(listing(files)),
     signed: true,
   });
   const unsigned = { '/index.html': hash(), '/a.js': hash() };
@@ -62,7 +66,7 @@ export default async function generate(): Promise<VectorFile> {
     manifest: json({ version: '0.1.0', files: unsigned }),
     releaseKey: release.publicKey,
     canonical: canonical('0.1.0', unsigned),
-    hash: sha256(canonical('0.1.0', unsigned)),
+    hash: sha256(listing(unsigned)),
     signed: false,
   });
 
@@ -111,7 +115,7 @@ export default async function generate(): Promise<VectorFile> {
   );
   return {
     about:
-      'Release manifests (spec/releases.md): canonical text, release hash (SHA-256 of it), Ed25519 signature by the release key',
+      'Release manifests (spec/releases.md): canonical text, release hash (SHA-256 of the sha256sum listing), Ed25519 signature by the release key',
     source: 'spec/vectors/gen/release-manifest.ts (node:crypto, fixed seed)',
     cases,
   };
