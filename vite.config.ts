@@ -1,15 +1,28 @@
+import { readFileSync } from 'node:fs';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 import { pageIntegrity } from './client/build/vite-page-integrity.ts';
+import { releasePlugin } from './client/build/vite-release.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 /**
  * The browser client. `npx vite build` writes dist/client, which the relay serves as static files under a
  * strict CSP (script-src 'self', style-src 'self'): no inline scripts or styles may appear in the output.
+ * The release plugin adds the release worker (sw.js) and release.json (spec/releases.md); the worker holds
+ * the release public key given in TINCAN_RELEASE_PUBLIC_KEY (`npm run release` sets it), or none.
  */
 export default defineConfig({
   root: 'client',
   base: '/',
-  plugins: [preact({ devtoolsInProd: false, reactAliasesEnabled: false }), pageIntegrity()],
+  plugins: [
+    preact({ devtoolsInProd: false, reactAliasesEnabled: false }),
+    pageIntegrity(),
+    // After the files are written (integrity included): the release lists their final bytes.
+    releasePlugin({ version, releaseKey: process.env.TINCAN_RELEASE_PUBLIC_KEY || undefined }),
+  ],
   build: {
     outDir: '../dist/client',
     emptyOutDir: true,

@@ -6,9 +6,11 @@ import { render } from 'preact';
 import { webPasskeys } from './services/passkey.ts';
 import { webRandom } from './services/random.ts';
 import { relayUrlsForPage } from './services/relay-list.ts';
+import { startReleaseWorker } from './services/release-worker.ts';
 import { createVaultStore } from './services/storage.ts';
 import { createApp, type SessionFactory } from './state/app.ts';
 import { createNavigation } from './state/navigation.ts';
+import { createReleaseModel } from './state/release.ts';
 import type { SessionEnvironment, SessionModel } from './state/session.ts';
 import { App } from './ui/App.tsx';
 import './styles.css';
@@ -66,12 +68,26 @@ export function startApp(options: StartOptions = {}) {
     if (phase === 'unlocked') tabs?.postMessage('unlocked');
   });
 
-  void app.init();
+  const release = createReleaseModel({
+    startWorker: () => startReleaseWorker(navigator.serviceWorker),
+    reload: () => location.reload(),
+  });
+  // The server is asked for a new release when the network comes back, as well as at every start.
+  window.addEventListener('online', () => void release.check().catch(() => {}));
+
   render(
-    <App app={app} navigation={navigation} shell={() => unlocked?.Shell} />,
+    <App app={app} navigation={navigation} release={release} shell={() => unlocked?.Shell} />,
     document.getElementById('app')!,
   );
-  // Fetch the rest while the user types a passphrase.
-  setTimeout(() => void loadSessions().catch(() => {}), 0);
+  // Once the first screen is painted (from the pinned release, without the network), fetch the rest while
+  // the user types a passphrase, and ask the server whether it offers another release.
+  void app.init().finally(() => {
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        void loadSessions().catch(() => {});
+        void release.start().catch(() => {});
+      }, 0),
+    );
+  });
   return app;
 }

@@ -42,6 +42,8 @@ export const PROTOCOL_ERROR_CODES = [
   'bad-frame',
   // calls (crypto/call-signaling.ts, crypto/sas.ts)
   'bad-commitment',
+  // web client releases (crypto/release-manifest.ts)
+  'bad-release-manifest',
 ] as const;
 
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];

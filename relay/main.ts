@@ -10,6 +10,7 @@
  *   --tls-key FILE       TLS_KEY
  *   --limit NAME=VALUE   TINCAN_LIMITS   any limit of relay/limits.ts, repeatable (env: comma-separated)
  *   --trust-proxy ADDR   TRUST_PROXY     reverse proxies whose X-Forwarded-For names the client (default none)
+ *   --client-dir DIR     TINCAN_CLIENT_DIR  the built web client to serve (default dist/client); e.g. a signed release
  *                        TURN_SECRET, TURN_URLS (comma-separated), TURN_TTL (seconds): TURN credentials
  *                        TURN_DENY: TURN labels (comma-separated) that get no credentials
  *                        REDIS_URL: route through Redis pub/sub (several relay processes)
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     'tls-key': { type: 'string' },
     limit: { type: 'string', multiple: true },
     'trust-proxy': { type: 'string', multiple: true },
+    'client-dir': { type: 'string' },
   },
   strict: true,
 });
@@ -61,6 +63,9 @@ const origins = values.origin?.flatMap((o) => list(o) ?? []) ?? list(env.TINCAN_
 if (origins !== undefined) options.origins = origins;
 const relays = values.relays?.flatMap((r) => list(r) ?? []) ?? list(env.TINCAN_RELAYS);
 if (relays !== undefined) options.relays = relays;
+
+const clientDir = values['client-dir'] ?? env.TINCAN_CLIENT_DIR;
+if (clientDir !== undefined) options.staticDir = clientDir;
 
 const trustProxy = values['trust-proxy']?.flatMap((p) => list(p) ?? []) ?? list(env.TRUST_PROXY);
 if (trustProxy !== undefined) options.trustProxy = trustProxy;

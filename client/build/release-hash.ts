@@ -2,10 +2,13 @@
  * The release hash: one SHA-256 over a built directory, so that anyone can build a commit and compare what
  * they get with what a relay serves. It is exactly what coreutils compute from the directory:
  *
- *   cd dist/client && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs -d '\n' sha256sum | sha256sum
+ *   cd dist/client && find . -type f ! -path ./release.json -printf '%P\n' | LC_ALL=C sort |
+ *     xargs -d '\n' sha256sum | sha256sum
  *
- * that is, the SHA-256 of the listing `<sha256 hex>  <path>\n` of every file, paths relative to the
- * directory, '/'-separated, in byte order (README, Build it yourself and compare).
+ * that is, the SHA-256 of the listing `<sha256 hex>  <path>\n` of every file but the release manifest,
+ * paths relative to the directory, '/'-separated, in byte order (README, Build it yourself and compare).
+ * The release manifest lists these same lines and is signed after the build, so it is left out: the hash
+ * is the same signed or not, and it is the one the app shows in Settings → About (spec/releases.md).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -25,9 +28,13 @@ function filesUnder(dir: string, prefix = ''): string[] {
   });
 }
 
-/** Every file under `dir` with its SHA-256, in byte order of the paths. */
+/** The release manifest, at the top of the directory: a statement about the other files, not one of them. */
+export const RELEASE_MANIFEST = 'release.json';
+
+/** Every file under `dir` but the release manifest, with its SHA-256, in byte order of the paths. */
 export function releaseFiles(dir: string): ReleaseFile[] {
   return filesUnder(dir)
+    .filter((path) => path !== RELEASE_MANIFEST)
     .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
     .map((path) => ({
       path,

@@ -28,8 +28,11 @@ export interface ConnectionDeps {
   readonly otherUrls?: readonly string[];
   readonly identity: { readonly publicKey: Uint8Array; readonly signer: Ed25519Signer };
   readonly onEnvelope: (envelope: Uint8Array) => void;
-  /** Where 'online' and 'visibilitychange' events come from; none in tests. */
-  readonly events?: Pick<Window, 'addEventListener' | 'removeEventListener'> & { document?: Document };
+  /** Where 'online', 'offline' and 'visibilitychange' events come from, and whether the browser has a network. */
+  readonly events?: Pick<Window, 'addEventListener' | 'removeEventListener'> & {
+    document?: Document;
+    navigator?: { readonly onLine: boolean };
+  };
   readonly relayOptions?: Partial<RelayConnectionOptions>;
 }
 
@@ -40,7 +43,11 @@ const STOP_TEXT: Record<string, string> = {
   'frame-too-large': 'A message was too large for the relay',
 };
 
-export function describeConnection(state: RelayConnectionState, now: number): string {
+/** `networkUp`: false while the browser itself says it has no network (then no relay can be reached). */
+export function describeConnection(state: RelayConnectionState, now: number, networkUp = true): string {
+  if (!networkUp && (state.status === 'retrying' || state.status === 'connecting')) {
+    return 'Offline: connects when the network returns';
+  }
   switch (state.status) {
     case 'idle':
       return 'Offline';
@@ -81,19 +88,26 @@ export function createConnectionModel(deps: ConnectionDeps): ConnectionModel {
   const onVisible = () => {
     if (deps.events?.document?.visibilityState === 'visible') wake();
   };
-  deps.events?.addEventListener('online', wake);
+  const networkUp = signal(deps.events?.navigator?.onLine ?? true);
+  const onNetwork = () => {
+    networkUp.value = deps.events?.navigator?.onLine ?? true;
+    if (networkUp.value) wake();
+  };
+  deps.events?.addEventListener('online', onNetwork);
+  deps.events?.addEventListener('offline', onNetwork);
   deps.events?.document?.addEventListener('visibilitychange', onVisible);
 
   return {
     state,
     online: computed(() => state.value.status === 'online'),
-    label: computed(() => describeConnection(state.value, now.value)),
+    label: computed(() => describeConnection(state.value, now.value, networkUp.value)),
     relay,
     start: () => relay.start(),
     retryNow: () => relay.reconnectNow(),
     dispose() {
       clearInterval(ticker);
-      deps.events?.removeEventListener('online', wake);
+      deps.events?.removeEventListener('online', onNetwork);
+      deps.events?.removeEventListener('offline', onNetwork);
       deps.events?.document?.removeEventListener('visibilitychange', onVisible);
       relay.stop();
     },

@@ -1,4 +1,5 @@
 import { useSignal } from '@preact/signals';
+import { AboutSection } from './AboutSection.tsx';
 import { BlockedList } from './BlockSection.tsx';
 import { CallSettings } from './CallSettings.tsx';
 import { KeyRotationSettings } from './KeyRotationSettings.tsx';
@@ -9,7 +10,7 @@ import { PasskeySettings } from './PasskeySettings.tsx';
 import { PassphraseSettings } from './PassphraseSettings.tsx';
 import type { ScreenProps } from './screen-props.ts';
 
-export function SettingsView({ app, session, navigation }: ScreenProps) {
+export function SettingsView({ app, session, navigation, release }: ScreenProps) {
   const confirmDelete = useSignal(false);
   const exported = useSignal<string | null>(null);
 
@@ -69,6 +70,7 @@ export function SettingsView({ app, session, navigation }: ScreenProps) {
               Lock now
             </LockButton>
           </section>
+          <AboutSection release={release} />
           <section class="section" aria-labelledby="delete-heading">
             <h3 id="delete-heading">Delete identity</h3>
             {confirmDelete.value ? (

@@ -56,6 +56,12 @@ const SUITES: readonly Suite[] = [
     run: async () => (await import('./client.ts')).runClientBench(),
   },
   {
+    name: 'offline',
+    about:
+      'bytes on the wire before the unlock screen: repeat visit with the release worker vs first visit and HTTP cache',
+    run: async () => (await import('./client-offline.ts')).runClientOfflineBench(),
+  },
+  {
     name: 'calls',
     about: 'call setup and accept → first frame vs plain WebRTC in Chromium; the media gate’s cost',
     run: async () => (await importSuite<() => Promise<unknown>>('./calls.ts', 'runCallsBench'))(),

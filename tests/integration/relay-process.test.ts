@@ -5,7 +5,7 @@
  * closing sockets with going-away, exiting 0 and leaving no process behind on the port.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +118,25 @@ describe('relay process', () => {
     await expect(
       spawnRelay({ cwd: freshDir('cwd-limit-value'), args: ['--limit', 'httpTimeoutMs=0'] }),
     ).rejects.toThrow(/httpTimeoutMs must be a positive integer/);
+  });
+
+  it('serves the client directory of --client-dir, or of TINCAN_CLIENT_DIR', async () => {
+    for (const how of ['flag', 'env'] as const) {
+      const client = freshDir(`client-${how}`);
+      writeFileSync(join(client, 'index.html'), `<!doctype html><title>release served by ${how}</title>\n`);
+      writeFileSync(join(client, 'release.json'), '{"format":1}\n');
+      const relay = await spawnRelay({
+        cwd: freshDir(`cwd-client-${how}`),
+        ...(how === 'flag' ? { args: ['--client-dir', client] } : { env: { TINCAN_CLIENT_DIR: client } }),
+      });
+      try {
+        expect(await (await fetch(relay.httpUrl)).text()).toContain(`release served by ${how}`);
+        expect(await (await fetch(`${relay.httpUrl}/release.json`)).text()).toBe('{"format":1}\n');
+      } finally {
+        process.kill(relay.pid, 'SIGTERM');
+        await within(relay.exited, 10_000, 'relay exit');
+      }
+    }
   });
 
   it('refuses a TLS certificate without a key, with a clear message', async () => {

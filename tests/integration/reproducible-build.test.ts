@@ -72,7 +72,10 @@ describe('reproducible build', () => {
     expect(printed).toEqual([`${expected}  dist/client\n`, `${expected}  dist/client\n`]);
     const coreutils = execFileSync(
       'sh',
-      ['-c', "find . -type f -printf '%P\\n' | LC_ALL=C sort | xargs -d '\\n' sha256sum | sha256sum"],
+      [
+        '-c',
+        "find . -type f ! -path ./release.json -printf '%P\\n' | LC_ALL=C sort | xargs -d '\\n' sha256sum | sha256sum",
+      ],
       { cwd: join(trees[1], 'dist/client'), encoding: 'utf8' },
     );
     expect(coreutils).toBe(`${expected}  -\n`);

@@ -70,4 +70,12 @@ describe('connection status text', () => {
     );
     expect(describeConnection({ ...base, status: 'idle' }, 0)).toBe('Offline');
   });
+
+  test('says the browser is offline while it is, instead of counting down retries', () => {
+    const base = { attempt: 1, turnAvailable: false };
+    const offline = 'Offline: connects when the network returns';
+    expect(describeConnection({ ...base, status: 'retrying', retryAt: 4_200 }, 1_000, false)).toBe(offline);
+    expect(describeConnection({ ...base, status: 'connecting' }, 0, false)).toBe(offline);
+    expect(describeConnection({ ...base, status: 'online' }, 0, false)).toBe('Connected');
+  });
 });

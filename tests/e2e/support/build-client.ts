@@ -16,12 +16,19 @@ export interface BuiltClient {
   remove(): Promise<void>;
 }
 
-export async function buildClient(entry = join(ROOT, 'client')): Promise<BuiltClient> {
+/** `releaseKey`: the release public key (hex) the release worker is built with, as `npm run release` does. */
+export async function buildClient(
+  entry = join(ROOT, 'client'),
+  options: { releaseKey?: string } = {},
+): Promise<BuiltClient> {
   const dir = await mkdtemp(join(tmpdir(), 'tincan-client-'));
   // vitest sets NODE_ENV=test, which would make this a development build (Preact's debug code included):
   // the suite must test, and measure, what `npm run build:client` ships.
   const nodeEnv = process.env.NODE_ENV;
+  const releaseKey = process.env.TINCAN_RELEASE_PUBLIC_KEY;
   process.env.NODE_ENV = 'production';
+  if (options.releaseKey === undefined) delete process.env.TINCAN_RELEASE_PUBLIC_KEY;
+  else process.env.TINCAN_RELEASE_PUBLIC_KEY = options.releaseKey;
   try {
     await build({
       root: entry,
@@ -34,6 +41,8 @@ export async function buildClient(entry = join(ROOT, 'client')): Promise<BuiltCl
     });
   } finally {
     process.env.NODE_ENV = nodeEnv;
+    if (releaseKey === undefined) delete process.env.TINCAN_RELEASE_PUBLIC_KEY;
+    else process.env.TINCAN_RELEASE_PUBLIC_KEY = releaseKey;
   }
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }

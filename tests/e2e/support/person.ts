@@ -36,6 +36,15 @@ export class Person {
     return person;
   }
 
+  /** A person in a context opened elsewhere (a browser profile on disk, say), on a page of it. */
+  static async inContext(context: BrowserContext, baseUrl: string, name: string): Promise<Person> {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const person = new Person(name, context, page, baseUrl);
+    person.watch(page);
+    await page.goto(baseUrl);
+    return person;
+  }
+
   /** Console errors and uncaught exceptions fail the test at the end. */
   watch(page: Page): void {
     page.on('console', (message) => {

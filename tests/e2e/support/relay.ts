@@ -1,8 +1,9 @@
 /** The real relay, on a free port (or a given one, to come back where it was), serving a built client. */
 import { createRelay, type Relay } from '../../../relay/server.ts';
 
-export function startRelay(staticDir: string): Promise<Relay> {
-  return createRelay({ host: '127.0.0.1', port: 0, staticDir });
+/** `port`: the port it had before, to come back on the same origin (a service worker's scope). */
+export function startRelay(staticDir: string, port = 0): Promise<Relay> {
+  return createRelay({ host: '127.0.0.1', port, staticDir });
 }
 
 /**
