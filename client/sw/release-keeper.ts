@@ -38,6 +38,7 @@ export function createReleaseKeeper(deps: KeeperDeps): ReleaseKeeper {
   const { store } = deps;
   let refusal: ReleaseStatus['refusal'] = null;
   let checking: Promise<ReleaseStatus> | undefined;
+  let following: Promise<ReleaseStatus> | undefined;
 
   /** The server's release.json; a server error rejects like a lost network (nothing is offered then). */
   async function fetchManifest(): Promise<string> {
@@ -117,10 +118,17 @@ export function createReleaseKeeper(deps: KeeperDeps): ReleaseKeeper {
       await store.write('pinned', judged.release);
     },
     check() {
-      checking ??= runCheck().finally(() => {
-        checking = undefined;
-      });
-      return checking;
+      // A check asked for while one runs gets the answer of a fresh one that starts when it ends: the running
+      // one may have read release.json before the server changed it, and its answer would hide the change.
+      if (following) return following;
+      const start = () =>
+        runCheck().finally(() => {
+          checking = following;
+          following = undefined;
+        });
+      if (checking) following = checking.catch(() => undefined).then(start);
+      else checking = start();
+      return following ?? checking;
     },
     status,
     async accept(hash) {

@@ -121,6 +121,33 @@ describe('the release keeper', async () => {
     expect((await worker.status()).offer).toBeNull();
   });
 
+  it('a check asked for while another runs answers from a release.json read after it was asked', async () => {
+    await server.publish('0.1.0', A, key.signer);
+    const worker = keeper();
+    await worker.pinFirst();
+    // The first check's read of release.json is held until the server has changed it under the second.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const fetcher = server.fetcher;
+    let reads = 0;
+    server.fetcher = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const answer = fetcher(input, init);
+      if (String(input) === '/release.json' && reads++ === 0) await held;
+      return answer;
+    }) as typeof fetch;
+    const heldWorker = keeper();
+    const first = heldWorker.check();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await server.publish('0.2.0', B, other.signer);
+    const second = heldWorker.check();
+    const third = heldWorker.check();
+    release();
+    expect((await first).refusal).toBeNull();
+    expect((await second).refusal).toEqual({ reason: 'bad-signature', version: '0.2.0' });
+    expect(await third).toEqual(await second);
+    expect(reads).toBe(2);
+  });
+
   it('refuses, and says why: no signature, another key, a downgrade, the same version changed, files that do not match', async () => {
     await server.publish('0.2.0', A, key.signer);
     const worker = keeper();
