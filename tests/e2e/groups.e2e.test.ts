@@ -131,7 +131,9 @@ describe('group chat', () => {
     await send(bob, 'from bob after the removal');
     await bob.message('from alice after the removal').waitFor({ timeout: 30_000 });
     await alice.message('from bob after the removal').waitFor({ timeout: 30_000 });
-    await expect.poll(() => receipt(alice, 'from alice after the removal').textContent()).toBe('read by 1 of 1');
+    await expect
+      .poll(() => receipt(alice, 'from alice after the removal').textContent())
+      .toBe('read by 1 of 1');
     await expect.poll(() => receipt(bob, 'from bob after the removal').textContent()).toBe('read by 1 of 1');
     expect(await carol.message('from alice after the removal').count()).toBe(0);
     expect(await carol.message('from bob after the removal').count()).toBe(0);
