@@ -182,10 +182,13 @@ async function oneShot(
       );
     const deadline = Date.now() + timeoutMs;
     while (waitingFor().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const waiting = waitingFor().length;
-    context.out.line(`acknowledged by ${to.length - waiting} of ${to.length} member(s)`);
-    if (waiting) context.out.line('kept: the others get it from the next tincan run (listen, group-send)');
-    return waiting === 0 ? 0 : 3;
+    const waiting = waitingFor();
+    context.out.line(`acknowledged by ${to.length - waiting.length} of ${to.length} member(s)`);
+    if (waiting.length)
+      context.out.line(
+        `kept for ${waiting.map((peer) => side.nameOf(groupId, peer)).join(', ')}: sent again by the next tincan run (listen, group-send)`,
+      );
+    return waiting.length === 0 ? 0 : 3;
   } finally {
     await node.messenger.leave();
     await node.close();

@@ -9,8 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { tincan, tincanInBackground } from '../support/cli-process.ts';
 import { makeContacts } from './support/call-setup.ts';
-import { tincan, tincanInBackground } from './support/cli.ts';
 import { Person } from './support/person.ts';
 import { closeStage, openStage, type Stage, useBrowserTimeouts } from './support/stage.ts';
 

@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-const BIN = join(import.meta.dirname, '../../../client/cli/bin.mjs');
+const BIN = join(import.meta.dirname, '../../client/cli/bin.mjs');
 
 export interface CliResult {
   code: number | null;
