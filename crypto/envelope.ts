@@ -55,6 +55,10 @@ export const MESSAGE_KIND = {
   fileTransfer: 14,
   /** Key confirmation: the initiator's first envelope when it has nothing else to send (empty body). */
   sessionConfirm: 15,
+  /** A group body (client/core/group-bodies.ts): reliable, one pairwise copy per member. */
+  group: 16,
+  /** A group's typing signal: fire-and-forget, like typing. */
+  groupTyping: 17,
 } as const;
 export type MessageKind = (typeof MESSAGE_KIND)[keyof typeof MESSAGE_KIND];
 const KNOWN_KINDS = new Set<number>(Object.values(MESSAGE_KIND));

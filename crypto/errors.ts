@@ -44,6 +44,14 @@ export const PROTOCOL_ERROR_CODES = [
   'bad-commitment',
   // web client releases (crypto/release-manifest.ts)
   'bad-release-manifest',
+  // groups (crypto/group-statement.ts, client/core/group-machine.ts)
+  'group-bad-signature',
+  'group-not-admin',
+  'group-stale',
+  'group-fork',
+  'group-gap',
+  'group-not-member',
+  'group-too-many-members',
 ] as const;
 
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];

@@ -66,6 +66,11 @@ const SUITES: readonly Suite[] = [
     about: 'call setup and accept → first frame vs plain WebRTC in Chromium; the media gate’s cost',
     run: async () => (await importSuite<() => Promise<unknown>>('./calls.ts', 'runCallsBench'))(),
   },
+  {
+    name: 'groups',
+    about: 'one message to a group of 8 and of 32 (sealing, fan-out, bytes) vs one one-to-one message',
+    run: async () => (await import('./groups.ts')).runGroupsBench(),
+  },
   // Later suites go here, in the order they should run.
 ];
 
