@@ -55,6 +55,8 @@ export const MESSAGE_KIND = {
   fileTransfer: 14,
   /** Key confirmation: the initiator's first envelope when it has nothing else to send (empty body). */
   sessionConfirm: 15,
+  /** Ringing, joining and leaving a group call (crypto/group-call-body.ts); each pair's media is a call of its own. */
+  groupCall: 20,
 } as const;
 export type MessageKind = (typeof MESSAGE_KIND)[keyof typeof MESSAGE_KIND];
 const KNOWN_KINDS = new Set<number>(Object.values(MESSAGE_KIND));
