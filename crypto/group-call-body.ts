@@ -97,24 +97,25 @@ export function decodeGroupCallBody(kind: number, payload: Uint8Array): GroupCal
   if (payload[0] !== GROUP_CALL_BODY_VERSION) throw new ProtocolError('bad-version', `${payload[0]}`);
   const action = GROUP_CALL_ACTIONS[payload[1]! - 1];
   if (!action) throw new ProtocolError('bad-encoding', `action ${payload[1]}`);
-  let at = 2;
-  const groupId = payload.slice(at, (at += GROUP_ID_BYTES));
-  const callId = payload.slice(at, (at += GROUP_CALL_ID_BYTES));
-  const media = GROUP_CALL_MEDIA[payload[at++]! - 1];
-  if (!media) throw new ProtocolError('bad-encoding', `media ${payload[at - 1]}`);
-  const reason = LEAVE_REASONS[payload[at++]!];
+  const groupId = payload.slice(2, 2 + GROUP_ID_BYTES);
+  const callIdAt = 2 + GROUP_ID_BYTES;
+  const callId = payload.slice(callIdAt, callIdAt + GROUP_CALL_ID_BYTES);
+  const mediaAt = callIdAt + GROUP_CALL_ID_BYTES;
+  const media = GROUP_CALL_MEDIA[payload[mediaAt]! - 1];
+  if (!media) throw new ProtocolError('bad-encoding', `media ${payload[mediaAt]}`);
+  const reason = LEAVE_REASONS[payload[mediaAt + 1]!];
   if (!reason || (reason !== 'left' && action !== 'leave'))
-    throw new ProtocolError('bad-encoding', `reason ${payload[at - 1]} for ${action}`);
-  const sentAt = readU64be(payload, at);
-  at += 8;
+    throw new ProtocolError('bad-encoding', `reason ${payload[mediaAt + 1]} for ${action}`);
+  const sentAt = readU64be(payload, mediaAt + 2);
   if (sentAt > BigInt(MAX_SAFE)) throw new ProtocolError('bad-encoding', 'sentAt over 2^53-1');
-  const count = payload[at++]!;
+  const count = payload[HEAD_BYTES - 1]!;
   if (count > GROUP_CALL_CAP - 1) throw new ProtocolError('too-large', `${count} participants`);
-  if (payload.length !== at + count * IDENTITY_KEY_BYTES)
+  if (payload.length !== HEAD_BYTES + count * IDENTITY_KEY_BYTES)
     throw new ProtocolError('bad-length', `${payload.length} B for ${count} participants`);
   const participants: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
-    const key = payload.slice(at, (at += IDENTITY_KEY_BYTES));
+    const from = HEAD_BYTES + i * IDENTITY_KEY_BYTES;
+    const key = payload.slice(from, from + IDENTITY_KEY_BYTES);
     const previous = participants[i - 1];
     if (previous && compareBytes(previous, key) >= 0)
       throw new ProtocolError('bad-encoding', 'participants not in ascending order');
