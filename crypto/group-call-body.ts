@@ -71,7 +71,8 @@ export function encodeGroupCallBody(body: GroupCallBody): { kind: number; payloa
   if (!Array.isArray(body.participants)) throw new TypeError('body.participants must be an array');
   if (body.participants.length > GROUP_CALL_CAP - 1)
     throw new RangeError(`body.participants: ${body.participants.length} over ${GROUP_CALL_CAP - 1}`);
-  body.participants.forEach((key, i) => assertBytes(key, `body.participants[${i}]`, IDENTITY_KEY_BYTES));
+  for (const [i, key] of body.participants.entries())
+    assertBytes(key, `body.participants[${i}]`, IDENTITY_KEY_BYTES);
   const keys = [...body.participants].sort(compareBytes);
   for (let i = 1; i < keys.length; i++)
     if (compareBytes(keys[i - 1]!, keys[i]!) === 0) throw new RangeError('body.participants: duplicate key');
