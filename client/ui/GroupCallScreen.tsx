@@ -58,6 +58,8 @@ export function GroupCallScreen({ groupCalls }: { groupCalls: GroupCallModel }) 
   }
 
   if (mesh.phase === 'ended') {
+    // A call that ended before we joined it is not news (it was missed, as the group's chat shows).
+    if (mesh.joinedAt === null) return null;
     return (
       <div class={`call-overlay ${warnings.length ? 'warning' : ''}`}>
         <div
