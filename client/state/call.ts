@@ -9,12 +9,7 @@ import type { CallMedia } from '../../crypto/call-signaling.ts';
 import type { MessageKind } from '../../crypto/envelope.ts';
 import type { TurnCredentialsBody } from '../../crypto/relay-turn-credentials.ts';
 import type { CallState, EndReason } from '../services/rtc/call-machine.ts';
-import {
-  CallService,
-  type CallServiceDeps,
-  type CallTestHooks,
-  type CallView,
-} from '../services/rtc/call-service.ts';
+import { CallService, type CallServiceDeps, type CallView } from '../services/rtc/call-service.ts';
 import type { FileSource } from '../services/rtc/file-transfer.ts';
 import {
   DEFAULT_HIDE_IP,
@@ -69,7 +64,6 @@ export interface CallModelDeps {
   readonly markVerified: (peer: string) => Promise<void>;
   /** Where the hide-my-IP choice is kept (localStorage in the app; it names no contact). */
   readonly storage?: Pick<Storage, 'getItem' | 'setItem'>;
-  readonly hooks?: CallTestHooks;
   readonly createService?: (deps: CallServiceDeps) => CallServiceLike;
   /** The browser's notification permission (the browser's own where there is a document, else none). */
   readonly notificationPermission?: NotificationPermissionSource;
@@ -125,7 +119,6 @@ export function createCallModel(deps: CallModelDeps) {
     nameOf: (peer) => deps.contact(peer)?.name ?? 'A contact',
     ...(typeof AudioContext === 'undefined' ? {} : { ringer: webAudioRinger() }),
     ...(typeof document === 'undefined' ? {} : { notifier: browserNotifier(document) }),
-    ...(deps.hooks ? { hooks: deps.hooks } : {}),
     onChange: (next) => {
       view.value = next;
       const ended = next.call?.phase === 'ended' ? next.call : null;

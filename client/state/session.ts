@@ -14,10 +14,10 @@ import { isAcceptableDisplayName } from '../core/chat-protocol.ts';
 import { Messenger, type MessengerEvent } from '../core/messenger.ts';
 import type { OutboxStorage } from '../core/outbox-store.ts';
 import { type RelayConnectionOptions, RelayUnavailableError } from '../services/relay-connection.ts';
+import type { CallServiceDeps } from '../services/rtc/call-service.ts';
 import type { SaveProfile, Session, SessionFactory } from './app.ts';
-import { createCallModel, settingsStorage } from './call.ts';
+import { type CallServiceLike, createCallModel, settingsStorage } from './call.ts';
 import { callLineOf } from './call-lines.ts';
-import { callTestHooks, exposeCallsForTests } from './call-test-hooks.ts';
 import { createConnectionModel } from './connection.ts';
 import { createContactsModel } from './contacts.ts';
 import { type ChatLine, createConversationsModel } from './conversations.ts';
@@ -42,6 +42,8 @@ export interface SessionEnvironment {
   readonly relayOptions?: Partial<RelayConnectionOptions>;
   /** Period of the messenger's timers (resends, presence) and of disappearing-message checks. */
   readonly tickMs?: number;
+  /** Makes the call service from what the session gives it; the app's own CallService when absent. */
+  readonly createCallService?: (deps: CallServiceDeps) => CallServiceLike;
 }
 
 export interface SessionDeps extends Omit<SessionEnvironment, 'backend'> {
@@ -233,9 +235,8 @@ export function createSession(deps: SessionDeps) {
       if (line) chats.callEnded(call.peer, line);
     },
     ...settingsStorage(),
-    ...callTestHooks(),
+    ...(deps.createCallService ? { createService: deps.createCallService } : {}),
   });
-  exposeCallsForTests(calls);
   // Files from the chat: signalled like calls, under the same "hide my IP address" setting.
   const files = createFileModel({
     random: deps.random,

@@ -26,7 +26,7 @@ import { toHex } from '../../crypto/bytes.ts';
 import { parseContactInput } from '../../crypto/contact-code.ts';
 import type { Relay } from '../../relay/server.ts';
 import type { BuiltClient } from '../e2e/support/build-client.ts';
-import { buildClientWithHooks, caller, launchForCalls, makeContacts } from '../e2e/support/call-setup.ts';
+import { buildTestClient, caller, launchForCalls, makeContacts } from '../e2e/support/call-setup.ts';
 import type { Person } from '../e2e/support/person.ts';
 import { startRelay, startTurnRelay } from '../e2e/support/relay.ts';
 import { rtpTotals } from '../e2e/support/rtp-totals.ts';
@@ -288,7 +288,7 @@ export async function runCallsBench(): Promise<BenchTable[]> {
   const plainServer = await startPlainCallServer();
   try {
     [client, browser, coturn] = await Promise.all([
-      buildClientWithHooks(),
+      buildTestClient(),
       launchForCalls([FAKE_CAMERA]),
       startCoturn(TURN_SECRET),
     ]);

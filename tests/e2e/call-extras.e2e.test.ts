@@ -184,12 +184,16 @@ describe('in a call', () => {
     const [aliceBefore, bobBefore] = await Promise.all([pathFacts(alice), pathFacts(bob)]);
     const gateBefore = await gateRecordOf(alice);
     const framesBefore = await framesAt(bob);
-    // The path on loopback cannot fail here (call-recovery makes it fail through TURN): report a failure.
-    await alice.page.evaluate(() =>
-      (
-        globalThis as unknown as { tincanCalls: { service: { simulateConnectionFailure(): void } } }
-      ).tincanCalls.service.simulateConnectionFailure(),
-    );
+    // The path on loopback cannot fail here (call-recovery makes it fail through TURN): the page is told it
+    // failed, the way the browser tells it.
+    await alice.page.evaluate(() => {
+      const pc = (globalThis as { tincanCalls?: { service: { peerConnection: RTCPeerConnection | null } } })
+        .tincanCalls?.service.peerConnection;
+      if (!pc) throw new Error('no call');
+      Object.defineProperty(pc, 'connectionState', { get: () => 'failed', configurable: true });
+      pc.dispatchEvent(new Event('connectionstatechange'));
+      delete (pc as { connectionState?: unknown }).connectionState;
+    });
     // Both descriptions now carry new ICE credentials, from the signed renegotiation.
     await expect.poll(async () => (await pathFacts(bob)).remoteUfrag).not.toBe(bobBefore.remoteUfrag);
     await expect.poll(async () => (await pathFacts(alice)).remoteUfrag).not.toBe(aliceBefore.remoteUfrag);

@@ -19,7 +19,7 @@ import {
   pathFacts,
 } from './support/call-probes.ts';
 import {
-  buildClientWithHooks,
+  buildTestClient,
   callButton,
   caller,
   closeCallScreens,
@@ -49,11 +49,7 @@ const turnRelay = (port = 0) => startTurnRelay(client.dir, coturn.port, SECRET, 
 const framesAt = async (person: Person) => (await mediaFlow(person)).framesDecoded;
 
 beforeAll(async () => {
-  [client, browser, coturn] = await Promise.all([
-    buildClientWithHooks(),
-    launchForCalls(),
-    startCoturn(SECRET),
-  ]);
+  [client, browser, coturn] = await Promise.all([buildTestClient(), launchForCalls(), startCoturn(SECRET)]);
   relay = await turnRelay();
   alice = await caller(browser, relay.httpUrl, 'Alice');
   bob = await caller(browser, relay.httpUrl, 'Bob');

@@ -10,7 +10,7 @@ import type { Relay } from '../../relay/server.ts';
 import { type Coturn, startCoturn } from '../support/coturn.ts';
 import type { BuiltClient } from './support/build-client.ts';
 import {
-  buildClientWithHooks,
+  buildTestClient,
   callButton,
   caller,
   endReasonOf,
@@ -54,11 +54,7 @@ const selectedLocal = (person: Person) =>
   });
 
 beforeAll(async () => {
-  [client, browser, coturn] = await Promise.all([
-    buildClientWithHooks(),
-    launchForCalls(),
-    startCoturn(SECRET),
-  ]);
+  [client, browser, coturn] = await Promise.all([buildTestClient(), launchForCalls(), startCoturn(SECRET)]);
   relay = await startTurnRelay(client.dir, coturn.port, SECRET, 0, TTL_SECONDS);
 });
 

@@ -11,7 +11,7 @@ import type { Relay } from '../../relay/server.ts';
 import { type Coturn, startCoturn } from '../support/coturn.ts';
 import type { BuiltClient } from './support/build-client.ts';
 import {
-  buildClientWithHooks,
+  buildTestClient,
   callButton,
   caller,
   closeCallScreens,
@@ -67,11 +67,7 @@ const remoteCandidateTypes = (person: Person) =>
   });
 
 beforeAll(async () => {
-  [client, browser, coturn] = await Promise.all([
-    buildClientWithHooks(),
-    launchForCalls(),
-    startCoturn(SECRET),
-  ]);
+  [client, browser, coturn] = await Promise.all([buildTestClient(), launchForCalls(), startCoturn(SECRET)]);
   [relay, forgedRelay] = await Promise.all([turnRelay(SECRET), turnRelay(FORGED)]);
 });
 

@@ -14,7 +14,7 @@ import { deriveSas } from '../../crypto/sas.ts';
 import type { Relay } from '../../relay/server.ts';
 import type { BuiltClient } from './support/build-client.ts';
 import {
-  buildClientWithHooks,
+  buildTestClient,
   callButton,
   caller,
   callState,
@@ -49,7 +49,7 @@ let bobKey: Uint8Array;
 let carolKey: Uint8Array;
 
 beforeAll(async () => {
-  [client, browser] = await Promise.all([buildClientWithHooks(), launchForCalls()]);
+  [client, browser] = await Promise.all([buildTestClient(), launchForCalls()]);
   relay = await startRelay(client.dir);
   alice = await caller(browser, relay.httpUrl, 'Alice');
   bob = await caller(browser, relay.httpUrl, 'Bob');

@@ -38,10 +38,6 @@ export interface CallConnectionOptions {
   readonly config: RTCConfiguration;
   readonly media: CallMedia;
   readonly createPeerConnection: (config: RTCConfiguration) => RTCPeerConnection;
-  /** Test hook: the fingerprint to sign and put in the SDP we send, instead of our certificate's. */
-  readonly claimedFingerprint?: DtlsFingerprint;
-  /** Test hook: wait this long after DTLS connects before checking the certificate. */
-  readonly checkDelayMs?: number;
   readonly onCandidate: (candidate: IceCandidate) => void;
   /** The verdict, and what had flowed either way by the report the check read (for the gate record). */
   readonly onGate: (verdict: 'verified' | 'mismatch' | 'dtls-failed', flowed: FlowedSoFar) => void;
@@ -318,12 +314,7 @@ export class CallConnection {
   private described(): LocalDescription {
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error('no local description');
-    const real = parseSdpFingerprint(sdp);
-    const claimed = this.options.claimedFingerprint;
-    if (!claimed) return { sdp, fingerprint: real };
-    // Test hook only: sign (and announce) another certificate's fingerprint than the one DTLS will present.
-    const line = /^(a=fingerprint:)\S+ \S+$/gim;
-    return { sdp: sdp.replace(line, `$1${claimed.algorithm} ${claimed.value}`), fingerprint: claimed };
+    return { sdp, fingerprint: parseSdpFingerprint(sdp) };
   }
 
   private async flushCandidates(): Promise<void> {
@@ -400,8 +391,6 @@ export class CallConnection {
       this.dtlsSeen = true;
       this.options.onDtlsConnected?.();
     }
-    const delay = this.options.checkDelayMs ?? 0;
-    if (dtlsState === 'connected' && delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     // No getStats() before DTLS has connected: see gate.ts on Chromium's certificate-stats cache.
     const report = dtlsState === 'connected' ? await this.pc.getStats() : null;
     const remoteCertificates =

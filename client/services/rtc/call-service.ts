@@ -43,9 +43,8 @@ import { type CallNotifier, silentNotifier } from './notifier.ts';
 import { type QualitySample, qualityBetween, sampleOf, videoStalled } from './quality.ts';
 import { type Ringer, silentRinger } from './ringtone.ts';
 import { sdpWithoutAddresses } from './sdp-candidates.ts';
-import { certificateFingerprintOf, tamperFingerprint } from './test-hooks.ts';
 
-export type { CallServiceDeps, CallTestHooks, CallView, GateRecord } from './call-types.ts';
+export type { CallServiceDeps, CallView, GateRecord } from './call-types.ts';
 
 const TICK_MS = 500;
 const QUALITY_MS = 2000;
@@ -88,7 +87,6 @@ export class CallService {
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastSample: QualitySample | null = null;
   private silentIntervals = 0;
-  private acceptDroppedFor: string | null = null;
   private sampledAt = 0;
   private readonly transfers = new Map<string, { view: TransferView; control: Transfer }>();
   private lingerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -331,14 +329,6 @@ export class CallService {
     }
   }
 
-  /**
-   * Test hook: acts as if the browser reported the connection failed, so a test can run the whole ICE restart
-   * (signed renegotiation offer, answer, new ICE credentials) without breaking loopback networking.
-   */
-  simulateConnectionFailure(): void {
-    this.dispatch({ type: 'connection', state: 'failed' });
-  }
-
   dispose(): void {
     if (isLive(this.state)) this.dispatch({ type: 'hangup' });
     this.teardown();
@@ -370,22 +360,16 @@ export class CallService {
   ): Promise<LocalDescription> {
     this.gateRecord = null;
     this.dtlsConnectedAt = 0;
-    const generate = this.deps.generateCertificate ?? ecdsaCertificate;
-    const hooks = this.deps.hooks ?? {};
-    const [turn, certificate, claimed] = await Promise.all([
+    const [turn, certificate] = await Promise.all([
       this.deps.turnAvailable() ? this.deps.requestTurn().catch(() => null) : Promise.resolve(null),
-      generate(),
-      hooks.presentOtherCertificate ? generate() : Promise.resolve(undefined),
+      (this.deps.generateCertificate ?? ecdsaCertificate)(),
     ]);
     const effective = policy.mode === 'hidden' && !turn ? ({ mode: 'cannot-hide' } as const) : policy;
     this.turnExpiresAt = turn ? turn.expiresAt * 1000 : null;
-    const claimedFingerprint = claimed ? certificateFingerprintOf(claimed) : undefined;
     const connection = await CallConnection.create({
       config: rtcConfiguration(turn, effective, certificate),
       media,
       createPeerConnection: this.deps.createPeerConnection ?? ((config) => new RTCPeerConnection(config)),
-      ...(claimedFingerprint ? { claimedFingerprint } : {}),
-      ...(hooks.checkDelayMs ? { checkDelayMs: hooks.checkDelayMs } : {}),
       // A candidate our format cannot carry (too long, odd characters) is left out here, so that it cannot keep
       // the others from leaving together.
       onCandidate: (candidate) => {
@@ -512,7 +496,7 @@ export class CallService {
     const before = this.state;
     const { state, effects } = step(before, event, {
       now: this.now(),
-      ...(this.deps.hooks?.timeouts ? { timeouts: this.deps.hooks.timeouts } : {}),
+      ...(this.deps.timeouts ? { timeouts: this.deps.timeouts } : {}),
     });
     this.state = state;
     if (state !== before) {
@@ -702,10 +686,7 @@ export class CallService {
 
   private async openGate(): Promise<void> {
     const connection = this.connection;
-    if (!connection) return;
-    const delay = this.deps.hooks?.gateDelayMs ?? 0;
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    if (this.connection !== connection || !isLive(this.state)) return;
+    if (!connection || !isLive(this.state)) return;
     await connection.gate.open();
     if (this.gateRecord) this.gateRecord = { ...this.gateRecord, openedAt: this.now() };
     this.sendFlags();
@@ -729,22 +710,7 @@ export class CallService {
     } catch {
       return; // a description our own format cannot carry: not sent
     }
-    if (this.dropsAccept(body)) return;
-    const { kind, payload } = encoded;
-    let padded = padBody(payload);
-    if (this.deps.hooks?.tamperSdp && (body.type === 'offer' || body.type === 'answer'))
-      padded = tamperFingerprint(padded);
-    void this.deps.sendEnvelope(peer, kind, padded).catch(() => {});
-  }
-
-  /** The dropFirstAccept test hook. */
-  private dropsAccept(body: CallBody): boolean {
-    if (!this.deps.hooks?.dropFirstAccept || body.type !== 'control' || body.action !== 'accept')
-      return false;
-    const callId = toHex(body.callId);
-    if (this.acceptDroppedFor === callId) return false;
-    this.acceptDroppedFor = callId;
-    return true;
+    void this.deps.sendEnvelope(peer, encoded.kind, padBody(encoded.payload)).catch(() => {});
   }
 
   private transferChanged(view: TransferView, control: Transfer): void {

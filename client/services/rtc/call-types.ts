@@ -3,7 +3,7 @@ import type { RandomSource } from '../../../crypto/bytes.ts';
 import type { CallMedia } from '../../../crypto/call-signaling.ts';
 import type { MessageKind } from '../../../crypto/envelope.ts';
 import type { TurnCredentialsBody } from '../../../crypto/relay-turn-credentials.ts';
-import type { CallState } from './call-machine.ts';
+import type { CallState, Timeouts } from './call-machine.ts';
 import type { DeviceInfo, MediaDevicesLike } from './devices.ts';
 import type { TransferView } from './file-transfer.ts';
 import type { HideIpSetting, IpPolicy } from './ice-policy.ts';
@@ -11,9 +11,6 @@ import type { DevicesInUse } from './local-media.ts';
 import type { CallNotifier } from './notifier.ts';
 import type { Quality } from './quality.ts';
 import type { Ringer } from './ringtone.ts';
-import type { CallTestHooks } from './test-hooks.ts';
-
-export type { CallTestHooks };
 
 export interface GateRecord {
   /** now() when the answer was made (callee) or applied (caller): the certificate check starts. */
@@ -69,7 +66,8 @@ export interface CallServiceDeps {
   readonly ringer?: Ringer;
   readonly notifier?: CallNotifier;
   readonly nameOf?: (peer: string) => string;
-  readonly hooks?: CallTestHooks;
+  /** The call machine's timeouts, read at every step (DEFAULT_TIMEOUTS where absent). */
+  readonly timeouts?: Partial<Timeouts>;
   readonly onChange: (view: CallView) => void;
 }
 

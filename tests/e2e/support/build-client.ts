@@ -1,6 +1,7 @@
 /**
  * Builds the client with the repository's Vite config into a fresh temporary directory, so that concurrent
- * test files never overwrite each other's (or the developer's) dist/client.
+ * test files never overwrite each other's (or the developer's) dist/client. `entry` is the folder of the
+ * index.html to build from: the product's (client/) unless a test entry is named.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ export interface BuiltClient {
   remove(): Promise<void>;
 }
 
-export async function buildClient(): Promise<BuiltClient> {
+export async function buildClient(entry = join(ROOT, 'client')): Promise<BuiltClient> {
   const dir = await mkdtemp(join(tmpdir(), 'tincan-client-'));
   // vitest sets NODE_ENV=test, which would make this a development build (Preact's debug code included):
   // the suite must test, and measure, what `npm run build:client` ships.
@@ -23,7 +24,9 @@ export async function buildClient(): Promise<BuiltClient> {
   process.env.NODE_ENV = 'production';
   try {
     await build({
-      root: join(ROOT, 'client'),
+      root: entry,
+      // The product's static files (favicon), whichever entry is built.
+      publicDir: join(ROOT, 'client', 'public'),
       configFile: join(ROOT, 'vite.config.ts'),
       mode: 'production',
       logLevel: 'error',

@@ -1,13 +1,14 @@
 /**
- * Setting up people for calls, without any test runner: a client built with test hooks
- * (VITE_TINCAN_TEST_HOOKS=1, see client/state/call-test-hooks.ts), Chromium with real loopback WebRTC, and
- * people who are contacts. Used by the call e2e suites and the calls benchmark.
+ * Setting up people for calls, without any test runner: the test build of the client (test-client/, whose
+ * calls misbehave on request), Chromium with real loopback WebRTC, and people who are contacts. Used by the
+ * call e2e suites and the calls benchmark.
  */
+import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
-import type { CallTestHooks } from '../../../client/services/rtc/call-service.ts';
 import { type BuiltClient, buildClient } from './build-client.ts';
 import { launchChromium } from './chromium.ts';
 import { Person } from './person.ts';
+import type { CallTestHooks } from './test-client/misbehaving-calls.ts';
 
 /** Host candidates on 127.0.0.1, not mDNS names, and loopback allowed (the recipes). */
 export const WEBRTC_ARGS = [
@@ -15,16 +16,9 @@ export const WEBRTC_ARGS = [
   '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 
-export async function buildClientWithHooks(): Promise<BuiltClient> {
-  const previous = process.env.VITE_TINCAN_TEST_HOOKS;
-  process.env.VITE_TINCAN_TEST_HOOKS = '1';
-  try {
-    return await buildClient();
-  } finally {
-    if (previous === undefined) delete process.env.VITE_TINCAN_TEST_HOOKS;
-    else process.env.VITE_TINCAN_TEST_HOOKS = previous;
-  }
-}
+/** The app from test-client/index.html: the product's start with misbehaving call dependencies. */
+export const buildTestClient = (): Promise<BuiltClient> =>
+  buildClient(fileURLToPath(new URL('./test-client', import.meta.url)));
 
 export const launchForCalls = (extraArgs: readonly string[] = []): Promise<Browser> =>
   launchChromium([...WEBRTC_ARGS, ...extraArgs]);

@@ -9,7 +9,7 @@ import type { Person } from './person.ts';
 import { rtpTotals } from './rtp-totals.ts';
 
 export {
-  buildClientWithHooks,
+  buildTestClient,
   callButton,
   caller,
   launchForCalls,

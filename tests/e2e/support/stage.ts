@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { expect, vi } from 'vitest';
 import type { Relay } from '../../../relay/server.ts';
 import { type BuiltClient, buildClient } from './build-client.ts';
-import { buildClientWithHooks, launchForCalls } from './call-setup.ts';
+import { buildTestClient, launchForCalls } from './call-setup.ts';
 import { launchChromium } from './chromium.ts';
 import type { Person } from './person.ts';
 import { startRelay } from './relay.ts';
@@ -32,7 +32,7 @@ export async function openStage(
 ): Promise<Stage> {
   const args = options.chromiumArgs ?? [];
   const [client, browser] = await Promise.all(
-    options.calls ? [buildClientWithHooks(), launchForCalls(args)] : [buildClient(), launchChromium(args)],
+    options.calls ? [buildTestClient(), launchForCalls(args)] : [buildClient(), launchChromium(args)],
   );
   return { client, browser, relay: await startRelay(client.dir) };
 }
