@@ -7,7 +7,6 @@ import type { RandomSource } from '../../crypto/bytes.ts';
 import type { MessageKind } from '../../crypto/envelope.ts';
 import type { GroupCallMedia } from '../../crypto/group-call-body.ts';
 import type { TurnCredentialsBody } from '../../crypto/relay-turn-credentials.ts';
-import type { CallConnection, CallConnectionOptions } from '../services/rtc/call-connection.ts';
 import {
   type GroupCallDeps,
   GroupCallService,
@@ -31,7 +30,6 @@ export interface GroupCallModelDeps {
   readonly memberName: (groupId: string, key: string) => string;
   /** Whether we compared safety numbers with this person (a verified contact). */
   readonly isVerified: (key: string) => boolean;
-  readonly createConnection?: (options: CallConnectionOptions) => Promise<CallConnection>;
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
 }
 
@@ -47,7 +45,6 @@ export function createGroupCallModel(deps: GroupCallModelDeps) {
     turnAvailable: deps.turnAvailable,
     isVerified: deps.isVerified,
     hideIp: deps.hideIp,
-    ...(deps.createConnection ? { createConnection: deps.createConnection } : {}),
     ...(deps.createPeerConnection ? { createPeerConnection: deps.createPeerConnection } : {}),
     ...(typeof AudioContext === 'undefined' ? {} : { ringer: webAudioRinger() }),
     onChange: (next) => {

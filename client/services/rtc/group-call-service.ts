@@ -44,7 +44,7 @@ import {
   type MeshState,
   stepMesh,
 } from '../../core/group-call-mesh.ts';
-import { CallConnection, type CallConnectionOptions, type LocalDescription } from './call-connection.ts';
+import { CallConnection, type LocalDescription } from './call-connection.ts';
 import { type CallEffect, type CallEvent, type CallState, isLive, step } from './call-machine.ts';
 import { CandidateBatch } from './candidate-batch.ts';
 import type { MediaDevicesLike } from './devices.ts';
@@ -88,8 +88,6 @@ export interface GroupCallDeps {
   readonly devices?: MediaDevicesLike;
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   readonly generateCertificate?: () => Promise<RTCCertificate>;
-  /** Makes a leg's connection (CallConnection.create unless given). */
-  readonly createConnection?: (options: CallConnectionOptions) => Promise<CallConnection>;
   readonly ringer?: Ringer;
   readonly onChange: (view: GroupCallView) => void;
 }
@@ -447,8 +445,10 @@ export class GroupCallService {
   private legFailed(leg: Leg): void {
     if (isLive(leg.state)) this.legEvent(leg, { type: 'local-failure', reason: 'failed' });
     else if (this.legs.get(leg.peer) === leg) {
+      const report = !leg.closing;
+      leg.closing = true;
       this.closeLeg(leg);
-      if (!leg.closing) this.dispatch({ type: 'leg-ended', peer: leg.peer, reason: 'failed' });
+      if (report) this.dispatch({ type: 'leg-ended', peer: leg.peer, reason: 'failed' });
     }
   }
 
@@ -460,8 +460,7 @@ export class GroupCallService {
     ]);
     // Hiding wanted, but no TURN after all: direct, and the tile says so, as a call's screen does.
     leg.policy = policy.mode === 'hidden' && !turn ? { mode: 'cannot-hide' } : policy;
-    const create = this.deps.createConnection ?? CallConnection.create;
-    const connection = await create({
+    const connection = await CallConnection.create({
       config: rtcConfiguration(turn, leg.policy, certificate),
       media,
       createPeerConnection: this.deps.createPeerConnection ?? ((config) => new RTCPeerConnection(config)),
@@ -494,12 +493,14 @@ export class GroupCallService {
 
   private legEvent(leg: Leg, event: CallEvent): void {
     const before = leg.state;
+    // Its teardown effect takes the leg out of the map: whether it was the current one is known only now.
+    const current = this.legs.get(leg.peer) === leg;
     const { state, effects } = step(before, event, { now: this.now() });
     leg.state = state;
     for (const effect of effects) this.performLeg(leg, effect);
     if (state?.phase === 'ended' && before?.phase !== 'ended') {
       this.closeLeg(leg);
-      if (!leg.closing && this.legs.get(leg.peer) === leg)
+      if (!leg.closing && current)
         this.dispatch({ type: 'leg-ended', peer: leg.peer, reason: dropReason(state) });
     }
     this.changed();
