@@ -55,6 +55,10 @@ export const MESSAGE_KIND = {
   fileTransfer: 14,
   /** Key confirmation: the initiator's first envelope when it has nothing else to send (empty body). */
   sessionConfirm: 15,
+  /** A group body (client/core/group-bodies.ts): reliable, one pairwise copy per member. */
+  group: 16,
+  /** A group's typing signal: fire-and-forget, like typing. */
+  groupTyping: 17,
   /** Ringing, joining and leaving a group call (crypto/group-call-body.ts); each pair's media is a call of its own. */
   groupCall: 20,
 } as const;

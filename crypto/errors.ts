@@ -42,6 +42,14 @@ export const PROTOCOL_ERROR_CODES = [
   'bad-frame',
   // calls (crypto/call-signaling.ts, crypto/sas.ts)
   'bad-commitment',
+  // groups (crypto/group-statement.ts, client/core/group-machine.ts)
+  'group-bad-signature',
+  'group-not-admin',
+  'group-stale',
+  'group-fork',
+  'group-gap',
+  'group-not-member',
+  'group-too-many-members',
 ] as const;
 
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];

@@ -12,6 +12,7 @@
  *   contactResponse (7) | id 16 | accepted u8 (0, 1) | n u8 (0..64) | display name n (n = 0: none) |
  *   settings (12)       | id 16 | setAt u64 ms | expiresIn u32 s (0 = off) |
  *   keyRotation (13)    | id 16 | statement 201 (crypto/key-rotation.ts) |      (sent from the new key)
+ *   group (16), groupTyping (17): group-bodies.ts
  *
  * Bodies with an id are reliable: the receiver acknowledges the id once it has stored the body, and the
  * sender's outbox resends until then. ack, typing and presence are fire-and-forget.
@@ -33,6 +34,14 @@ import { ProtocolError } from '../../crypto/errors.ts';
 import { KEY_ROTATION_LENGTH, keyRotationFromBytes } from '../../crypto/key-rotation.ts';
 import { padBody, unpadBody } from './body-frame.ts';
 import { ByteReader } from './byte-reader.ts';
+import {
+  decodeGroupBody,
+  decodeGroupTyping,
+  encodeGroupBody,
+  encodeGroupTyping,
+  type GroupBody,
+  type GroupTypingBody,
+} from './group-bodies.ts';
 
 export const MESSAGE_ID_BYTES = 16;
 export const MAX_TEXT_BYTES = 16_000;
@@ -54,7 +63,9 @@ export type ChatBody =
   | { type: 'contactRequest'; id: MessageId; displayName: string }
   | { type: 'contactResponse'; id: MessageId; accepted: boolean; displayName?: string }
   | { type: 'settings'; id: MessageId; setAt: number; expiresInSeconds: number }
-  | { type: 'keyRotation'; id: MessageId; statement: Uint8Array };
+  | { type: 'keyRotation'; id: MessageId; statement: Uint8Array }
+  | GroupBody
+  | GroupTypingBody;
 
 export type ReliableBody = Extract<ChatBody, { id: MessageId }>;
 export const isReliable = (body: ChatBody): body is ReliableBody => 'id' in body;
@@ -69,6 +80,8 @@ const KIND_OF: Record<ChatBody['type'], MessageKind> = {
   contactResponse: MESSAGE_KIND.contactResponse,
   settings: MESSAGE_KIND.conversationSettings,
   keyRotation: MESSAGE_KIND.keyRotation,
+  group: MESSAGE_KIND.group,
+  groupTyping: MESSAGE_KIND.groupTyping,
 };
 const PRESENCE_STATES: readonly PresenceState[] = ['ping', 'pong', 'leaving'];
 /** As crypto/contact-code.ts: C0/C1 controls, lone surrogates, line/paragraph separators, bidi controls. */
@@ -137,6 +150,10 @@ function encodePayload(body: ChatBody): Uint8Array {
     case 'keyRotation':
       assertBytes(body.statement, 'statement', KEY_ROTATION_LENGTH);
       return concatBytes(idBytes(body.id), body.statement);
+    case 'group':
+      return encodeGroupBody(body);
+    case 'groupTyping':
+      return encodeGroupTyping(body);
   }
 }
 
@@ -231,6 +248,10 @@ function decodePayload(kind: number, reader: ByteReader): ChatBody {
       keyRotationFromBytes(statement); // the layout; the signatures are the receiver's to check
       return { type: 'keyRotation', id, statement };
     }
+    case MESSAGE_KIND.group:
+      return decodeGroupBody(reader);
+    case MESSAGE_KIND.groupTyping:
+      return decodeGroupTyping(reader);
     default:
       throw new ProtocolError('bad-type', `message kind ${kind} is not a chat body`);
   }

@@ -2,6 +2,8 @@
  * What may come in from whom, decided before anything reaches the app:
  *
  *   contact   every chat body; other kinds (calls) are passed on to the service that handles them
+ *   member    (a co-member of a group, not a contact) what a stranger may send, and acks, presence and group
+ *             bodies; the group messenger then checks membership of the group each body names
  *   stranger  a contact request, or a key rotation (a contact's new key telling us so: admitRotation checks
  *             that the statement names the sender as the successor of a key we list, signed by both keys)
  *   blocked   nothing (the session manager does not even answer a blocked key's handshake)
@@ -13,6 +15,8 @@ import { isProtocolError, ProtocolError } from '../../crypto/errors.ts';
 import { openKeyRotation } from '../../crypto/key-rotation.ts';
 import { type ChatBody, decodeBody, isChatKind } from './chat-protocol.ts';
 import type { PeerId, PeerStatus } from './session-manager.ts';
+
+const MEMBER_BODIES = new Set<ChatBody['type']>(['ack', 'presence', 'group', 'groupTyping']);
 
 export type Admission =
   | { action: 'handle'; body: ChatBody }
@@ -35,7 +39,9 @@ export function admitInbound(status: PeerStatus, kind: MessageKind, bytes: Uint8
     return { action: 'drop', error };
   }
   const strangerMay = body.type === 'contactRequest' || body.type === 'keyRotation';
-  if (status === 'contact' || (status === 'stranger' && strangerMay)) return { action: 'handle', body };
+  const memberMay = strangerMay || MEMBER_BODIES.has(body.type);
+  if (status === 'contact' || (status === 'stranger' && strangerMay) || (status === 'member' && memberMay))
+    return { action: 'handle', body };
   return { action: 'drop', error: new ProtocolError('unexpected-message', `${body.type} from a ${status}`) };
 }
 
@@ -65,7 +71,8 @@ export async function admitRotation(
     if (isProtocolError(error)) return error;
     throw error;
   }
-  if (status === 'stranger' && statusOf(oldKey) === 'stranger')
+  const oldStatus = statusOf(oldKey);
+  if (status !== 'contact' && oldStatus !== 'contact' && oldStatus !== 'blocked')
     return new ProtocolError('unexpected-message', 'key rotation: its old key is not a contact');
   return undefined;
 }

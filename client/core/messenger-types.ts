@@ -6,6 +6,8 @@ import type { ProtocolErrorCode } from '../../crypto/errors.ts';
 import type { Identity } from '../../crypto/identity.ts';
 import { keyRotationFromBytes } from '../../crypto/key-rotation.ts';
 import type { MessageId, ReliableBody } from './chat-protocol.ts';
+import type { GroupBody } from './group-bodies.ts';
+import type { GroupId } from './group-state.ts';
 import type { PeerId, PeerStatus, Transport } from './session-manager.ts';
 
 export interface ChatMessage {
@@ -28,6 +30,9 @@ export type MessengerEvent =
   | { type: 'settings'; peer: PeerId; expiresInSeconds: number; setAt: number }
   /** `previousKey` handed over to `peer` (the sender): both signatures already verified (inbound-policy.ts). */
   | { type: 'key-rotation'; peer: PeerId; previousKey: PeerId }
+  /** A group body from a contact or a co-member: for the group messenger (group-messenger.ts) to judge. */
+  | { type: 'group'; peer: PeerId; body: GroupBody }
+  | { type: 'group-typing'; peer: PeerId; groupId: GroupId; typing: boolean }
   | { type: 'established'; peer: PeerId; sessionId: string }
   | { type: 'send-failed'; peer: PeerId; id: MessageId; reason: 'expired' }
   /** Kinds this service does not handle (calls): for the service that does. */
@@ -47,7 +52,7 @@ export interface MessengerOptions {
   readonly now: () => number;
   readonly transport: Transport;
   readonly contacts: ContactDirectory;
-  /** For message, contact-request, contact-response, settings, key-rotation and read events, the body is acknowledged
+  /** For message, contact-request, contact-response, settings, key-rotation, group and read events, the body is acknowledged
    * only once the returned promise resolves ("stored"); if it rejects, the sender will resend. */
   readonly onEvent: (event: MessengerEvent) => void | Promise<void>;
   readonly maxStrangers?: number;
@@ -77,5 +82,7 @@ export function eventFor(peer: PeerId, body: ReliableBody): MessengerEvent {
       return { type: 'settings', peer, expiresInSeconds: body.expiresInSeconds, setAt: body.setAt };
     case 'keyRotation':
       return { type: 'key-rotation', peer, previousKey: toHex(keyRotationFromBytes(body.statement).oldKey) };
+    case 'group':
+      return { type: 'group', peer, body };
   }
 }

@@ -238,7 +238,8 @@ export class Messenger {
     this.goodbyes.invalidate(peer);
   }
 
-  private sendReliable(peer: PeerId, body: ReliableBody): MessageId {
+  /** Queues a reliable body (one copy of a group body, say) for `peer` until its ack; returns its id. */
+  sendReliable(peer: PeerId, body: ReliableBody): MessageId {
     assertPeerId(peer);
     encodeBody(body); // validates before anything is queued
     if (this.isBlocked(peer)) return body.id; // nothing ever goes to a blocked key, not even a receipt
@@ -258,11 +259,18 @@ export class Messenger {
     }
   }
 
+  /** Contacts and co-members: whose presence we follow. */
+  private isHeardFrom(peer: PeerId): boolean {
+    const status = this.options.contacts.status(peer);
+    return status === 'contact' || status === 'member';
+  }
+
   private isBlocked(peer: PeerId): boolean {
     return this.options.contacts.status(peer) === 'blocked';
   }
 
-  private async sendUnreliable(peer: PeerId, body: ChatBody): Promise<void> {
+  /** Sends a body that needs no ack (a typing signal) over the session, opening one if needed. */
+  async sendUnreliable(peer: PeerId, body: ChatBody): Promise<void> {
     if (this.isBlocked(peer)) return;
     const { kind, bytes } = encodeBody(body);
     await this.sessions.send(peer, kind, bytes);
@@ -290,7 +298,7 @@ export class Messenger {
       case 'established':
         // The goodbye sealed in the session this one replaces is sealed again in this one.
         this.goodbyes.invalidate(event.peer);
-        if (this.options.contacts.status(event.peer) === 'contact') this.heard(event.peer);
+        if (this.isHeardFrom(event.peer)) this.heard(event.peer);
         this.emit({ type: 'established', peer: event.peer, sessionId: event.sessionId });
         this.flush(event.peer, event.sessionId);
         this.prepareGoodbyes();
@@ -337,7 +345,7 @@ export class Messenger {
       );
       if (refused) return this.drop(peer, refused);
     }
-    if (status === 'contact') this.heard(peer);
+    if (status === 'contact' || status === 'member') this.heard(peer);
     if (isReliable(body)) {
       await this.receiveReliable(peer, body);
       // A rotation (or a request crossing ours) just made its sender a contact: it is online, and what
@@ -349,6 +357,8 @@ export class Messenger {
       const acked = this.outbox.ack(peer, body.ids).map((entry) => entry.body.id);
       if (acked.length) this.emit({ type: 'delivered', peer, ids: acked });
     } else if (body.type === 'typing') this.emit({ type: 'typing', peer, typing: body.typing });
+    else if (body.type === 'groupTyping')
+      this.emit({ type: 'group-typing', peer, groupId: body.groupId, typing: body.typing });
     else if (body.type === 'presence' && body.state === 'ping')
       void this.sendUnreliable(peer, { type: 'presence', state: 'pong' });
     else if (body.type === 'presence' && body.state === 'leaving' && this.presence.lost(peer)) {

@@ -96,7 +96,8 @@ export class SessionManager {
   private async receiveInit(bytes: Uint8Array): Promise<void> {
     const init = await openInit(this.options.identity, bytes, this.options.backend, (claimed) => {
       const claimedPeer = toHex(claimed);
-      const stranger = this.options.peerStatus(claimedPeer) !== 'contact';
+      const status = this.options.peerStatus(claimedPeer);
+      const stranger = status !== 'contact' && status !== 'member';
       this.budget.admit(claimedPeer, stranger, this.options.now());
     });
     const peer = toHex(init.initiatorKey);

@@ -10,7 +10,8 @@ import type { HandshakeLimits } from './handshake-budget.ts';
 
 /** Peers are named by their identity key in lower-case hex. */
 export type PeerId = string;
-export type PeerStatus = 'contact' | 'stranger' | 'blocked';
+/** `member`: not a contact, but a member of a group we are in (the signed membership vouches for it). */
+export type PeerStatus = 'contact' | 'member' | 'stranger' | 'blocked';
 
 export interface Transport {
   /** Resolves 'sent' once the relay forwarded the bytes, 'undeliverable' if the recipient is not connected;

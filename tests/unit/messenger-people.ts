@@ -25,6 +25,11 @@ export class Person {
   messenger!: Messenger;
   /** Listener failures to inject: the next N reliable events are not "stored". */
   failStores = 0;
+  /** Where group events go (a GroupMessenger's receive), and who counts as a co-member. */
+  onGroupEvent:
+    | ((event: Extract<MessengerEvent, { type: 'group' | 'group-typing' }>) => Promise<void>)
+    | undefined;
+  isCoMember: (peer: PeerId) => boolean = () => false;
   /** Told of every change of what the outbox holds (to keep it at rest). */
   onOutboxChanged: (() => void) | undefined;
   private generation = 0;
@@ -53,7 +58,7 @@ export class Person {
       now: this.clock.now,
       transport: this.relay.transportFor(this.identity.publicKey),
       contacts: {
-        status: (peer) => this.statuses.get(peer) ?? 'stranger',
+        status: (peer) => this.statuses.get(peer) ?? (this.isCoMember(peer) ? 'member' : 'stranger'),
         list: () => [...this.statuses].filter(([, s]) => s === 'contact').map(([peer]) => peer),
       },
       onEvent: (event) => this.record(event),
@@ -62,7 +67,11 @@ export class Person {
     if (this.relay.isConnected(this.identity.publicKey)) this.online();
   }
 
-  private record(event: MessengerEvent): void {
+  private record(event: MessengerEvent): void | Promise<void> {
+    if ((event.type === 'group' || event.type === 'group-typing') && this.onGroupEvent) {
+      this.events.push(event);
+      return this.onGroupEvent(event);
+    }
     const reliable = ['message', 'contact-request', 'contact-response', 'settings', 'read'].includes(
       event.type,
     );
