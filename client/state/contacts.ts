@@ -124,6 +124,8 @@ export function createContactsModel(deps: ContactsDeps) {
 
   return {
     contacts,
+    /** Applies a change to the profile (the groups model keeps its groups there) and stores it, in order. */
+    changeProfile,
     /** Contacts and our own pending requests, for the list. */
     accepted,
     /** Requests from others waiting for an answer. */

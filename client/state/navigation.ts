@@ -10,6 +10,8 @@ export type View =
   | { readonly name: 'safety'; readonly contact: string }
   | { readonly name: 'request'; readonly contact: string }
   | { readonly name: 'add'; readonly input?: string }
+  | { readonly name: 'group'; readonly group: string }
+  | { readonly name: 'new-group' }
   | { readonly name: 'my-code' }
   | { readonly name: 'settings' };
 

@@ -7,6 +7,8 @@ import { fromHex, fromUtf8, toHex, utf8 } from '../../crypto/bytes.ts';
 import { isAcceptablePublicKey } from '../../crypto/ed25519.ts';
 import { ProtocolError } from '../../crypto/errors.ts';
 import { isAcceptableDisplayName, MAX_EXPIRY_SECONDS } from '../core/chat-protocol.ts';
+import { LOG_DEPTH, MAX_PENDING } from '../core/group-machine.ts';
+import type { SavedGroup } from '../core/group-registry.ts';
 
 export const PROFILE_VERSION = 1;
 
@@ -49,6 +51,8 @@ export interface ProfileData {
   readonly contacts: readonly StoredContact[];
   /** Our own last key rotation: the statement (hex) and the contacts that have not acknowledged it yet. */
   readonly rotation?: PendingRotation;
+  /** The groups we hold: each one's signed statements in hex (client/core/group-registry.ts). */
+  readonly groups?: readonly SavedGroup[];
 }
 
 export interface PendingRotation {
@@ -100,7 +104,30 @@ export function parseProfile(value: unknown): ProfileData {
     createdAt: profile.createdAt,
     contacts,
   };
-  return profile.rotation === undefined ? parsed : { ...parsed, rotation: parseRotation(profile.rotation) };
+  const withRotation =
+    profile.rotation === undefined ? parsed : { ...parsed, rotation: parseRotation(profile.rotation) };
+  return profile.groups === undefined
+    ? withRotation
+    : { ...withRotation, groups: parseGroups(profile.groups) };
+}
+
+const MAX_GROUPS = 1_000;
+const isStatementList = (value: unknown, min: number, max: number): value is string[] =>
+  Array.isArray(value) &&
+  value.length >= min &&
+  value.length <= max &&
+  value.every((hex) => typeof hex === 'string' && /^(?:[0-9a-f]{2})+$/.test(hex));
+
+/** The statements' layout is checked again when the registry restores them. */
+function parseGroups(value: unknown): SavedGroup[] {
+  if (!Array.isArray(value) || value.length > MAX_GROUPS) throw bad('groups');
+  return value.map((entry) => {
+    const group = entry as Record<string, unknown> | null;
+    if (typeof group !== 'object' || group === null) throw bad('group');
+    if (!isStatementList(group.log, 1, LOG_DEPTH) || !isStatementList(group.pending, 0, MAX_PENDING))
+      throw bad('group statements');
+    return { log: group.log, pending: group.pending };
+  });
 }
 
 function parseRotation(value: unknown): PendingRotation {

@@ -11,6 +11,8 @@ import { type Identity, identityFromSeed } from '../../crypto/identity.ts';
 import { createKeyRotation, keyRotationToBytes } from '../../crypto/key-rotation.ts';
 import type { X25519Backend } from '../../crypto/x25519.ts';
 import { isAcceptableDisplayName } from '../core/chat-protocol.ts';
+import { GroupMessenger } from '../core/group-messenger.ts';
+import { GroupRegistry } from '../core/group-registry.ts';
 import { Messenger, type MessengerEvent } from '../core/messenger.ts';
 import type { OutboxStorage } from '../core/outbox-store.ts';
 import { type RelayConnectionOptions, RelayUnavailableError } from '../services/relay-connection.ts';
@@ -22,6 +24,7 @@ import { createConnectionModel } from './connection.ts';
 import { createContactsModel } from './contacts.ts';
 import { type ChatLine, createConversationsModel } from './conversations.ts';
 import { createFileModel } from './files.ts';
+import { createGroupsModel } from './groups.ts';
 import { chatMessagesByPeer, createPendingOutboxModel } from './pending-outbox.ts';
 import { PROFILE_VERSION, type ProfileData, profileFromBytes, profileToBytes } from './profile-data.ts';
 
@@ -131,6 +134,23 @@ export function createSession(deps: SessionDeps) {
     ...(deps.threads ? { threads: deps.threads } : {}),
   });
 
+  const registry = new GroupRegistry(keyHex);
+  try {
+    registry.restore(profile.value.groups ?? []);
+  } catch {
+    // A group whose statements no longer parse is dropped: the rest of the profile still opens.
+  }
+  let groupMessenger: GroupMessenger | undefined;
+  const groups = createGroupsModel({
+    messenger: () => groupMessenger!,
+    registry,
+    myKey: keyHex,
+    myName: () => profile.value.displayName,
+    contact: (key) => contacts.byKey(key),
+    changeProfile: contacts.changeProfile,
+    now,
+  });
+
   const connection = createConnectionModel({
     url: deps.relayUrl,
     ...(deps.otherRelayUrls ? { otherUrls: deps.otherRelayUrls } : {}),
@@ -147,8 +167,12 @@ export function createSession(deps: SessionDeps) {
       case 'message':
         chats.received(event.peer, event.message);
         return;
+      case 'group':
+      case 'group-typing':
+        return groupMessenger?.receive(event);
       case 'delivered':
         chats.delivered(event.peer, event.ids);
+        groups.delivered(event.peer, event.ids);
         return contacts.delivered(event.peer, event.ids);
       case 'read':
         chats.readBy(event.peer, event.ids);
@@ -203,13 +227,36 @@ export function createSession(deps: SessionDeps) {
       status: (peer) => {
         const contact = contacts.byKey(peer);
         if (contact?.blocked) return 'blocked';
-        return contact && contact.state !== 'incoming' ? 'contact' : 'stranger';
+        if (contact && contact.state !== 'incoming') return 'contact';
+        return registry.isCoMember(peer) ? 'member' : 'stranger';
       },
-      list: () =>
-        contacts.contacts.value.filter((c) => c.state === 'accepted' && !c.blocked).map((c) => c.key),
+      // Contacts, and co-members who are not contacts (the group shows who is online).
+      list: () => {
+        const keys = contacts.contacts.value
+          .filter((c) => c.state === 'accepted' && !c.blocked)
+          .map((c) => c.key);
+        const known = new Set(contacts.contacts.value.map((c) => c.key));
+        return [...keys, ...registry.coMembers().filter((key) => !known.has(key))];
+      },
     },
     onEvent,
     onOutboxChanged: () => pendingOutbox.changed(),
+  });
+  groupMessenger = new GroupMessenger({
+    identity,
+    backend: deps.backend,
+    random: deps.random,
+    now,
+    messenger,
+    registry,
+    contacts: {
+      status: (peer) => {
+        const contact = contacts.byKey(peer);
+        if (contact?.blocked) return 'blocked';
+        return contact && contact.state !== 'incoming' ? 'contact' : 'stranger';
+      },
+    },
+    onEvent: (event) => groups.receive(event),
   });
   const outbox = messenger.outbox;
   const pendingOutbox = createPendingOutboxModel({
@@ -279,6 +326,7 @@ export function createSession(deps: SessionDeps) {
   const ticker = setInterval(() => {
     messenger?.tick();
     chats.prune(now());
+    groups.prune(now());
   }, deps.tickMs ?? 1000);
 
   const code = encodeContactCode({ publicKey: identity.publicKey, displayName: profile.value.displayName });
@@ -304,6 +352,7 @@ export function createSession(deps: SessionDeps) {
     },
     contacts,
     chats,
+    groups,
     connection,
     calls,
     /** Our messages still waiting for an ack, per contact, and the warning that names them. */

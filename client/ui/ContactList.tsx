@@ -3,6 +3,7 @@ import type { StoredContact } from '../state/profile-data.ts';
 import type { SessionModel } from '../state/session.ts';
 import { Avatar } from './Avatar.tsx';
 import { StateBadge, TrustBadge } from './Badges.tsx';
+import { GroupList } from './GroupList.tsx';
 
 export function ContactList({ session, navigation }: { session: SessionModel; navigation: Navigation }) {
   const { contacts, chats } = session;
@@ -15,7 +16,7 @@ export function ContactList({ session, navigation }: { session: SessionModel; na
     (a, b) => lastAt(b.key) - lastAt(a.key) || a.name.localeCompare(b.name),
   );
 
-  if (requests.length === 0 && list.length === 0) {
+  if (requests.length === 0 && list.length === 0 && session.groups.groups.value.length === 0) {
     return (
       <div class="empty">
         <h3>No contacts yet</h3>
@@ -55,6 +56,7 @@ export function ContactList({ session, navigation }: { session: SessionModel; na
           </ul>
         </section>
       )}
+      <GroupList session={session} navigation={navigation} />
       {list.length > 0 && (
         <section aria-labelledby="contacts-heading">
           <h2 class="list-heading" id="contacts-heading">

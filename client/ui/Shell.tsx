@@ -5,10 +5,12 @@ import { CallScreen } from './CallScreen.tsx';
 import { ChatView } from './ChatView.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { ContactList } from './ContactList.tsx';
+import { GroupView } from './GroupView.tsx';
 import { Home } from './Home.tsx';
 import { Icon } from './Icon.tsx';
 import { LockButton } from './LockButton.tsx';
 import { MyCodeView } from './MyCodeView.tsx';
+import { NewGroupView } from './NewGroupView.tsx';
 import { RequestView } from './RequestView.tsx';
 import { SafetyView } from './SafetyView.tsx';
 import { SettingsView } from './SettingsView.tsx';
@@ -27,14 +29,18 @@ export function Shell(props: ScreenProps) {
 
   // A new screen takes the focus (a screen reader announces it; on a phone the list it came from is hidden).
   // The chat focuses its composer itself.
-  const viewKey = 'contact' in view ? `${view.name}:${view.contact}` : view.name;
+  const viewKey =
+    'contact' in view ? `${view.name}:${view.contact}` : 'group' in view ? `group:${view.group}` : view.name;
   useEffect(() => {
-    if (view.name === 'home' || view.name === 'chat') return;
+    if (view.name === 'home' || view.name === 'chat' || view.name === 'group') return;
     document.querySelector<HTMLElement>('#main h2')?.setAttribute('tabindex', '-1');
     document.querySelector<HTMLElement>('#main h2')?.focus();
   }, [viewKey]);
 
-  const title = pageTitle(session.chats.totalUnread.value, session.calls.ringingFrom.value);
+  const title = pageTitle(
+    session.chats.totalUnread.value + session.groups.totalUnread.value,
+    session.calls.ringingFrom.value,
+  );
   useEffect(() => {
     document.title = title;
   }, [title]);
@@ -103,6 +109,9 @@ export function Shell(props: ScreenProps) {
           <button type="button" class="button" onClick={() => navigation.go({ name: 'my-code' })}>
             My code
           </button>
+          <button type="button" class="button" onClick={() => navigation.go({ name: 'new-group' })}>
+            New group
+          </button>
         </div>
         <ContactList session={session} navigation={navigation} />
       </nav>
@@ -127,6 +136,14 @@ function MainView(props: ScreenProps) {
       return <MyCodeView {...props} />;
     case 'settings':
       return <SettingsView {...props} />;
+    case 'new-group':
+      return <NewGroupView {...props} />;
+    case 'group':
+      return props.session.groups.get(view.group) ? (
+        <GroupView {...props} groupId={view.group} key={view.group} />
+      ) : (
+        <Home {...props} />
+      );
     case 'chat':
       return contact ? <ChatView {...props} contact={contact} key={contact.key} /> : <Home {...props} />;
     case 'safety':
