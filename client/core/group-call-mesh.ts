@@ -32,7 +32,11 @@ import {
 
 export type MeshPhase = 'ringing' | 'available' | 'joined' | 'ended';
 export type LegRole = 'offer' | 'answer';
-export type LegStatus = 'connecting' | 'connected';
+/**
+ * prepared: made while it rings, before anyone's address is given to ICE (ours held until we join, theirs kept
+ * out of our ICE agent); connecting: given to ICE; connected: the certificate checked out and the gate opened.
+ */
+export type LegStatus = 'prepared' | 'connecting' | 'connected';
 export type DropReason = 'security' | 'failed';
 export type MeshEndReason = 'left' | 'alone' | 'missed' | 'removed';
 
@@ -112,8 +116,17 @@ export type MeshEffect =
   | { type: 'send'; peer: string; body: GroupCallBody }
   /** Make the leg's peer connection and offer it (we are the later joiner). */
   | { type: 'open-leg'; peer: string }
-  /** Answer the leg `peer` offered. */
-  | { type: 'answer-leg'; peer: string }
+  /**
+   * While it rings: make the leg and offer it without any address of ours, and keep the answerer's candidates
+   * out of our ICE agent, so that nothing reaches anyone until we join ('release-leg').
+   */
+  | { type: 'prepare-leg'; peer: string }
+  /** We joined: a prepared leg's candidates go out and the answerer's go to ICE. */
+  | { type: 'release-leg'; peer: string }
+  /** Answer the leg `peer` offered; accept it at once when `accept` (they are in the call), else on 'accept-leg'. */
+  | { type: 'answer-leg'; peer: string; accept: boolean }
+  /** The peer of a prepared leg we answered joined: the leg is accepted (its gate may open). */
+  | { type: 'accept-leg'; peer: string }
   /** Hang up a leg offer that is not ours to answer. */
   | { type: 'refuse-leg'; peer: string }
   /** Close our leg with `peer` (hang it up if it is live). */
@@ -122,6 +135,12 @@ export type MeshEffect =
 
 export interface MeshStep {
   readonly state: MeshState | null;
+  readonly effects: MeshEffect[];
+}
+
+/** A step that keeps a call (helpers that never end it). */
+interface Settled {
+  readonly state: MeshState;
   readonly effects: MeshEffect[];
 }
 
@@ -162,7 +181,7 @@ export function stepMesh(state: MeshState | null, event: MeshEvent, context: Mes
       return join(state, now);
     case 'dismiss':
       if (!isMeshLive(state) || state.phase !== 'ringing') return { state, effects: [] };
-      return { state: { ...state, phase: 'available', ringUntil: null }, effects: [ring(false)] };
+      return stopRinging(state);
     case 'leave': {
       if (!isMeshLive(state)) return { state, effects: [] };
       if (state.phase !== 'joined') return end(state, 'left');
@@ -180,6 +199,13 @@ export function stepMesh(state: MeshState | null, event: MeshEvent, context: Mes
     }
     case 'leg-ended': {
       if (!isMeshLive(state) || !state.legs[event.peer]) return { state, effects: [] };
+      // A leg made while it rang (ours, or one a ringing member made to us): only that leg goes; at the join a
+      // fresh one is made.
+      // (A failed certificate check needs ICE, which such a leg starts only at its join: it always counts.)
+      if (state.phase !== 'joined' || (!state.inCall.includes(event.peer) && event.reason !== 'security')) {
+        const { [event.peer]: _gone, ...legs } = state.legs;
+        return { state: { ...state, legs }, effects: [] };
+      }
       const dropped =
         event.reason === 'hung-up' ? state.dropped : { ...state.dropped, [event.peer]: event.reason };
       return withoutParticipant({ ...state, dropped }, event.peer, []);
@@ -193,7 +219,7 @@ export function stepMesh(state: MeshState | null, event: MeshEvent, context: Mes
         state.ringUntil !== null &&
         now >= state.ringUntil
       )
-        return { state: { ...state, phase: 'available', ringUntil: null }, effects: [ring(false)] };
+        return stopRinging(state);
       return { state, effects: [] };
   }
 }
@@ -214,7 +240,9 @@ function received(
   const named = body.participants.map(toHex).filter((key) => key !== me && members.includes(key));
   const ours = isMeshLive(state) && state.callId === callId && state.groupId === groupId;
   if (!ours) {
-    if (isMeshLive(state) || body.action === 'leave') return { state, effects: [] };
+    // A roster answers our own join: for a call we are not in (any more), it is news of nothing.
+    if (isMeshLive(state) || body.action === 'leave' || body.action === 'roster')
+      return { state, effects: [] };
     // A call we are not in yet: an invite rings, a join or roster shows it as running (joinable).
     const fresh = body.action !== 'invite' || now - body.sentAt <= timeouts.inviteMaxAgeMs;
     const ringing = body.action === 'invite' && fresh;
@@ -235,7 +263,9 @@ function received(
       endReason: null,
     };
     if (!fresh) return { state, effects: [] };
-    return { state: next, effects: ringing ? [ring(true)] : [] };
+    if (!ringing) return { state: next, effects: [] };
+    const prepared = prepare(next);
+    return { state: prepared.state, effects: [ring(true), ...prepared.effects] };
   }
   const current: MeshState = { ...state, members: [...members] };
   switch (body.action) {
@@ -245,16 +275,23 @@ function received(
       const learned = sorted([...current.inCall, peer, ...named]);
       let next: MeshState = { ...current, inCall: learned };
       const effects: MeshEffect[] = [];
-      if (next.phase !== 'joined') return { state: next, effects };
+      if (next.phase !== 'joined') return prepare(next);
       if (body.action === 'join' && !next.legs[peer]) {
         // A join names those its sender offers to. Named, we answer their offer when it comes; not named (they
         // joined before hearing of us), we offer. Both offering at once is glare, settled by the leg ids.
         const theyOffer = body.participants.some((key) => toHex(key) === me);
+        const room = makeRoom(next);
+        next = room.state;
+        effects.push(...room.effects);
         if (Object.keys(next.legs).length < GROUP_CALL_CAP - 1) {
           const role: LegRole = theyOffer ? 'answer' : 'offer';
           next = { ...next, legs: { ...next.legs, [peer]: { role, status: 'connecting' } } };
           if (!theyOffer) effects.push({ type: 'open-leg', peer });
         }
+      } else if (body.action === 'join' && next.legs[peer]?.status === 'prepared') {
+        // They made this leg while it rang and have joined now.
+        next = { ...next, legs: { ...next.legs, [peer]: { role: 'answer', status: 'connecting' } } };
+        effects.push({ type: 'accept-leg', peer });
       }
       if (body.action === 'join') {
         // Our view goes back to them, so that they offer to anyone they had not heard of.
@@ -272,9 +309,11 @@ function received(
     case 'leave':
       if (current.phase !== 'joined') {
         const inCall = current.inCall.filter((key) => key !== peer);
-        if (inCall.length > 0) return { state: { ...current, inCall }, effects: [] };
+        const { [peer]: prepared, ...legs } = current.legs;
+        const closing: MeshEffect[] = prepared ? [{ type: 'close-leg', peer }] : [];
+        if (inCall.length > 0) return { state: { ...current, inCall, legs }, effects: closing };
         return current.phase === 'ringing'
-          ? end(current, 'missed')
+          ? end({ ...current, inCall }, 'missed')
           : { state: { ...current, phase: 'ended', endReason: 'missed', inCall }, effects: [] };
       }
       return withoutParticipant(
@@ -291,7 +330,14 @@ function join(state: MeshState | null, now: number): MeshStep {
   if (!isMeshLive(state) || state.phase === 'joined') return { state, effects: [] };
   if (state.inCall.length + 1 > GROUP_CALL_CAP) return { state: { ...state, full: true }, effects: [] };
   let legs: Record<string, Leg> = {};
-  for (const key of state.inCall) legs = { ...legs, [key]: { role: 'offer', status: 'connecting' } };
+  const legEffects: MeshEffect[] = [];
+  for (const key of state.inCall) {
+    legs = { ...legs, [key]: { role: 'offer', status: 'connecting' } };
+    // A leg prepared while it rang only has to be let go: its offer and answer have crossed already.
+    legEffects.push({ type: state.legs[key]?.status === 'prepared' ? 'release-leg' : 'open-leg', peer: key });
+  }
+  for (const key of Object.keys(state.legs))
+    if (!state.inCall.includes(key)) legEffects.push({ type: 'close-leg', peer: key });
   const next: MeshState = { ...state, phase: 'joined', legs, ringUntil: null, joinedAt: now };
   // Everyone in the group hears of the join (those ringing count us in); those in the call get our offer.
   return {
@@ -299,7 +345,7 @@ function join(state: MeshState | null, now: number): MeshStep {
     effects: [
       ...(state.phase === 'ringing' ? [ring(false)] : []),
       ...others(next).map((peer) => send(next, peer, 'join', now, next.inCall)),
-      ...next.inCall.map((peer) => ({ type: 'open-leg', peer }) as const),
+      ...legEffects,
     ],
   };
 }
@@ -317,18 +363,18 @@ function legOffered(state: MeshState | null, peer: string): MeshStep {
       state: { ...state, legs: { ...state.legs, [peer]: { role: 'answer', status: 'connecting' } } },
       effects: [
         { type: 'close-leg', peer },
-        { type: 'answer-leg', peer },
+        { type: 'answer-leg', peer, accept: true },
       ],
     };
   }
-  if (!leg && Object.keys(state.legs).length >= GROUP_CALL_CAP - 1) return refuse;
+  // Not in the call (yet): a member whose phone rings prepared this leg; it is accepted when they join.
+  const inCall = state.inCall.includes(peer);
+  const room: Settled = inCall && !leg ? makeRoom(state) : { state, effects: [] };
+  if (!leg && Object.keys(room.state.legs).length >= GROUP_CALL_CAP - 1) return refuse;
+  const status: LegStatus = inCall ? 'connecting' : 'prepared';
   return {
-    state: {
-      ...state,
-      inCall: sorted([...state.inCall, peer]),
-      legs: leg ? state.legs : { ...state.legs, [peer]: { role: 'answer', status: 'connecting' } },
-    },
-    effects: [{ type: 'answer-leg', peer }],
+    state: { ...room.state, legs: { ...room.state.legs, [peer]: { role: 'answer', status } } },
+    effects: [...room.effects, { type: 'answer-leg', peer, accept: inCall }],
   };
 }
 
@@ -352,8 +398,7 @@ function withoutParticipant(state: MeshState, peer: string, effects: MeshEffect[
   const inCall = state.inCall.filter((key) => key !== peer);
   const closing: MeshEffect[] = gone ? [{ type: 'close-leg', peer }] : [];
   const next: MeshState = { ...state, legs, inCall };
-  if (next.phase === 'joined' && Object.keys(legs).length === 0 && inCall.length === 0)
-    return end(next, 'alone', ...effects, ...closing);
+  if (next.phase === 'joined' && inCall.length === 0) return end(next, 'alone', ...effects, ...closing);
   return { state: next, effects: [...effects, ...closing] };
 }
 
@@ -365,6 +410,40 @@ function end(state: MeshState, reason: MeshEndReason, ...effects: MeshEffect[]):
     state: { ...state, phase: 'ended', endReason: reason, legs: {}, ringUntil: null },
     effects: [...(state.phase === 'ringing' ? [ring(false)] : []), ...effects, ...closing],
   };
+}
+
+/** Ringing: a prepared leg to each participant we have none with (within the cap). */
+function prepare(state: MeshState): Settled {
+  if (state.phase !== 'ringing') return { state, effects: [] };
+  let legs = state.legs;
+  const effects: MeshEffect[] = [];
+  for (const key of state.inCall) {
+    if (legs[key] || Object.keys(legs).length >= GROUP_CALL_CAP - 1) continue;
+    legs = { ...legs, [key]: { role: 'offer', status: 'prepared' } };
+    effects.push({ type: 'prepare-leg', peer: key });
+  }
+  return { state: { ...state, legs }, effects };
+}
+
+/** The ringing stops without a join: the legs made while it rang are closed (a join makes fresh ones). */
+function stopRinging(state: MeshState): MeshStep {
+  const closing = Object.keys(state.legs).map((peer) => ({ type: 'close-leg', peer }) as const);
+  return {
+    state: { ...state, phase: 'available', ringUntil: null, legs: {} },
+    effects: [ring(false), ...closing],
+  };
+}
+
+/**
+ * Joined, at the cap, and someone in the call needs a leg: a leg a ringing member prepared makes room (that
+ * member makes a fresh one when it joins).
+ */
+function makeRoom(state: MeshState): Settled {
+  if (Object.keys(state.legs).length < GROUP_CALL_CAP - 1) return { state, effects: [] };
+  const spare = Object.keys(state.legs).find((key) => !state.inCall.includes(key));
+  if (spare === undefined) return { state, effects: [] };
+  const { [spare]: _gone, ...legs } = state.legs;
+  return { state: { ...state, legs }, effects: [{ type: 'close-leg', peer: spare }] };
 }
 
 const others = (state: MeshState): string[] => state.members.filter((key) => key !== state.me);

@@ -25,7 +25,9 @@ interface Page {
 
 type Wire =
   | { to: string; from: string; kind: 'body'; bytes: Uint8Array }
-  | { to: string; from: string; kind: 'leg-offer' };
+  | { to: string; from: string; kind: 'leg-offer' }
+  /** A leg hung up (or refused) by `from`: the leg `offerer` offered. */
+  | { to: string; from: string; kind: 'leg-closed'; offerer: string };
 
 /** N pages of one group; what each sends goes onto a wire the test delivers in whatever order it likes. */
 function world(n: number) {
@@ -33,6 +35,7 @@ function world(n: number) {
   const pages = new Map(members.map((me) => [me, { me, state: null, effects: [] } as Page]));
   const wire: Wire[] = [];
   const run = (page: Page, event: MeshEvent) => {
+    const before = page.state;
     const { state, effects } = stepMesh(page.state, event, ctx);
     page.state = state;
     page.effects.push(...effects);
@@ -45,13 +48,28 @@ function world(n: number) {
           kind: 'body',
           bytes: encodeGroupCallBody(effect.body).payload,
         });
-      if (effect.type === 'open-leg') wire.push({ to: effect.peer, from: page.me, kind: 'leg-offer' });
+      if (effect.type === 'open-leg' || effect.type === 'prepare-leg')
+        wire.push({ to: effect.peer, from: page.me, kind: 'leg-offer' });
+      if (effect.type === 'close-leg') {
+        const role = before?.legs[effect.peer]?.role;
+        if (role) {
+          const offerer = role === 'offer' ? page.me : effect.peer;
+          wire.push({ to: effect.peer, from: page.me, kind: 'leg-closed', offerer });
+        }
+      }
+      if (effect.type === 'refuse-leg')
+        wire.push({ to: effect.peer, from: page.me, kind: 'leg-closed', offerer: effect.peer });
     }
   };
   const deliver = (item: Wire) => {
     const page = pages.get(item.to)!;
     if (item.kind === 'leg-offer') run(page, { type: 'leg-offered', peer: item.from });
-    else
+    else if (item.kind === 'leg-closed') {
+      // Only the leg it names ends (a glare loser's offer names a leg the other side never kept).
+      const role = page.state?.legs[item.from]?.role;
+      if (role === (item.offerer === page.me ? 'offer' : 'answer'))
+        run(page, { type: 'leg-ended', peer: item.from, reason: 'hung-up' });
+    } else
       run(page, {
         type: 'body',
         peer: item.from,
@@ -106,15 +124,17 @@ describe('group call mesh', () => {
     drain(w);
     expect(b!.state!.phase).toBe('ringing');
     expect(b!.effects).toContainEqual({ type: 'ring', on: true });
+    // While it rings, the leg to everyone in the call is made, without anything that reaches them.
+    expect(b!.effects).toContainEqual({ type: 'prepare-leg', peer: a!.me });
     w.run(b!, { type: 'join' });
-    expect(b!.effects).toContainEqual({ type: 'open-leg', peer: a!.me });
+    expect(b!.effects).toContainEqual({ type: 'release-leg', peer: a!.me });
     drain(w);
     expect(c!.state!.inCall).toEqual([a!.me, b!.me].sort());
     w.run(c!, { type: 'join' });
     expect(
       c!.effects
-        .filter((e) => e.type === 'open-leg')
-        .map((e) => e.type === 'open-leg' && e.peer)
+        .filter((e) => e.type === 'release-leg')
+        .map((e) => e.type === 'release-leg' && e.peer)
         .sort(),
     ).toEqual([a!.me, b!.me].sort());
     drain(w);
@@ -299,5 +319,61 @@ describe('group call mesh', () => {
     expect(a!.effects.at(-1)).toEqual({ type: 'close-leg', peer: c!.me });
     w.run(c!, { type: 'members', members: [a!.me, b!.me] });
     expect(c!.state!.endReason).toBe('removed');
+  });
+  it('a leg prepared while it rings is answered, not accepted, and not counted in, until its peer joins', () => {
+    const w = world(3);
+    start(w);
+    drain(w);
+    const [a, b] = w.members.map((m) => w.pages.get(m)!);
+    expect(b!.state!.legs[a!.me]).toEqual({ role: 'offer', status: 'prepared' });
+    drain(w);
+    expect(a!.effects).toContainEqual({ type: 'answer-leg', peer: b!.me, accept: false });
+    expect(a!.state!.inCall).toEqual([]);
+    expect(a!.state!.legs[b!.me]).toEqual({ role: 'answer', status: 'prepared' });
+    w.run(b!, { type: 'join' });
+    drain(w);
+    expect(a!.effects).toContainEqual({ type: 'accept-leg', peer: b!.me });
+    expect(a!.state!.inCall).toEqual([b!.me]);
+    expect(a!.state!.legs[b!.me]).toEqual({ role: 'answer', status: 'connecting' });
+  });
+
+  it('“not now” closes the legs prepared while it rang; joining later offers afresh', () => {
+    const w = world(3);
+    start(w);
+    drain(w);
+    const [a, b] = w.members.map((m) => w.pages.get(m)!);
+    drain(w);
+    w.run(b!, { type: 'dismiss' });
+    expect(b!.effects).toContainEqual({ type: 'close-leg', peer: a!.me });
+    expect(b!.state!.legs).toEqual({});
+    drain(w);
+    expect(a!.state!.legs[b!.me]).toBeUndefined();
+    w.run(b!, { type: 'join' });
+    expect(b!.effects.at(-1)).toEqual({ type: 'open-leg', peer: a!.me });
+    drain(w);
+    expectFullMesh(w);
+  });
+  it('a roster that comes after our call ended does not bring the call back', () => {
+    const w = world(3);
+    start(w);
+    drain(w);
+    const [a, b] = w.members.map((m) => w.pages.get(m)!);
+    w.run(b!, { type: 'join' });
+    w.run(b!, { type: 'leave' });
+    expect(b!.state!.phase).toBe('ended');
+    const roster = {
+      action: 'roster' as const,
+      groupId: fromHex(GROUP),
+      callId: fromHex(CALL),
+      media: 'video' as const,
+      reason: 'left' as const,
+      sentAt: ctx.now,
+      participants: [],
+    };
+    w.run(b!, { type: 'body', peer: a!.me, me: b!.me, members: w.members, body: roster });
+    expect(b!.state!.phase).toBe('ended');
+    expect(
+      stepMesh(null, { type: 'body', peer: a!.me, me: b!.me, members: w.members, body: roster }, ctx).state,
+    ).toBeNull();
   });
 });

@@ -52,6 +52,7 @@ import { GroupMedia } from './group-media.ts';
 import { type HideIpSetting, type IpPolicy, ipPolicy, rtcConfiguration } from './ice-policy.ts';
 import { type Quality, type QualitySample, qualityBetween, sampleOf } from './quality.ts';
 import type { Ringer } from './ringtone.ts';
+import { sdpWithoutAddresses } from './sdp-candidates.ts';
 
 export interface ParticipantView {
   readonly key: string;
@@ -105,9 +106,16 @@ interface Leg {
   policy: IpPolicy | null;
   /** Closed on the mesh's word: its ending is not news to the mesh. */
   closing: boolean;
+  /** Prepared while our phone rings: our candidates and the answerer's wait for the join. */
+  held: boolean;
 }
 
 const TICK_MS = 500;
+/**
+ * A leg prepared while it rang is let go at the join only while its machine's own ring timeout (45 s from the
+ * offer) leaves time to connect; an older one is replaced by a fresh offer.
+ */
+const PREPARED_LEG_MAX_AGE_MS = 30_000;
 const QUALITY_MS = 2_000;
 const NO_FLAGS: MediaFlags = { audioMuted: false, videoOff: false, screenSharing: false };
 const ecdsaCertificate = () =>
@@ -328,11 +336,22 @@ export class GroupCallService {
         return;
       }
       case 'open-leg':
-        void this.openLeg(effect.peer);
+        void this.openLeg(effect.peer, false);
+        return;
+      case 'prepare-leg':
+        void this.openLeg(effect.peer, true);
+        return;
+      case 'release-leg':
+        this.releaseLeg(effect.peer);
         return;
       case 'answer-leg':
-        void this.answerLeg(effect.peer);
+        void this.answerLeg(effect.peer, effect.accept);
         return;
+      case 'accept-leg': {
+        const leg = this.legs.get(effect.peer);
+        if (leg && ringsIn(leg) && leg.state?.answered) this.legEvent(leg, { type: 'accepted' });
+        return;
+      }
       case 'refuse-leg': {
         const offer = this.offers.get(effect.peer);
         this.offers.delete(effect.peer);
@@ -377,18 +396,25 @@ export class GroupCallService {
       sample: null,
       policy: null,
       closing: false,
+      held: false,
     };
     this.legs.set(peer, leg);
     return leg;
   }
 
-  private async openLeg(peer: string): Promise<void> {
+  /**
+   * Offers the leg to `peer`. `held` (our phone rings): the offer leaves without any address of ours, our
+   * candidates wait, and the answerer's are kept out of ICE, until releaseLeg() at the join.
+   */
+  private async openLeg(peer: string, held: boolean): Promise<void> {
     const mesh = this.mesh;
     if (!isMeshLive(mesh)) return;
     const leg = this.newLeg(peer, legIdOf(mesh.callId, this.me, peer));
+    leg.held = held;
     try {
       leg.candidates.hold();
-      const description = await this.connect(leg, mesh.media);
+      const made = await this.connect(leg, mesh.media, undefined, held);
+      const description = held ? { ...made, sdp: sdpWithoutAddresses(made.sdp) } : made;
       if (this.legs.get(peer) !== leg || leg.closing) return;
       const callId = fromHex(leg.id);
       const nonce = this.deps.random(SAS_NONCE_BYTES);
@@ -403,13 +429,31 @@ export class GroupCallService {
         sdp: description.sdp,
       };
       this.legEvent(leg, { type: 'dialed', peer, offer, nonce });
-      leg.candidates.release();
+      if (!leg.held) leg.candidates.release();
     } catch {
       this.legFailed(leg);
     }
   }
 
-  private async answerLeg(peer: string): Promise<void> {
+  /** We joined: a prepared leg's candidates go out, the answerer's go to ICE (unless it is too old to trust). */
+  private releaseLeg(peer: string): void {
+    const leg = this.legs.get(peer);
+    const stale = leg?.state ? this.now() - leg.state.createdAt > PREPARED_LEG_MAX_AGE_MS : true;
+    if (!leg || !isLive(leg.state) || stale) {
+      if (leg) {
+        leg.closing = true;
+        if (isLive(leg.state)) this.legEvent(leg, { type: 'hangup' });
+        this.closeLeg(leg);
+      }
+      void this.openLeg(peer, false);
+      return;
+    }
+    leg.held = false;
+    leg.candidates.release();
+    void leg.connection?.releaseRemoteCandidates();
+  }
+
+  private async answerLeg(peer: string, accept: boolean): Promise<void> {
     const offer = this.offers.get(peer);
     const mesh = this.mesh;
     this.offers.delete(peer);
@@ -435,7 +479,8 @@ export class GroupCallService {
         sdp: description.sdp,
       };
       this.legEvent(leg, { type: 'answered', answer });
-      this.legEvent(leg, { type: 'accepted' });
+      // A leg its peer made while its phone rings is accepted when the peer joins ('accept-leg').
+      if (accept || this.mesh?.legs[peer]?.status !== 'prepared') this.legEvent(leg, { type: 'accepted' });
       leg.candidates.release();
     } catch {
       this.legFailed(leg);
@@ -452,7 +497,12 @@ export class GroupCallService {
     }
   }
 
-  private async connect(leg: Leg, media: CallMedia, offer?: CallOffer): Promise<LocalDescription> {
+  private async connect(
+    leg: Leg,
+    media: CallMedia,
+    offer?: CallOffer,
+    holdRemote = false,
+  ): Promise<LocalDescription> {
     const policy = ipPolicy(this.deps.hideIp(), this.deps.isVerified(leg.peer), this.deps.turnAvailable());
     const [turn, certificate] = await Promise.all([
       this.deps.turnAvailable() ? this.deps.requestTurn().catch(() => null) : Promise.resolve(null),
@@ -482,6 +532,7 @@ export class GroupCallService {
       throw new Error('leg closed while connecting');
     }
     leg.connection = connection;
+    if (holdRemote) connection.holdRemoteCandidates();
     const description = offer
       ? await connection.acceptOffer(offer.sdp, offer.fingerprint)
       : await connection.makeOffer();

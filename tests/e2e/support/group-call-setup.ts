@@ -28,7 +28,11 @@ export async function joinRinging(person: Person): Promise<void> {
   const card = person.page.getByTestId('group-call-ringing');
   await card.waitFor({ timeout: 30_000 });
   await card.getByRole('button', { name: 'Join' }).click();
-  await person.page.getByTestId('group-call-screen').waitFor();
+  // In the call, or already out of it (every leg refused at once: the ending card).
+  await person.page
+    .getByTestId('group-call-screen')
+    .or(person.page.getByTestId('group-call-ended'))
+    .waitFor();
 }
 
 /** The tile of `other` on `person`'s group call screen. */
