@@ -29,15 +29,17 @@ export function GroupCallTile({
       data-peer={participant.key}
       data-phase={participant.phase}
     >
-      {video && participant.phase === 'connected' && !videoOff ? (
+      {/* The player is there as soon as the leg's stream is, so that it is ready for the first frame. */}
+      {video && participant.stream && participant.phase !== 'dropped' && (
         <StreamVideo
           stream={participant.stream}
           muted
-          class="group-tile-video"
+          class={`group-tile-video ${videoOff || participant.phase !== 'connected' ? 'off' : ''}`}
           label={`${name}’s video`}
           testId="group-tile-video"
         />
-      ) : (
+      )}
+      {(!video || participant.phase !== 'connected' || videoOff) && (
         <div class="call-avatar" aria-hidden="true">
           {name.slice(0, 1).toUpperCase()}
         </div>

@@ -60,6 +60,12 @@ const SUITES: readonly Suite[] = [
     about: 'call setup and accept → first frame vs plain WebRTC in Chromium; the media gate’s cost',
     run: async () => (await importSuite<() => Promise<unknown>>('./calls.ts', 'runCallsBench'))(),
   },
+  {
+    name: 'group-calls',
+    about:
+      'a third person’s join → first frame from each other participant vs a one-to-one call’s accept → first frame',
+    run: async () => (await importSuite<() => Promise<unknown>>('./group-calls.ts', 'runGroupCallsBench'))(),
+  },
   // Later suites go here, in the order they should run.
 ];
 

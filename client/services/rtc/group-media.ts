@@ -8,12 +8,13 @@ import type { MediaGate } from './gate.ts';
 
 /**
  * Each participant encodes its camera once per other participant (full mesh): smaller frames than a
- * one-to-one call's keep five encoders within a phone's or a small laptop's means.
+ * one-to-one call's keep five encoders within a phone's or a small laptop's means. The frame rate stays the one
+ * webcams deliver natively (as in devices.ts): a new leg's first frame waits for the camera's next one.
  */
 export const GROUP_VIDEO: MediaTrackConstraints = {
   width: { ideal: 320 },
   height: { ideal: 240 },
-  frameRate: { ideal: 15 },
+  frameRate: { ideal: 30 },
 };
 
 export interface GroupMediaState {
