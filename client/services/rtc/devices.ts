@@ -75,3 +75,13 @@ export function describeMediaError(error: unknown): string {
       return 'The camera or microphone could not be opened.';
   }
 }
+
+const MEDIA_ERRORS = ['NotAllowedError', 'NotFoundError', 'OverconstrainedError', 'NotReadableError'];
+
+/** What to tell the user when a call could not start: the camera's or microphone's problem, else a retry. */
+export function describeStartError(error: unknown): string {
+  const name = error instanceof Error || error instanceof DOMException ? error.name : '';
+  return MEDIA_ERRORS.includes(name)
+    ? describeMediaError(error)
+    : 'The call could not be started. Try again.';
+}
