@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAX_RELAY_URLS } from '../core/relay-rotation.ts';
 import type { ChatNode } from './chat-node.ts';
+import { createGroup, listGroups, sendToGroup } from './commands-groups.ts';
 import { add, code, contacts, init, type Output, safety } from './commands-local.ts';
 import { chat, listen, type NetContext, send } from './commands-net.ts';
 import { ContactBook, contactsPathFor } from './contacts-file.ts';
@@ -25,12 +26,19 @@ const USAGE = `usage: tincan <command> [options]
                                       print incoming messages until interrupted
   chat [--relay URL] [--accept-requests] CONTACT
                                       listen, and send each line you type to CONTACT
+  group-create [--relay URL] NAME CONTACT...
+                                      make a group of you and these contacts (you are its admin)
+  groups                              list your groups and their members
+  group-send [--relay URL] [--timeout S] GROUP TEXT
+                                      send one message to a group (by name or id), wait for the members' acks
 
   every command: --identity FILE (default $TINCAN_IDENTITY or ~/.tincan/identity.json)
   CONTACT is a contact's name or a contact code; --relay defaults to $TINCAN_RELAY or ws://127.0.0.1:8080/relay;
   several relay nodes of one deployment: repeat --relay or separate URLs by commas (the next is used at once
   when one fails)
-  exit status of send: 0 delivered, 2 recipient not connected, 3 not acknowledged in time`;
+  listen also prints (and takes part in) your groups
+  exit status of send: 0 delivered, 2 recipient not connected, 3 not acknowledged in time;
+  of group-create and group-send: 0 every member acknowledged, 3 not all in time`;
 
 const OPTIONS = {
   identity: { type: 'string' },
@@ -114,9 +122,30 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       const { node, ended } = await chat(context, args[0]!, values['accept-requests'] ?? false);
       return runUntilStopped(node, Promise.race([interrupted(), ended.then(() => drained(node))]));
     }
+    case 'group-create': {
+      if (args.length < 2) throw new CliError('usage: tincan group-create [--relay URL] NAME CONTACT...');
+      const context = await netContext(identityPath, relayUrls, env);
+      return createGroup(context, args[0]!, args.slice(1), timeoutOf(values.timeout));
+    }
+    case 'groups': {
+      need(0, '');
+      await listGroups(await netContext(identityPath, relayUrls, env), stdout);
+      return 0;
+    }
+    case 'group-send': {
+      if (args.length < 2) throw new CliError('usage: tincan group-send [--relay URL] GROUP TEXT');
+      const context = await netContext(identityPath, relayUrls, env);
+      return sendToGroup(context, args[0]!, args.slice(1).join(' '), timeoutOf(values.timeout));
+    }
     default:
       throw new CliError(`unknown command "${command}"\n\n${USAGE}`);
   }
+}
+
+function timeoutOf(value: string | undefined): number {
+  const timeoutMs = Number(value ?? 20) * 1000;
+  if (!(timeoutMs > 0)) throw new CliError('--timeout must be a positive number of seconds');
+  return timeoutMs;
 }
 
 async function netContext(

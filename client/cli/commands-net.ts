@@ -7,6 +7,7 @@ import { safetyNumber } from '../../crypto/safety-number.ts';
 import type { ContactDirectory, MessengerEvent } from '../core/messenger.ts';
 import type { PeerId } from '../core/session-manager.ts';
 import { type ChatNode, startChatNode } from './chat-node.ts';
+import { GroupSide } from './commands-groups.ts';
 import type { Output } from './commands-local.ts';
 import { type ContactBook, contactsPathFor } from './contacts-file.ts';
 import { CliError } from './identity-file.ts';
@@ -130,18 +131,20 @@ export async function listen(
 ): Promise<ChatNode> {
   const { book, out } = context;
   let node: ChatNode | undefined;
+  const groups = await GroupSide.open(context);
   const started = startChatNode({
     url: context.relayUrls[0]!,
     otherUrls: context.relayUrls.slice(1),
     identity: context.identity,
     outbox: outboxFile(outboxPathFor(context.identityPath), context.identity),
-    contacts: directory(book, options.extraPeers ?? new Set()),
+    contacts: groups.directory(options.extraPeers ?? new Set()),
     reconnect: true,
     onConnection: (state, detail) => {
       if (state !== 'connected') out.line(`* relay connection ${state}${detail ? ` (${detail})` : ''}`);
     },
     onEvent: async (event) => {
       options.onEvent?.(event);
+      if (event.type === 'group' || event.type === 'group-typing') return groups.receive(event);
       if (event.type === 'contact-request') {
         if (node) return onContactRequest(context, node, event, options.acceptRequests);
         throw new Error('not ready'); // not stored: the sender's outbox resends it
@@ -156,6 +159,7 @@ export async function listen(
     },
   });
   node = await started;
+  groups.attach(node);
   node.messenger.announce();
   out.line(
     `listening on ${context.relayUrls.join(', ')} as ${context.name} (contacts in ${contactsPathFor(context.identityPath)})`,

@@ -269,7 +269,7 @@ export class GroupMessenger {
     for (const effect of effects) {
       if (effect.type === 'applied') {
         const view = viewOf(effect.statement);
-        const changes = describeChange(effect.previous, view);
+        const changes = describeChange(effect.previous, view, this.ownKey);
         await this.options.onEvent({
           type: 'group-changed',
           groupId,

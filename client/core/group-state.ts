@@ -57,10 +57,16 @@ export const memberOf = (view: GroupView, peer: PeerId): GroupMemberView | undef
 export const isMember = (view: GroupView, peer: PeerId): boolean => memberOf(view, peer) !== undefined;
 export const isAdmin = (view: GroupView, peer: PeerId): boolean => memberOf(view, peer)?.admin === true;
 
-/** What `next` changed from `previous` (null: `next` is the first state we hold), in a stable order. */
-export function describeChange(previous: GroupView | null, next: GroupView): GroupChange[] {
+/**
+ * What `next` changed from `previous`, in a stable order. With no previous state, `next` is the first we hold:
+ * the group's creation, or (a later version) the statement that added `ownKey` to it.
+ */
+export function describeChange(previous: GroupView | null, next: GroupView, ownKey?: PeerId): GroupChange[] {
   const by = next.signer;
-  if (previous === null) return [{ type: 'created', by, name: next.name }];
+  if (previous === null)
+    return next.version === 1 || ownKey === undefined
+      ? [{ type: 'created', by, name: next.name }]
+      : [{ type: 'added', by, member: ownKey }];
   const changes: GroupChange[] = [];
   if (next.name !== previous.name) changes.push({ type: 'renamed', by, name: next.name });
   if (next.expiresInSeconds !== previous.expiresInSeconds)

@@ -76,22 +76,26 @@ export function createGroupsModel(deps: GroupsDeps) {
   };
 
   /** A contact by the name we gave them; anyone else by the name the group gives them. */
-  const nameOf = (id: GroupId, key: string): string => {
+  const nameOfMember = (id: GroupId, key: string, before?: GroupView | null): string => {
     if (key === deps.myKey) return 'You';
     const contact = deps.contact(key);
     if (contact && contact.state !== 'incoming') return contact.name;
     const view = deps.registry.get(id);
-    return (view && memberOf(view, key)?.name) ?? fallbackName(key);
+    // Someone just removed is named as the state before named them.
+    return (
+      (view && memberOf(view, key)?.name) ?? (before && memberOf(before, key)?.name) ?? fallbackName(key)
+    );
   };
 
-  const describe = (id: GroupId, change: GroupChange): string => {
+  const describe = (id: GroupId, change: GroupChange, before: GroupView | null): string => {
+    const nameOf = (groupId: GroupId, key: string) => nameOfMember(groupId, key, before);
     switch (change.type) {
       case 'created':
         return `${nameOf(id, change.by)} created the group “${change.name}”.`;
       case 'added':
-        return `${nameOf(id, change.by)} added ${nameOf(id, change.member)}.`;
+        return `${nameOf(id, change.by)} added ${change.member === deps.myKey ? 'you' : nameOf(id, change.member)}.`;
       case 'removed':
-        return `${nameOf(id, change.by)} removed ${nameOf(id, change.member)}.`;
+        return `${nameOf(id, change.by)} removed ${change.member === deps.myKey ? 'you' : nameOf(id, change.member)}.`;
       case 'left':
         return `${nameOf(id, change.member)} left.`;
       case 'renamed':
@@ -184,7 +188,7 @@ export function createGroupsModel(deps: GroupsDeps) {
     typingUntil: typingUntil as ReadonlySignal<ReadonlyMap<GroupId, ReadonlyMap<string, number>>>,
     unreadCounts,
     totalUnread: computed(() => [...unreadCounts.value.values()].reduce((a, b) => a + b, 0)),
-    nameOf,
+    nameOf: (id: GroupId, key: string) => nameOfMember(id, key),
     get: (id: GroupId): GroupView | undefined => groups.value.find((g) => g.id === id),
     /** We are a member of the group now (not removed, not left). */
     isActive,
@@ -290,7 +294,8 @@ export function createGroupsModel(deps: GroupsDeps) {
         case 'group-changed': {
           refresh();
           await save();
-          for (const change of event.changes) system(event.groupId, describe(event.groupId, change));
+          for (const change of event.changes)
+            system(event.groupId, describe(event.groupId, change, event.previous));
           return;
         }
         case 'group-message':
