@@ -97,6 +97,31 @@ describe('group calls', () => {
     }
   });
 
+  test('mute, camera off and screen sharing reach every other participant’s tile', async () => {
+    const controls = (someone: Person) => someone.page.getByTestId('group-call-screen');
+    await controls(bob).getByRole('button', { name: 'Mute' }).click();
+    await controls(carol).getByRole('button', { name: 'Camera off' }).click();
+    for (const someone of [alice, carol])
+      await expect.poll(async () => tileOf(someone, key(bob)).textContent()).toContain('muted');
+    for (const someone of [alice, bob])
+      await expect.poll(async () => tileOf(someone, key(carol)).textContent()).toContain('camera off');
+    await controls(alice).getByRole('button', { name: 'Share screen' }).click();
+    for (const someone of [bob, carol]) {
+      await expect.poll(async () => tileOf(someone, key(alice)).textContent()).toContain('sharing screen');
+      // Headless Chromium's fake screen is 1280×720: wider than the 320×240 camera frames of a group call.
+      await expect
+        .poll(async () => Math.max(...(await liveLegs(someone.page)).map((leg) => leg.frameWidth)), {
+          timeout: 30_000,
+        })
+        .toBeGreaterThan(400);
+    }
+    await controls(alice).getByRole('button', { name: 'Stop sharing' }).click();
+    await controls(bob).getByRole('button', { name: 'Unmute' }).click();
+    await controls(carol).getByRole('button', { name: 'Camera on' }).click();
+    await expect.poll(async () => tileOf(alice, key(bob)).textContent()).not.toContain('muted');
+    await expect.poll(async () => tileOf(alice, key(carol)).textContent()).not.toContain('camera off');
+  });
+
   test('one leaves, the other two go on', async () => {
     await leaveCall(carol);
     for (const someone of [alice, bob]) {
@@ -148,5 +173,30 @@ describe('group calls', () => {
     await leaveCall(carol);
     await leaveCall(alice);
     await leaveCall(bob);
+  });
+
+  test('four in a video call: each decodes frames from the three others', async () => {
+    await resetProbe(carol.page);
+    const dave = await person('Dave');
+    await makeContacts(alice, dave);
+    await makeGroup(alice, 'Quad', [bob, carol, dave]);
+    const four = [alice, bob, carol, dave];
+    await callGroupButton(alice).click();
+    await alice.page.getByTestId('group-call-screen').waitFor();
+    for (const someone of [bob, carol, dave]) await joinRinging(someone);
+    for (const someone of four) {
+      await expect
+        .poll(
+          async () => {
+            const frames = await framesOn(someone);
+            return frames.length === 3 && frames.every((n) => n > 3);
+          },
+          { timeout: 60_000 },
+        )
+        .toBe(true);
+      for (const other of four.filter((o) => o !== someone))
+        expect(await tilePhase(someone, key(other))()).toBe('connected');
+    }
+    for (const someone of four) await leaveCall(someone);
   });
 });
