@@ -72,12 +72,20 @@ class RecordingPeerConnection extends ScriptedPeerConnection {
   }
 }
 
-function page() {
+interface PageOptions {
+  readonly me?: string;
+  readonly verified?: readonly string[];
+  readonly turn?: boolean;
+}
+
+function page(options: PageOptions = {}) {
+  const me = options.me ?? ME;
   const pcs: RecordingPeerConnection[] = [];
+  const configs: RTCConfiguration[] = [];
   const sent: { peer: string; kind: number; body: CallBody | GroupCallBody }[] = [];
   let view: GroupCallView | null = null;
   const service = new GroupCallService({
-    myKey: fromHex(ME),
+    myKey: fromHex(me),
     random: testRandom('group-call-service'),
     sendEnvelope: async (peer, kind, padded) => {
       const payload = unpadBody(padded);
@@ -91,12 +99,21 @@ function page() {
       });
     },
     membersOf: (id) => (id === GROUP ? MEMBERS : null),
-    requestTurn: async () => null,
-    turnAvailable: () => false,
-    isVerified: () => false,
+    requestTurn: async () =>
+      options.turn
+        ? {
+            expiresAt: Math.floor(T0 / 1000) + 600,
+            username: 'u',
+            credential: 'c',
+            urls: ['turn:127.0.0.1:3478'],
+          }
+        : null,
+    turnAvailable: () => options.turn === true,
+    isVerified: (peer) => options.verified?.includes(peer) ?? false,
     hideIp: () => 'unverified',
     devices,
-    createPeerConnection: () => {
+    createPeerConnection: (config) => {
+      configs.push(config);
       const pc = new RecordingPeerConnection();
       pcs.push(pc);
       return pc as unknown as RTCPeerConnection;
@@ -110,7 +127,7 @@ function page() {
     const padded = padBody(payload);
     return { claimed: service.claims(peer, kind, padded), done: service.receive(peer, kind, padded) };
   };
-  return { service, pcs, sent, deliver, view: () => view! };
+  return { service, pcs, configs, sent, deliver, view: () => view! };
 }
 
 /** `peer`'s DTLS is up and presents `fingerprint`: the leg's check runs at its next look. */
@@ -227,5 +244,85 @@ describe('group call service', () => {
       expect.objectContaining({ peer: stranger, body: expect.objectContaining({ action: 'busy' }) }),
     );
     me.service.dispose();
+  });
+  test('“hide my IP address” applies per pair: relay only with the member we have not verified, direct with the one we have', async () => {
+    const me = page({ verified: [BOB], turn: true });
+    await me.service.start(GROUP, 'audio');
+    const invite = me.sent[0]!.body as GroupCallBody;
+    for (const peer of [BOB, CAROL]) {
+      const join = encodeGroupCallBody({ ...invite, action: 'join', participants: [fromHex(ME)] });
+      await me.deliver(peer, join.kind, join.payload).done;
+      const legId = fromHex(legIdOf(toHex(invite.callId), peer, ME));
+      const offer = encodeCallBody({
+        type: 'offer',
+        callId: legId,
+        media: 'audio',
+        purpose: 'call',
+        createdAt: T0,
+        sasCommitment: sasCommitment(legId, new Uint8Array(32)),
+        fingerprint: parseFingerprint('sha-256', SIGNED[peer]!),
+        sdp: sdpWith(SIGNED[peer]!),
+      });
+      await me.deliver(peer, offer.kind, offer.payload).done;
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    expect(me.configs.map((c) => c.iceTransportPolicy)).toEqual(['all', 'relay']);
+    expect(me.view().participants.map((p) => p.policy?.mode)).toEqual(['direct', 'hidden']);
+    me.service.dispose();
+  });
+
+  test('while it rings, a leg is prepared: its offer carries no address of ours, and the answerer’s candidates reach ICE only at the join', async () => {
+    const carol = page({ me: CAROL });
+    const callId = new Uint8Array(16).fill(5);
+    const invite = encodeGroupCallBody({
+      action: 'invite',
+      groupId: fromHex(GROUP),
+      callId,
+      media: 'audio',
+      reason: 'left',
+      sentAt: T0,
+      participants: [],
+    });
+    await carol.deliver(ME, invite.kind, invite.payload).done;
+    await vi.advanceTimersByTimeAsync(50);
+    expect(carol.view().mesh?.phase).toBe('ringing');
+    const offer = carol.sent.find((s) => (s.body as CallBody).type === 'offer')!;
+    expect(offer.peer).toBe(ME);
+    const sdp = (offer.body as { sdp: string }).sdp;
+    expect(sdp).not.toMatch(/a=candidate|127\.0\.0\.1 \d/);
+    // The one in the call answers, with its candidates in the answer and in a body of their own.
+    const legId = (offer.body as CallBody).callId;
+    const answer = encodeCallBody({
+      type: 'answer',
+      callId: legId,
+      purpose: 'call',
+      connectsOnAccept: true,
+      sasNonce: new Uint8Array(32).fill(4),
+      fingerprint: parseFingerprint('sha-256', SIGNED[BOB]!),
+      sdp: sdpWith(SIGNED[BOB]!),
+    });
+    await carol.deliver(ME, answer.kind, answer.payload).done;
+    const ice = encodeCallBody({
+      type: 'ice',
+      callId: legId,
+      candidates: [
+        {
+          candidate: 'candidate:3 1 udp 2122260223 127.0.0.1 50004 typ host generation 0',
+          sdpMid: '0',
+          sdpMLineIndex: 0,
+          usernameFragment: null,
+        },
+      ],
+    });
+    await carol.deliver(ME, ice.kind, ice.payload).done;
+    await vi.advanceTimersByTimeAsync(1_000);
+    const pc = carol.pcs[0]!;
+    expect(pc.remoteDescription?.sdp).not.toContain('a=candidate');
+    expect(pc.added).toEqual([]);
+    expect(carol.sent.filter((s) => (s.body as CallBody).type === 'ice')).toEqual([]);
+    await carol.service.join();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(pc.added).toHaveLength(3);
+    carol.service.dispose();
   });
 });
