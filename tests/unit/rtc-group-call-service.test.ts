@@ -325,4 +325,31 @@ describe('group call service', () => {
     expect(pc.added).toHaveLength(3);
     carol.service.dispose();
   });
+  test('a leg a ringing member prepared opens its gate on the verified handshake (its ICE ran only after the join), not before', async () => {
+    const me = page();
+    await me.service.start(GROUP, 'audio');
+    const invite = me.sent[0]!.body as GroupCallBody;
+    const legId = fromHex(legIdOf(toHex(invite.callId), BOB, ME));
+    const offer = encodeCallBody({
+      type: 'offer',
+      callId: legId,
+      media: 'audio',
+      purpose: 'call',
+      createdAt: T0,
+      sasCommitment: sasCommitment(legId, new Uint8Array(32)),
+      fingerprint: parseFingerprint('sha-256', SIGNED[BOB]!),
+      sdp: sdpWith(SIGNED[BOB]!),
+    });
+    // Bob's offer comes while his phone rings: no join from him yet.
+    await me.deliver(BOB, offer.kind, offer.payload).done;
+    await vi.advanceTimersByTimeAsync(500);
+    const pc = me.pcs[0]!;
+    expect(me.sent.filter((s) => (s.body as CallBody).type === 'answer')).toHaveLength(1);
+    expect(pc.tracks.every((t) => t === null)).toBe(true);
+    expect(me.view().participants).toEqual([]);
+    dtlsUp(pc, PRESENTED[BOB]!);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(pc.tracks).toContain(microphone);
+    me.service.dispose();
+  });
 });

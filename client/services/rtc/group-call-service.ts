@@ -517,7 +517,14 @@ export class GroupCallService {
       onCandidate: (candidate) => {
         if (candidateFits(candidate)) leg.candidates.add(candidate);
       },
-      onGate: (verdict) => this.legEvent(leg, { type: 'gate', verdict }),
+      onGate: (verdict) => {
+        this.legEvent(leg, { type: 'gate', verdict });
+        // A leg its peer prepared while its phone rang reaches ICE only once that peer has joined: its verified
+        // handshake says so before the join body can (as an answer that connects on accept does for a caller).
+        const state = leg.state;
+        if (verdict === 'verified' && state?.phase === 'incoming' && state.answered && state.verified)
+          this.legEvent(leg, { type: 'accepted' });
+      },
       onConnection: (state) => this.legEvent(leg, { type: 'connection', state }),
       onRemoteStream: (stream) => {
         leg.stream = stream;
