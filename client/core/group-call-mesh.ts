@@ -272,7 +272,11 @@ function received(
     case 'invite':
     case 'roster':
     case 'join': {
-      const learned = sorted([...current.inCall, peer, ...named]);
+      // Someone dropped from our call (its certificate failed a check, or its leg was lost) stays out of it:
+      // another's view, a moment old, does not bring it back, nor does its own word after a failed check.
+      if (current.dropped[peer] === 'security') return { state: current, effects: [] };
+      const fresh = named.filter((key) => current.dropped[key] === undefined);
+      const learned = sorted([...current.inCall, peer, ...fresh]);
       let next: MeshState = { ...current, inCall: learned };
       const effects: MeshEffect[] = [];
       if (next.phase !== 'joined') return prepare(next);
@@ -299,7 +303,7 @@ function received(
         return { state: next, effects: [send(next, peer, 'roster', now, view), ...effects] };
       }
       // Invite or roster while joined: anyone in the call we have no leg with, we offer to.
-      for (const key of named) {
+      for (const key of fresh) {
         if (next.legs[key] || Object.keys(next.legs).length >= GROUP_CALL_CAP - 1) continue;
         next = { ...next, legs: { ...next.legs, [key]: { role: 'offer', status: 'connecting' } } };
         effects.push(send(next, key, 'join', now, next.inCall), { type: 'open-leg', peer: key });
@@ -353,6 +357,7 @@ function join(state: MeshState | null, now: number): MeshStep {
 function legOffered(state: MeshState | null, peer: string): MeshStep {
   const refuse: MeshStep = { state, effects: [{ type: 'refuse-leg', peer }] };
   if (!isMeshLive(state) || state.phase !== 'joined' || !state.members.includes(peer)) return refuse;
+  if (state.dropped[peer] === 'security') return refuse;
   const leg = state.legs[peer];
   if (leg?.role === 'offer') {
     // Both offered at once: the leg with the lower id goes on, on both pages.

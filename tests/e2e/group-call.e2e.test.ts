@@ -160,22 +160,23 @@ describe('group calls', () => {
     const carolWarning = await carol.page.getByTestId('group-call-warning').textContent();
     expect(carolWarning).toContain('The connection with Alice may be intercepted');
     expect(carolWarning).toContain('The connection with Bob may be intercepted');
+    // (Two legs, or three when Bob's offer and hers crossed: each pair keeps one, the other closes.)
     const carolsLegs = await legsOf(carol.page);
-    expect(carolsLegs).toHaveLength(2);
+    expect(carolsLegs.length).toBeGreaterThanOrEqual(2);
     for (const leg of carolsLegs) expect(leg).toMatchObject({ everConnected: false, inboundPackets: 0 });
     // Alice and Bob: every leg that did not connect (their leg with Carol) never had a track on its senders.
     for (const someone of [alice, bob]) {
       const legs = await legsOf(someone.page);
       const failed = legs.filter((leg) => !leg.everConnected);
-      expect(failed).toHaveLength(1);
-      expect(failed[0]!.tracksOn).toBe(0);
+      expect(failed.length).toBeGreaterThanOrEqual(1);
+      for (const leg of failed) expect(leg.tracksOn).toBe(0);
     }
     await leaveCall(carol);
     await leaveCall(alice);
     await leaveCall(bob);
   });
 
-  test('four in a video call: each decodes frames from the three others', async () => {
+  test('four in a video call, the fourth joining later from the group: each decodes frames from the three others', async () => {
     await resetProbe(carol.page);
     const dave = await person('Dave');
     await makeContacts(alice, dave);
@@ -183,7 +184,14 @@ describe('group calls', () => {
     const four = [alice, bob, carol, dave];
     await callGroupButton(alice).click();
     await alice.page.getByTestId('group-call-screen').waitFor();
-    for (const someone of [bob, carol, dave]) await joinRinging(someone);
+    // Dave says "not now", and joins later from the group, while the call runs.
+    const ringing = dave.page.getByTestId('group-call-ringing');
+    await ringing.waitFor({ timeout: 30_000 });
+    await ringing.getByRole('button', { name: 'Not now' }).click();
+    for (const someone of [bob, carol]) await joinRinging(someone);
+    await expect.poll(async () => (await liveLegs(carol.page)).length, { timeout: 45_000 }).toBe(2);
+    await dave.page.getByRole('button', { name: 'Join the call' }).click();
+    await dave.page.getByTestId('group-call-screen').waitFor();
     for (const someone of four) {
       await expect
         .poll(

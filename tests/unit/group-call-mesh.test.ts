@@ -376,4 +376,29 @@ describe('group call mesh', () => {
       stepMesh(null, { type: 'body', peer: a!.me, me: b!.me, members: w.members, body: roster }, ctx).state,
     ).toBeNull();
   });
+  it('a participant dropped for its certificate is not offered again on a stale view, nor let back in', () => {
+    const w = world(3);
+    start(w);
+    drain(w);
+    const [a, b, c] = w.members.map((m) => w.pages.get(m)!);
+    w.run(b!, { type: 'join' });
+    w.run(c!, { type: 'join' });
+    drain(w);
+    w.run(c!, { type: 'leg-ended', peer: b!.me, reason: 'security' });
+    const roster = {
+      action: 'roster' as const,
+      groupId: fromHex(GROUP),
+      callId: fromHex(CALL),
+      media: 'video' as const,
+      reason: 'left' as const,
+      sentAt: ctx.now,
+      participants: [fromHex(b!.me)],
+    };
+    const before = c!.effects.length;
+    w.run(c!, { type: 'body', peer: a!.me, me: c!.me, members: w.members, body: roster });
+    expect(c!.effects.slice(before)).toEqual([]);
+    expect(c!.state!.inCall).toEqual([a!.me]);
+    w.run(c!, { type: 'leg-offered', peer: b!.me });
+    expect(c!.effects.at(-1)).toEqual({ type: 'refuse-leg', peer: b!.me });
+  });
 });
