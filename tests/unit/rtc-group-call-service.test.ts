@@ -219,6 +219,18 @@ describe('group call service', () => {
       sdp: sdpWith(SIGNED[BOB]!),
     });
     expect(me.service.claims(BOB, offer.kind, padBody(offer.payload))).toBe(false);
+    // A leg's body that comes after the call ended and was cleared is still the group call's (never a ringing).
+    const invite = me.sent[0]!.body as GroupCallBody;
+    const late = encodeCallBody({
+      type: 'control',
+      callId: fromHex(legIdOf(toHex(invite.callId), BOB, ME)),
+      action: 'hangup',
+      reason: 'normal',
+    });
+    me.service.leave();
+    me.service.clear();
+    expect(me.view().mesh).toBeNull();
+    expect(me.service.claims(BOB, late.kind, padBody(late.payload))).toBe(true);
     me.service.dispose();
   });
 

@@ -111,6 +111,7 @@ interface Leg {
 }
 
 const TICK_MS = 500;
+const RECENT_CALLS = 8;
 /**
  * A leg prepared while it rang is let go at the join only while its machine's own ring timeout (45 s from the
  * offer) leaves time to connect; an older one is replaced by a fresh offer.
@@ -133,6 +134,8 @@ export class GroupCallService {
   private lastQuality = 0;
   private notice: string | null = null;
   private inbound: Promise<void> = Promise.resolve();
+  /** The ids of the last few group calls we heard of, newest first. */
+  private recentCalls: string[] = [];
 
   constructor(private readonly deps: GroupCallDeps) {
     this.me = toHex(deps.myKey);
@@ -225,11 +228,14 @@ export class GroupCallService {
    */
   claims(peer: string, kind: number, padded: Uint8Array): boolean {
     if (kind === MESSAGE_KIND.groupCall) return true;
-    if (!isCallKind(kind) || !this.mesh) return false;
+    if (!isCallKind(kind)) return false;
     const id = callIdIn(padded);
+    // Recent calls too: a leg body that comes late (a hang-up, a candidate) is not a one-to-one call either.
     return (
       id !== null &&
-      (id === legIdOf(this.mesh.callId, peer, this.me) || id === legIdOf(this.mesh.callId, this.me, peer))
+      this.recentCalls.some(
+        (callId) => id === legIdOf(callId, peer, this.me) || id === legIdOf(callId, this.me, peer),
+      )
     );
   }
 
@@ -242,11 +248,6 @@ export class GroupCallService {
   membersChanged(groupId: string): void {
     if (!isMeshLive(this.mesh) || this.mesh.groupId !== groupId) return;
     this.dispatch({ type: 'members', members: this.deps.membersOf(groupId) ?? [] });
-  }
-
-  /** Statistics of the leg with `peer` (tests and diagnostics read the gate's effect from them). */
-  statsOf(peer: string): Promise<RTCStatsReport> | null {
-    return this.legs.get(peer)?.connection?.getStats() ?? null;
   }
 
   dispose(): void {
@@ -317,6 +318,11 @@ export class GroupCallService {
   private dispatch(event: MeshEvent): void {
     const { state, effects } = stepMesh(this.mesh, event, { now: this.now() });
     this.mesh = state;
+    if (state && this.recentCalls[0] !== state.callId)
+      this.recentCalls = [state.callId, ...this.recentCalls.filter((id) => id !== state.callId)].slice(
+        0,
+        RECENT_CALLS,
+      );
     const ended = state?.phase === 'ended';
     for (const effect of effects) this.performMesh(effect);
     if (isMeshLive(state)) this.startTimer();
