@@ -1,5 +1,6 @@
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
+import { pageIntegrity } from './client/build/vite-page-integrity.ts';
 
 /**
  * The browser client. `npx vite build` writes dist/client, which the relay serves as static files under a
@@ -8,13 +9,16 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: 'client',
   base: '/',
-  plugins: [preact({ devtoolsInProd: false, reactAliasesEnabled: false })],
+  plugins: [preact({ devtoolsInProd: false, reactAliasesEnabled: false }), pageIntegrity()],
   build: {
     outDir: '../dist/client',
     emptyOutDir: true,
     target: 'es2022',
-    // No inline <script> for the module preload polyfill: the CSP would refuse it.
-    modulePreload: { polyfill: false },
+    // No preload links made at run time: they would carry no integrity metadata, and Integrity-Policy
+    // refuses such scripts. A lazy chunk is fetched by import(), checked against the page's import map.
+    modulePreload: false,
+    // One stylesheet, linked (with integrity) from index.html: no stylesheet is added at run time, unchecked.
+    cssCodeSplit: false,
     // Never inline assets as data: URLs into CSS or JS; every asset is a file under 'self'.
     assetsInlineLimit: 0,
     sourcemap: false,

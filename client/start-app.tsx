@@ -3,6 +3,7 @@
  * starts it with the product's own dependencies; `options` lets another entry give the call service others.
  */
 import { render } from 'preact';
+import { webPasskeys } from './services/passkey.ts';
 import { webRandom } from './services/random.ts';
 import { relayUrlsForPage } from './services/relay-list.ts';
 import { createVaultStore } from './services/storage.ts';
@@ -51,6 +52,7 @@ export function startApp(options: StartOptions = {}) {
     subtle: crypto.subtle,
     random,
     loadSessions,
+    passkeys: webPasskeys(window, random),
     // After lock or delete the page reloads: the old heap, keys and messages included, is discarded.
     afterLock: () => location.reload(),
   });

@@ -5,12 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { equalBytes, utf8 } from '../crypto/bytes.ts';
 import { type ClientAddressing, canonicalIp, createClientAddressing } from './client-address.ts';
 import { type HealthAnswer, liveness, type RelayHealth, readiness } from './health.ts';
 import type { RelayMetrics } from './metrics.ts';
+import { pageImportMapSources } from './page-script-hashes.ts';
 
 export interface HttpAppOptions {
   /** Directory of the built client; when it is missing a minimal page says so. */
@@ -36,6 +38,19 @@ const PERMISSIONS_POLICY =
   'camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=(), ' +
   'serial=(), interest-cohort=()';
 
+/**
+ * The one Trusted Types policy the page may create: it turns the page's own service worker path, and no
+ * other string, into a script URL (client/services/service-worker-url.ts). No policy turns a string into
+ * HTML or script, and there is no default policy.
+ */
+export const TRUSTED_TYPES_POLICY = 'tincan-service-worker';
+
+/**
+ * Scripts fetched without integrity metadata are refused: the page's own carry `integrity`, the chunks it
+ * imports later get theirs from its import map (client/build/page-integrity.ts).
+ */
+const INTEGRITY_POLICY = 'blocked-destinations=(script)';
+
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tincan relay</title></head>
 <body><h1>Tincan relay</h1><p>The relay is running. The web client is not built yet.</p></body></html>
@@ -50,13 +65,15 @@ export function createHttpApp(options: HttpAppOptions): Express {
       .origins()
       .map((o) => o.replace(/^http/, 'ws'))
       .join(' ');
+  const importMapSources = pageImportMapSources(join(options.staticDir, 'index.html'));
+  const scriptSources = (): string => ["'self'", ...importMapSources()].join(' ');
   app.use(
     helmet({
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
+          scriptSrc: [scriptSources],
           scriptSrcAttr: ["'none'"],
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:', 'blob:'],
@@ -70,6 +87,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
           baseUri: ["'none'"],
           formAction: ["'self'"],
           frameAncestors: ["'none'"],
+          requireTrustedTypesFor: ["'script'"],
+          trustedTypes: [TRUSTED_TYPES_POLICY],
           upgradeInsecureRequests: options.secure ? [] : null,
         },
       },
@@ -80,6 +99,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   );
   app.use((_req, res, next) => {
     res.setHeader('Permissions-Policy', PERMISSIONS_POLICY);
+    res.setHeader('Integrity-Policy', INTEGRITY_POLICY);
     next();
   });
 

@@ -14,8 +14,10 @@
  *
  * Forks: two admins who change the same state at once make two statements of one version. Every member
  * keeps the one with the lower hash, whichever came first: a member holding the other rewinds to their
- * common parent (if within the last LOG_DEPTH statements) and drops what was built on the loser. So every
- * member that gets the same statements, in any order, holds the same state.
+ * common parent (if within the last LOG_DEPTH statements) and drops what was built on the loser. A
+ * statement naming a state we do not hold is refused (group-fork) but kept aside (within MAX_PENDING), in
+ * case its branch wins later. So every member that gets the same statements, in any order, holds the
+ * same state.
  */
 import { compareBytes, equalBytes, toHex } from '../../crypto/bytes.ts';
 import { ProtocolError } from '../../crypto/errors.ts';
@@ -81,9 +83,24 @@ export function step(state: GroupMachineState | null, ownKey: PeerId, input: Gro
     effects.push({ type: 'buffered', statement });
     return { state: { ...state, pending: [...state.pending, statement] }, effects };
   }
+  if (!equalBytes(statement.previousHash, head.hash)) return forkAside(state, statement);
   const error = successorError(head, statement);
   if (error) return refuse(error);
   return drain(append(state, statement, effects), effects);
+}
+
+/**
+ * A statement that names a state we do not hold is refused (group-fork), but kept aside while there is room:
+ * if the branch it belongs to wins a fork later (its first statement has the lower hash), it follows then.
+ */
+function forkAside(state: GroupMachineState, statement: GroupStatement): GroupStep {
+  const error = new ProtocolError('group-fork', 'names a state we do not hold');
+  const known = state.pending.some((p) => equalBytes(p.hash, statement.hash));
+  const room = state.pending.length < MAX_PENDING;
+  return {
+    state: known || !room ? state : { ...state, pending: [...state.pending, statement] },
+    effects: [{ type: 'refused', statement, error }],
+  };
 }
 
 /** A statement of a version we already passed: a replay, a stale fork, or a fork of lower hash that wins. */
@@ -100,20 +117,15 @@ function sibling(
   if (equalBytes(held.hash, statement.hash))
     return refuse(new ProtocolError('group-stale', 'statement already applied'));
   const parent = state.log[index - 1];
-  if (!parent || !equalBytes(parent.hash, statement.previousHash))
-    return refuse(new ProtocolError('group-fork', 'names a state we do not hold'));
+  if (!parent) return refuse(new ProtocolError('group-fork', 'a fork of the oldest state we keep'));
+  if (!equalBytes(parent.hash, statement.previousHash)) return forkAside(state, statement);
   const error = successorError(parent, statement);
   if (error) return refuse(error);
   if (compareBytes(statement.hash, held.hash) >= 0)
     return refuse(new ProtocolError('group-fork', 'another statement of this version has the lower hash'));
   const dropped = state.log.slice(index);
   effects.push({ type: 'rewound', dropped });
-  const kept: GroupMachineState = {
-    ...state,
-    log: state.log.slice(0, index),
-    // What was built on the dropped branch may wait again, in case it was built on the winner after all.
-    pending: state.pending,
-  };
+  const kept: GroupMachineState = { ...state, log: state.log.slice(0, index) };
   return drain(append(kept, statement, effects), effects);
 }
 
@@ -131,8 +143,18 @@ function drain(state: GroupMachineState, effects: GroupEffect[]): GroupStep {
   let current = state;
   for (;;) {
     const head = headOf(current);
-    const pending = current.pending.filter((p) => p.version > head.version);
-    const next = pending.find((p) => p.version === head.version + 1);
+    // Statements at or behind the head stay aside too (another branch may still win), until the log holds
+    // them or has moved past their version.
+    const oldest = current.log[0]!.version;
+    const pending = current.pending.filter(
+      (p) => p.version > oldest && !current.log.some((l) => equalBytes(l.hash, p.hash)),
+    );
+    // Only a statement that names the head follows it; one of the same version built on another branch
+    // waits, in case its branch wins a fork later.
+    // Of two waiting statements that both follow the head (a fork that arrived early), the lower hash wins.
+    const next = pending
+      .filter((p) => p.version === head.version + 1 && equalBytes(p.previousHash, head.hash))
+      .sort((a, b) => compareBytes(a.hash, b.hash))[0];
     if (!next) return { state: { ...current, pending }, effects };
     const rest = pending.filter((p) => p !== next);
     const error = successorError(head, next);

@@ -64,8 +64,10 @@ export class Outbox {
 
   /** False if the outbox is full, overall or for this peer. */
   add(peer: PeerId, body: ReliableBody, now: number): boolean {
+    // A message under a disappearing timer (one-to-one or in a group) is not worth delivering after it.
+    const text = body.type === 'group' && body.payload.kind === 'text' ? body.payload : body;
     const disappearsAt =
-      body.type === 'chat' && body.expiresInSeconds ? body.sentAt + body.expiresInSeconds * 1000 : Infinity;
+      'sentAt' in text && text.expiresInSeconds ? text.sentAt + text.expiresInSeconds * 1000 : Infinity;
     const added = this.put(peer, body, now, Math.min(now + MAX_OUTBOX_AGE_MS, disappearsAt));
     if (added) this.onChange();
     return added;

@@ -164,6 +164,16 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     resolve: (turn: TurnCredentialsBody | null) => void;
     reject: (error: Error) => void;
   }[] = [];
+  // A credential serves any number of calls until it expires: it is reused while more than half its lifetime
+  // is left, so everyday calling costs a few of the relay's per-key budget (spec/relay.md, TURN credentials)
+  // and a call renewing at half the lifetime gets a fresh one. Requests made together share one answer.
+  let turnHeld: { readonly credentials: TurnCredentialsBody; readonly receivedAt: number } | undefined;
+  let turnAsked: Promise<TurnCredentialsBody | null> | undefined;
+  const heldTurnIsFresh = (now: number): boolean => {
+    if (!turnHeld) return false;
+    const expiresAt = turnHeld.credentials.expiresAt * 1000;
+    return expiresAt - now > (expiresAt - turnHeld.receivedAt) / 2;
+  };
 
   const setState = (next: Partial<RelayConnectionState> & { status: RelayStatus }) => {
     state = { attempt: state.attempt, turnAvailable: false, ...next };
@@ -196,6 +206,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
     const current = socket;
     socket = undefined;
     limits = undefined;
+    turnHeld = undefined;
     clearTimers();
     failPending();
     if (!current) return;
@@ -367,10 +378,19 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       if (state.status !== 'online' || !socket)
         return Promise.reject(new RelayUnavailableError(state.status));
       if (!state.turnAvailable) return Promise.resolve(null);
-      return new Promise((resolve, reject) => {
+      if (turnHeld && heldTurnIsFresh(timers.now())) return Promise.resolve(turnHeld.credentials);
+      turnAsked ??= new Promise<TurnCredentialsBody | null>((resolve, reject) => {
         turnWaiters.push({ resolve, reject });
         pacer.push(encodeFrame({ type: 'turn-request' }));
-      });
+      })
+        .then((credentials) => {
+          turnHeld = credentials ? { credentials, receivedAt: timers.now() } : undefined;
+          return credentials;
+        })
+        .finally(() => {
+          turnAsked = undefined;
+        });
+      return turnAsked;
     },
   };
 }

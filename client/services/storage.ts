@@ -1,15 +1,23 @@
 /**
  * IndexedDB persistence of the sealed records (never plaintext): one database, one store, the vault under one
- * key and the outbox at rest (bodies still waiting for an ack) under another. Writes to both are serialized
+ * key, the outbox at rest (bodies still waiting for an ack) under another, and the passkey record (the vault
+ * key sealed under a passkey's PRF) under a third. Writes to both are serialized
  * so that the last save always wins, even when saves overlap, and a wipe comes after every save before it.
  */
 import { clear, createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { ProtocolError } from '../../crypto/errors.ts';
+import {
+  type PasskeyRecord,
+  passkeyRecordFromBytes,
+  passkeyRecordToBytes,
+} from '../../crypto/passkey-wrap.ts';
 import { parseVaultRecord, type VaultRecord } from './vault.ts';
 
 export const DATABASE_NAME = 'tincan';
 export const STORE_NAME = 'vault';
 const RECORD_KEY = 'vault-v1';
 export const OUTBOX_RECORD_KEY = 'outbox-v1';
+export const PASSKEY_RECORD_KEY = 'passkey-v1';
 
 export interface VaultStore {
   load(): Promise<VaultRecord | undefined>;
@@ -20,6 +28,11 @@ export interface VaultStore {
   readonly outbox: {
     load(): Promise<VaultRecord | undefined>;
     save(record: VaultRecord | undefined): Promise<void>;
+  };
+  /** The passkey record (its bytes, spec/storage.md); saving undefined removes it. */
+  readonly passkey: {
+    load(): Promise<PasskeyRecord | undefined>;
+    save(record: PasskeyRecord | undefined): Promise<void>;
   };
 }
 
@@ -61,6 +74,7 @@ export function createVaultStore(kv: KeyValue = indexedDbKeyValue()): VaultStore
       serialize(async () => {
         await kv.del(RECORD_KEY);
         await kv.del(OUTBOX_RECORD_KEY);
+        await kv.del(PASSKEY_RECORD_KEY);
         await kv.clear();
       }),
     outbox: {
@@ -70,6 +84,18 @@ export function createVaultStore(kv: KeyValue = indexedDbKeyValue()): VaultStore
       },
       save: (record) =>
         serialize(() => (record ? kv.set(OUTBOX_RECORD_KEY, record) : kv.del(OUTBOX_RECORD_KEY))),
+    },
+    passkey: {
+      async load() {
+        const value = await kv.get(PASSKEY_RECORD_KEY);
+        if (value === undefined) return undefined;
+        if (!(value instanceof Uint8Array)) throw new ProtocolError('bad-encoding', 'passkey record');
+        return passkeyRecordFromBytes(value);
+      },
+      save: (record) =>
+        serialize(() =>
+          record ? kv.set(PASSKEY_RECORD_KEY, passkeyRecordToBytes(record)) : kv.del(PASSKEY_RECORD_KEY),
+        ),
     },
   };
 }

@@ -110,29 +110,59 @@ function aad(params: ScryptParams, salt: Uint8Array, label: SealedLabel): Uint8A
 /** NFC, so the same passphrase typed on two systems (composed or decomposed accents) gives the same key. */
 export const normalizePassphrase = (passphrase: string): string => passphrase.normalize('NFC');
 
+/**
+ * The raw 32-byte key: what a passkey record wraps (spec/storage.md, Passkey unlock). The caller zeroes it
+ * once used; an unlocked session keeps only the non-extractable CryptoKey.
+ */
+export async function deriveRawVaultKey(
+  passphrase: string,
+  params: ScryptParams,
+  salt: Uint8Array,
+  platform: VaultCrypto,
+): Promise<Uint8Array> {
+  if (typeof passphrase !== 'string') throw new TypeError('passphrase must be a string');
+  assertBytes(salt, 'salt', SALT_LENGTH);
+  checkParams(params);
+  return scryptAsync(utf8(normalizePassphrase(passphrase)), salt, {
+    ...params,
+    dkLen: 32,
+    ...(platform.onProgress ? { onProgress: platform.onProgress } : {}),
+  });
+}
+
+/** Imports a raw vault key (from the KDF or from a passkey record) as a non-extractable AES-GCM key. */
+export async function importVaultKey(
+  raw: Uint8Array,
+  params: ScryptParams,
+  salt: Uint8Array,
+  subtle: SubtleCrypto,
+): Promise<VaultKey> {
+  assertBytes(raw, 'raw', 32);
+  assertBytes(salt, 'salt', SALT_LENGTH);
+  checkParams(params);
+  const key = await subtle.importKey('raw', raw.slice(), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+  return { key, params: { ...params }, salt: salt.slice() };
+}
+
 export async function deriveVaultKey(
   passphrase: string,
   params: ScryptParams,
   salt: Uint8Array,
   platform: VaultCrypto,
 ): Promise<VaultKey> {
-  if (typeof passphrase !== 'string') throw new TypeError('passphrase must be a string');
-  assertBytes(salt, 'salt', SALT_LENGTH);
-  checkParams(params);
-  const raw = await scryptAsync(utf8(normalizePassphrase(passphrase)), salt, {
-    ...params,
-    dkLen: 32,
-    ...(platform.onProgress ? { onProgress: platform.onProgress } : {}),
-  });
+  const raw = await deriveRawVaultKey(passphrase, params, salt, platform);
   try {
-    const key = await platform.subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, [
-      'encrypt',
-      'decrypt',
-    ]);
-    return { key, params: { ...params }, salt: salt.slice() };
+    return await importVaultKey(raw, params, salt, platform.subtle);
   } finally {
     raw.fill(0);
   }
+}
+
+/** The scrypt parameters and salt of a checked record. */
+export function vaultRecordKdf(record: VaultRecord): { params: ScryptParams; salt: Uint8Array } {
+  const checked = parseVaultRecord(record);
+  const { N, r, p } = checked.kdf;
+  return { params: { N, r, p }, salt: fromBase64(checked.kdf.salt, 'salt') };
 }
 
 export async function newVaultKey(
@@ -200,16 +230,10 @@ export async function openVault(
   passphrase: string,
   platform: VaultCrypto,
 ): Promise<{ plaintext: Uint8Array; vaultKey: VaultKey }> {
-  const checked = parseVaultRecord(record);
-  const { N, r, p } = checked.kdf;
-  const vaultKey = await deriveVaultKey(
-    passphrase,
-    { N, r, p },
-    fromBase64(checked.kdf.salt, 'salt'),
-    platform,
-  );
+  const { params, salt } = vaultRecordKdf(record);
+  const vaultKey = await deriveVaultKey(passphrase, params, salt, platform);
   return {
-    plaintext: await decryptWith(vaultKey, checked, platform.subtle, VAULT_AAD_LABEL),
+    plaintext: await openVaultWithKey(record, vaultKey, platform),
     vaultKey,
   };
 }

@@ -9,6 +9,7 @@ import { batch, signal } from '@preact/signals';
 import { type RandomSource, utf8 } from '../../crypto/bytes.ts';
 import { isProtocolError } from '../../crypto/errors.ts';
 import type { OutboxStorage } from '../core/outbox-store.ts';
+import { isPasskeyError, type PasskeyCredentials, PasskeyError } from '../services/passkey.ts';
 import type { VaultStore } from '../services/storage.ts';
 import {
   newVaultKey,
@@ -22,9 +23,12 @@ import {
   vaultFromText,
   vaultToText,
 } from '../services/vault.ts';
+import { addPasskey, vaultKeyFromPasskey } from './passkey-unlock.ts';
 
 export type Phase = 'loading' | 'welcome' | 'locked' | 'unlocked' | 'locking';
-export type Busy = 'creating' | 'unlocking' | 'importing' | 'rotating' | 'rekeying' | null;
+export type Busy = 'creating' | 'unlocking' | 'importing' | 'rotating' | 'rekeying' | 'adding-passkey' | null;
+/** Whether this browser holds a passkey record for the vault; 'unsupported' when it certainly cannot. */
+export type PasskeyState = 'none' | 'registered' | 'unsupported';
 
 /** Stores a changed profile (its plaintext bytes), sealed under the unlocked vault key. */
 export type SaveProfile = (plaintext: Uint8Array) => Promise<void>;
@@ -61,6 +65,8 @@ export interface AppDeps<S extends Session> {
    * key or message survives in this JavaScript heap even as unreachable garbage.
    */
   readonly afterLock?: () => void;
+  /** WebAuthn, for passkey unlock; without it only the passphrase unlocks. */
+  readonly passkeys?: PasskeyCredentials;
 }
 
 export const MIN_PASSPHRASE_LENGTH = 8;
@@ -87,6 +93,9 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
   const busy = signal<Busy>(null);
   const progress = signal(0);
   const error = signal<string | null>(null);
+  /** The stable code of the last failure (ProtocolError or PasskeyError), beside its text. */
+  const errorCode = signal<string | null>(null);
+  const passkey = signal<PasskeyState>('none');
   const session = signal<S | null>(null);
   let vaultKey: VaultKey | undefined;
 
@@ -153,22 +162,26 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
       busy.value = kind;
       progress.value = 0;
       error.value = null;
+      errorCode.value = null;
     });
     try {
       await work();
     } catch (e) {
-      error.value = failure(e);
+      batch(() => {
+        error.value = failure(e);
+        errorCode.value = isPasskeyError(e) || isProtocolError(e) ? e.code : null;
+      });
     } finally {
       busy.value = null;
     }
   };
 
   /** Derives the key, decrypts, and opens the profile; the session has not started yet. */
-  const unlockRecord = async (record: VaultRecord, passphrase: string): Promise<S> => {
-    const [opened, factory] = await Promise.all([
-      openVault(record, passphrase, platform),
-      deps.loadSessions(),
-    ]);
+  const unlockRecord = (record: VaultRecord, passphrase: string): Promise<S> =>
+    openRecord(openVault(record, passphrase, platform));
+
+  const openRecord = async (opening: Promise<{ plaintext: Uint8Array; vaultKey: VaultKey }>): Promise<S> => {
+    const [opened, factory] = await Promise.all([opening, deps.loadSessions()]);
     const previousKey = vaultKey;
     vaultKey = opened.vaultKey;
     try {
@@ -199,6 +212,31 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
     }
   };
 
+  const passkeyDeps = () => {
+    if (!deps.passkeys) throw new Error('no WebAuthn');
+    return { store: deps.store, passkeys: deps.passkeys, platform };
+  };
+
+  /** The passkey record opens only with the key it was made for; a new key (passphrase, backup) drops it. */
+  const forgetPasskey = async () => {
+    await deps.store.passkey.save(undefined);
+    if (passkey.value === 'registered') passkey.value = 'none';
+  };
+
+  const passkeyFailure = (e: unknown): string => {
+    if (isPasskeyError(e, 'passkey-not-supported'))
+      return 'This browser or passkey cannot unlock Tincan: it lacks the WebAuthn PRF extension. Your passphrase still works.';
+    if (isPasskeyError(e, 'passkey-cancelled'))
+      return 'No passkey was used: the request was cancelled, timed out, or this device has no matching passkey.';
+    if (isPasskeyError(e, 'passkey-wrong'))
+      return 'That passkey cannot unlock this identity. Use the passkey you added, or your passphrase.';
+    if (isPasskeyError(e, 'passkey-stale'))
+      return 'The passkey no longer matches this identity. Unlock with your passphrase, then add the passkey again.';
+    if (isProtocolError(e))
+      return 'The stored passkey record is damaged. Unlock with your passphrase, then add the passkey again.';
+    return 'Something went wrong with the passkey. Try again, or use your passphrase.';
+  };
+
   const passphraseFailure = (e: unknown) =>
     isProtocolError(e, 'decrypt-failed')
       ? 'Wrong passphrase. Check it and try again.'
@@ -211,6 +249,8 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
     busy,
     progress,
     error,
+    errorCode,
+    passkey,
     session,
 
     async init(): Promise<void> {
@@ -222,6 +262,9 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
         error.value = 'The stored identity could not be read. You can import a backup or start again.';
       }
       phase.value = record ? 'locked' : 'welcome';
+      if (!deps.passkeys || !(await deps.passkeys.mayHavePrf())) passkey.value = 'unsupported';
+      else if (record && (await deps.store.passkey.load().catch(() => undefined)))
+        passkey.value = 'registered';
     },
 
     create(displayName: string, passphrase: string): Promise<void> {
@@ -252,6 +295,68 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
         },
         passphraseFailure,
       );
+    },
+
+    /** Unlocks with the passkey whose record this browser holds: no passphrase, no KDF. */
+    unlockWithPasskey(): Promise<void> {
+      return run(
+        'unlocking',
+        async () => {
+          const record = await deps.store.load();
+          if (!record) {
+            phase.value = 'welcome';
+            return;
+          }
+          const opening = vaultKeyFromPasskey(passkeyDeps(), record).then(async (vaultKey) => {
+            try {
+              return { plaintext: await openVaultWithKey(record, vaultKey, platform), vaultKey };
+            } catch (e) {
+              throw isProtocolError(e, 'decrypt-failed')
+                ? new PasskeyError('passkey-stale', 'the vault does not open with this key')
+                : e;
+            }
+          });
+          begin(await openRecord(opening));
+        },
+        passkeyFailure,
+      );
+    },
+
+    /**
+     * Adds a passkey that unlocks this vault: the passphrase is checked (full KDF), the browser creates the
+     * passkey, and the vault key sealed under its PRF is stored. Resolves true once stored.
+     */
+    async addPasskey(passphrase: string): Promise<boolean> {
+      let added = false;
+      await run(
+        'adding-passkey',
+        async () => {
+          // Not in the write queue: the person may take a minute at the browser's prompt, and saves must not
+          // wait for them. Nothing that changes the vault key (passphrase, import) runs meanwhile: `run`
+          // takes one action at a time.
+          const record = await deps.store.load();
+          if (!record || !vaultKey) throw new Error('locked');
+          await addPasskey(passkeyDeps(), record, passphrase);
+          passkey.value = 'registered';
+          added = true;
+        },
+        (e) =>
+          isProtocolError(e, 'decrypt-failed')
+            ? 'Wrong passphrase. Check it and try again.'
+            : passkeyFailure(e),
+      );
+      return added;
+    },
+
+    /** Forgets the passkey record: only the passphrase unlocks from now on. Resolves true once deleted. */
+    async removePasskey(): Promise<boolean> {
+      try {
+        await queueWrite(forgetPasskey);
+        return true;
+      } catch {
+        error.value = 'The passkey could not be removed. Try again.';
+        return false;
+      }
     },
 
     /**
@@ -301,6 +406,7 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
           const previous = session.value;
           const started = await unlockRecord(record, passphrase);
           await previous?.dispose();
+          await forgetPasskey();
           await deps.store.save(record);
           begin(started);
         },
@@ -354,6 +460,7 @@ export function createApp<S extends Session>(deps: AppDeps<S>) {
               plaintext.fill(0);
             }
             await resealOutbox(oldKey, nextKey);
+            await forgetPasskey();
             vaultKey = nextKey;
           });
           changed = true;

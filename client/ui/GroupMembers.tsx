@@ -56,7 +56,7 @@ export function GroupMembers({
                   <span class={`badge ${verified ? 'verified' : 'unverified'}`}>
                     {verified ? '✓ Verified' : 'Not verified'}
                   </span>
-                  {!isContact && <span class="badge">not a contact</span>}
+                  {!isContact && <span class="badge pending">not a contact</span>}
                   <span class="small muted">{online ? 'online' : 'offline'}</span>
                   {!isContact && <code class="small muted">{member.key.slice(0, 16)}…</code>}
                   <button

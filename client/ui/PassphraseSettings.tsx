@@ -12,6 +12,7 @@ export function PassphraseSettings({ app }: Pick<ScreenProps, 'app'>) {
   const confirmation = useSignal('');
   const problem = useSignal<string | null>(null);
   const done = useSignal(false);
+  const passkeyDropped = useSignal(false);
   const attempted = useSignal(false);
   const busy = app.busy.value === 'rekeying';
   // app.error is shared by every action: show it here only after this form's own attempt.
@@ -23,8 +24,10 @@ export function PassphraseSettings({ app }: Pick<ScreenProps, 'app'>) {
     problem.value = passphraseProblem(next.value, confirmation.value) ?? null;
     if (problem.value) return;
     attempted.value = true;
+    const hadPasskey = app.passkey.value === 'registered';
     if (await app.changePassphrase(current.value, next.value)) {
       done.value = true;
+      passkeyDropped.value = hadPasskey;
       current.value = next.value = confirmation.value = '';
     }
   };
@@ -56,6 +59,7 @@ export function PassphraseSettings({ app }: Pick<ScreenProps, 'app'>) {
           <Notice kind="ok">
             Passphrase changed. Unlock with the new one from now on. Backup files you exported earlier still
             open with the old one.
+            {passkeyDropped.value && ' The passkey was removed with the old key: add it again below.'}
           </Notice>
         )}
         {busy && <KdfProgress app={app} label="Changing the passphrase" />}

@@ -5,6 +5,7 @@ import { KeyRotationSettings } from './KeyRotationSettings.tsx';
 import { LockButton } from './LockButton.tsx';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
+import { PasskeySettings } from './PasskeySettings.tsx';
 import { PassphraseSettings } from './PassphraseSettings.tsx';
 import type { ScreenProps } from './screen-props.ts';
 
@@ -41,6 +42,7 @@ export function SettingsView({ app, session, navigation }: ScreenProps) {
             </p>
           </section>
           <PassphraseSettings app={app} />
+          <PasskeySettings app={app} />
           <KeyRotationSettings app={app} session={session} />
           <section class="section" aria-labelledby="backup-heading">
             <h3 id="backup-heading">Backup</h3>

@@ -10,6 +10,7 @@ import { RestoreForm } from './RestoreForm.tsx';
 export function Unlock({ app, linkWaiting }: { app: AppModel<SessionModel>; linkWaiting: boolean }) {
   const passphrase = useSignal('');
   const mode = useSignal<'unlock' | 'restore' | 'delete'>('unlock');
+  const viaPasskey = useSignal(false);
   const busy = app.busy.value === 'unlocking';
   const error = app.error.value;
   const field = useRef<HTMLInputElement>(null);
@@ -23,6 +24,7 @@ export function Unlock({ app, linkWaiting }: { app: AppModel<SessionModel>; link
 
   const submit = (event: Event) => {
     event.preventDefault();
+    viaPasskey.value = false;
     void app.unlock(passphrase.value);
   };
 
@@ -54,15 +56,33 @@ export function Unlock({ app, linkWaiting }: { app: AppModel<SessionModel>; link
               />
             </div>
             {error && (
-              <Notice kind="error" id="unlock-error">
+              <Notice kind="error" id="unlock-error" code={app.errorCode.value}>
                 {error}
               </Notice>
             )}
-            {busy && <KdfProgress app={app} label="Unlocking" />}
+            {busy && !viaPasskey.value && <KdfProgress app={app} label="Unlocking" />}
+            {busy && viaPasskey.value && (
+              <p class="hint" aria-live="polite">
+                Waiting for your passkey…
+              </p>
+            )}
             <div class="row">
               <button type="submit" class="button primary" disabled={busy || passphrase.value.length === 0}>
                 {busy ? 'Unlocking…' : 'Unlock'}
               </button>
+              {app.passkey.value === 'registered' && (
+                <button
+                  type="button"
+                  class="button"
+                  disabled={busy}
+                  onClick={() => {
+                    viaPasskey.value = true;
+                    void app.unlockWithPasskey();
+                  }}
+                >
+                  Unlock with passkey
+                </button>
+              )}
               <button
                 type="button"
                 class="button ghost"

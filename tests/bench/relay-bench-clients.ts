@@ -14,7 +14,7 @@ import {
   SEND_OFFSETS,
 } from '../../crypto/relay-frames.ts';
 
-export type ServerKind = 'relay' | 'bare' | 'peerjs';
+export type ServerKind = 'relay' | 'bare' | 'bare-auth' | 'peerjs';
 
 export interface Target {
   readonly kind: ServerKind;
@@ -23,7 +23,7 @@ export interface Target {
 
 export interface ClientIdentity {
   readonly id: Uint8Array;
-  /** Only our relay authenticates. */
+  /** Only our relay and the authenticating bare forwarder check keys. */
   readonly privateKey?: KeyObject;
 }
 
@@ -40,7 +40,7 @@ export const clientFaults = { errors: 0, unexpectedCloses: 0, undeliverable: 0 }
 const CONNECT_TIMEOUT_MS = 15_000;
 
 export function makeIdentity(kind: ServerKind): ClientIdentity {
-  if (kind !== 'relay') return { id: new Uint8Array(randomBytes(32)) };
+  if (kind !== 'relay' && kind !== 'bare-auth') return { id: new Uint8Array(randomBytes(32)) };
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const spki = publicKey.export({ format: 'der', type: 'spki' });
   return { id: new Uint8Array(spki.subarray(spki.length - 32)), privateKey };
@@ -69,7 +69,9 @@ export function openClient(
       ? `${base}/relay`
       : target.kind === 'bare'
         ? `${base}/?id=${hex}`
-        : `${base}/p/peerjs?key=peerjs&id=${hex}&token=${randomBytes(8).toString('hex')}`;
+        : target.kind === 'bare-auth'
+          ? `${base}/`
+          : `${base}/p/peerjs?key=peerjs&id=${hex}&token=${randomBytes(8).toString('hex')}`;
   const socket = new WebSocket(url, { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
   let closing = false;
   let frameId = 0;
@@ -86,7 +88,7 @@ export function openClient(
         frame.writeUInt32BE(frameId, SEND_OFFSETS.frameId);
         frameId = (frameId + 1) >>> 0;
         socket.send(frame);
-      } else if (target.kind === 'bare') {
+      } else if (target.kind === 'bare' || target.kind === 'bare-auth') {
         socket.send(Buffer.concat([to, payload]));
       } else {
         const dst = Buffer.from(to).toString('hex');
@@ -130,6 +132,13 @@ export function openClient(
         return;
       }
       if (target.kind === 'bare') return client.onPayload(data);
+      if (target.kind === 'bare-auth') {
+        if (ready) return client.onPayload(data);
+        if (data.length === 1) return succeed();
+        const origin = `http://127.0.0.1:${target.port}`;
+        const signature = sign(null, relayAuthMessage(data, origin), identity.privateKey!);
+        return socket.send(Buffer.concat([identity.id, signature]));
+      }
       if (!isBinary) return fail(new Error('text frame from relay'));
       if (data[1] === RELAY_FRAME_TYPE.deliver) return client.onPayload(data.subarray(2));
       const frame = decodeServerFrame(data);

@@ -44,7 +44,16 @@ export async function startServer(
       ? [...preload, 'tests/bench/relay-server.ts']
       : kind === 'bare'
         ? [...preload, 'tests/bench/bare-forwarder.ts']
-        : [...preload, 'node_modules/peer/dist/bin/peerjs.js', '--port', String(port), '--host', '127.0.0.1'];
+        : kind === 'bare-auth'
+          ? [...preload, 'tests/bench/bare-auth-forwarder.ts']
+          : [
+              ...preload,
+              'node_modules/peer/dist/bin/peerjs.js',
+              '--port',
+              String(port),
+              '--host',
+              '127.0.0.1',
+            ];
   if (kind === 'peerjs') args.push('--path', '/p', '--concurrent_limit', '1000000');
   const child = spawn(process.execPath, args, {
     cwd: ROOT,

@@ -27,14 +27,20 @@ export interface Figures {
   loadCpuShareForwarding: number;
 }
 
-export const KINDS: readonly ServerKind[] = ['relay', 'bare', 'peerjs'];
-export const LABEL: Record<ServerKind, string> = { relay: 'our relay', bare: 'bare ws', peerjs: 'PeerJS' };
+export const KINDS: readonly ServerKind[] = ['relay', 'bare', 'bare-auth', 'peerjs'];
+export const LABEL: Record<ServerKind, string> = {
+  relay: 'our relay',
+  bare: 'bare ws',
+  'bare-auth': 'bare ws + signature',
+  peerjs: 'PeerJS',
+};
 
 interface RatioGoal {
   readonly ratio: number;
   readonly atMost: boolean;
 }
-type Row = readonly [label: string, key: keyof Figures, goal?: RatioGoal | 'zero'];
+/** The relay's figure over `against`'s (the bare forwarder unless a row says otherwise). */
+type Row = readonly [label: string, key: keyof Figures, goal?: RatioGoal | 'zero', against?: ServerKind];
 
 export interface TableSettings {
   readonly rounds: number;
@@ -62,6 +68,12 @@ function rows(settings: TableSettings): readonly Row[] {
     ],
     ['  of it JS heap, after a full GC (KiB)', 'heapPerConnectionKiB'],
     ['connections accepted/s, incl. auth', 'acceptsPerSecond', { ratio: 0.5, atMost: false }],
+    [
+      '  ratio to bare ws + one signature check',
+      'acceptsPerSecond',
+      { ratio: 0.8, atMost: false },
+      'bare-auth',
+    ],
     ['  server CPU per accepted conn (µs)', 'cpuMicrosPerAccept'],
     ['  load generator CPU share', 'loadCpuShareAccepting'],
     ['messages lost', 'lost', 'zero'],
@@ -77,10 +89,10 @@ export function median(values: readonly number[]): number {
 
 export function comparisonTable(results: Record<ServerKind, Figures[]>, settings: TableSettings): BenchTable {
   const goals: GoalVerdict[] = [];
-  const tableRows = rows(settings).map(([label, key, goal]) => {
+  const tableRows = rows(settings).map(([label, key, goal, against = 'bare']) => {
     const values = KINDS.map((kind) => median(results[kind].map((figures) => figures[key])));
-    const [relay, bare] = [values[0]!, values[1]!];
-    const ratio = relay / bare;
+    const relay = values[0]!;
+    const ratio = relay / values[KINDS.indexOf(against)]!;
     let goalText = NO_GOAL;
     let mark = NO_GOAL;
     if (goal !== undefined) {
@@ -93,7 +105,7 @@ export function comparisonTable(results: Record<ServerKind, Figures[]>, settings
     return [label, ...values.map(formatNumber), ratioText, goalText, mark];
   });
   return {
-    title: `Relay vs a bare ws forwarder and PeerJS: medians of ${settings.rounds} round(s) of alternating slices, ${settings.payloadBytes}-byte envelopes, loopback`,
+    title: `Relay vs a bare ws forwarder (with and without a signature check per login) and PeerJS: medians of ${settings.rounds} round(s) of alternating slices, ${settings.payloadBytes}-byte envelopes, loopback`,
     columns: [
       { header: 'figure' },
       ...KINDS.map((kind) => ({ header: LABEL[kind], align: 'right' as const })),
@@ -104,7 +116,9 @@ export function comparisonTable(results: Record<ServerKind, Figures[]>, settings
     rows: tableRows,
     notes: [
       'Each server runs in its own process, measured from /proc; the load generators are other processes.',
-      `Per round: 3 fresh servers measured in turn, the order rotating: connects in 4 slices, then ${settings.slices} × (${settings.sliceMs / 1000} s`,
+      'bare ws + signature: the bare forwarder that checks one Ed25519 signature per login over the bytes our',
+      "  relay's clients sign, on the same backend and thread pool: the floor of any relay that proves keys.",
+      `Per round: ${KINDS.length} fresh servers measured in turn, the order rotating: connects in 4 slices, then ${settings.slices} × (${settings.sliceMs / 1000} s`,
       '  closed-loop run + 1 s at the fixed rate) each; throughput and round trips pooled over the slices.',
       'RSS per connection: (RSS after N idle connections - RSS before) / N, after a warm-up and a full GC. It also',
       '  counts how far V8 grew its young generation meanwhile (up to 32 MiB, sized by recent allocation, not by',

@@ -192,7 +192,7 @@ async function measureRound(round: number): Promise<Record<ServerKind, Figures>>
 
 export async function runRelayBench(): Promise<BenchTable[]> {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-  const results: Record<ServerKind, Figures[]> = { relay: [], bare: [], peerjs: [] };
+  const results: Record<ServerKind, Figures[]> = { relay: [], bare: [], 'bare-auth': [], peerjs: [] };
   for (let round = 0; round < rounds; round++) {
     const figures = await measureRound(round);
     for (const kind of KINDS) {

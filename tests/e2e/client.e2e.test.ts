@@ -58,7 +58,8 @@ describe('Tincan in the browser', () => {
     expect(firstLoad.gzipBytes).toBeLessThanOrEqual(45 * 1024);
 
     const html = readFileSync(join(client.dir, 'index.html'), 'utf8');
-    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    // The one inline script is the import map (integrity of the chunks; tests/e2e/page-integrity.e2e.test.ts).
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)(?! type="importmap">)[^>]*>/);
     expect(html).not.toMatch(/style=/);
     const first = await person('First');
     const csp = (await first.page.request.get(relay.httpUrl)).headers()['content-security-policy'];

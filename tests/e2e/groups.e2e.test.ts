@@ -102,6 +102,8 @@ describe('group chat', () => {
     await row.getByRole('button', { name: 'Compare safety numbers' }).click();
     const digits = ((await carol.page.getByTestId('safety-number').textContent()) ?? '').replace(/\D/g, '');
     expect(digits).toHaveLength(60);
+    await alice.screenshot('groups-01-receipts');
+    await carol.screenshot('groups-02-members');
   });
 
   test('Carol is offline (locked) while both write; on return she gets each message once', async () => {

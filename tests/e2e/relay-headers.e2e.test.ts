@@ -1,6 +1,7 @@
 /**
  * The relay's response headers as real Chromium reads them: loading a page logs no header warning (an
- * unknown Permissions-Policy feature costs one on every page load).
+ * unknown Permissions-Policy feature costs one on every page load, and so does an Integrity-Policy
+ * destination Chromium does not know, such as `style`).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,17 @@ describe('relay headers in Chromium', () => {
     // The header is parsed before the document; a warning would already be queued. Give it a moment anyway.
     await page.evaluate(() => new Promise((r) => setTimeout(r, 200)));
     expect(messages.filter((m) => /permissions-policy|feature policy/i.test(m))).toEqual([]);
+    await page.close();
+  });
+
+  it('a page load logs no Integrity-Policy, CSP or Trusted Types warning: Chromium knows every value', async () => {
+    const page = await browser.newPage();
+    const messages: string[] = [];
+    page.on('console', (message) => messages.push(`${message.type()}: ${message.text()}`));
+    await page.goto(relay.httpUrl);
+    expect(await page.textContent('p')).toBe('ok');
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 200)));
+    expect(messages.filter((m) => /integrity|content.security|trusted.?type/i.test(m))).toEqual([]);
     await page.close();
   });
 });

@@ -1,12 +1,14 @@
 /** The relay's HTTP side: strict headers everywhere, /healthz, /metrics (counts only, not public), HTTPS/WSS. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICE_WORKER_POLICY } from '../../client/services/service-worker-url.ts';
 import { toHex } from '../../crypto/bytes.ts';
-import { metricsAllowed } from '../../relay/http-app.ts';
+import { metricsAllowed, TRUSTED_TYPES_POLICY } from '../../relay/http-app.ts';
 import type { Relay } from '../../relay/server.ts';
 import { connectAs, identity, startRelay } from '../support/relay-harness.ts';
 import { TEST_TLS_CERT, TEST_TLS_KEY } from '../support/tls-fixture.ts';
@@ -48,6 +50,9 @@ function expectStrictHeaders(response: Response, path: string): void {
   expect(policy.get('frame-ancestors'), path).toBe("'none'");
   expect(policy.get('base-uri'), path).toBe("'none'");
   expect(policy.get('connect-src'), path).toBe(`'self' ${wsOrigins(response.url)}`);
+  expect(policy.get('require-trusted-types-for'), path).toBe("'script'");
+  expect(policy.get('trusted-types'), path).toBe(TRUSTED_TYPES_POLICY);
+  expect(response.headers.get('integrity-policy'), path).toBe('blocked-destinations=(script)');
   expect(response.headers.get('content-security-policy'), path).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
   expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
   expect(response.headers.get('x-frame-options'), path).toBe('DENY');
@@ -128,6 +133,37 @@ describe('relay HTTP', () => {
     const script = await fetch(`${staticRelay.httpUrl}/app.js`);
     expect(script.headers.get('content-type')).toMatch(/javascript/);
     expect((await fetch(`${staticRelay.httpUrl}/.env`)).status).toBe(404);
+  });
+
+  it("allows the page's import map by its SHA-256, and no other inline script, read again when the page changes", async () => {
+    const map = '{"integrity":{"/app.js":"sha384-x"}}';
+    const dir = mkdtempSync(join(tmpdir(), 'tincan-import-map-'));
+    const index = join(dir, 'index.html');
+    const page = (importMap: string) =>
+      `<!doctype html><title>t</title><script type="importmap">${importMap}</script>` +
+      '<script>alert(1)</script><script type="module" src="/app.js"></script>';
+    writeFileSync(index, page(map));
+    const mapped = await startRelay({ staticDir: dir });
+    try {
+      const source = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+      for (const path of ['/', '/app.js', '/nope']) {
+        const policy = csp(await fetch(`${mapped.httpUrl}${path}`));
+        expect(policy.get('script-src'), path).toBe(`'self' ${source(map)}`);
+      }
+      const rebuilt = '{"integrity":{"/app.js":"sha384-y"}}';
+      writeFileSync(index, page(rebuilt));
+      utimesSync(index, new Date(), new Date(Date.now() + 5_000));
+      expect(csp(await fetch(mapped.httpUrl)).get('script-src')).toBe(`'self' ${source(rebuilt)}`);
+      rmSync(index);
+      expect(csp(await fetch(mapped.httpUrl)).get('script-src')).toBe("'self'");
+    } finally {
+      await mapped.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names in trusted-types the one policy the client makes', () => {
+    expect(TRUSTED_TYPES_POLICY).toBe(SERVICE_WORKER_POLICY);
   });
 
   it('answers /healthz', async () => {

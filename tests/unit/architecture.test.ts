@@ -179,7 +179,9 @@ describe("README's folder table", () => {
       readdirSync(join(ROOT, dir)).filter((name) => statSync(join(ROOT, dir, name)).isDirectory());
     for (const folder of ['client', 'crypto', 'relay', 'spec', 'tests']) expect(named).toContain(folder);
     const clientParts = folders('client').filter((name) => name !== 'public');
-    for (const part of clientParts)
-      expect(named.includes(`client/${part}`) || readme.includes(`\`${part}/\``), `client/${part}`).toBe(true);
+    for (const part of clientParts) {
+      const described = named.includes(`client/${part}`) || readme.includes(`\`${part}/\``);
+      expect(described, `client/${part}`).toBe(true);
+    }
   });
 });

@@ -1,5 +1,5 @@
 /** Calls: the browser's relay connection asks for TURN credentials on its authenticated socket. */
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import WebSocket from 'ws';
 import {
   createRelayConnection,
@@ -20,7 +20,16 @@ afterEach(async () => {
   await Promise.all(relays.splice(0).map((r) => r.close()));
 });
 
+/** The client's clock, moved by the tests; timers run on the real one. */
+let clockOffsetMs = 0;
+const timers = {
+  setTimeout: (callback: () => void, ms: number): unknown => setTimeout(callback, ms),
+  clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => Date.now() + clockOffsetMs,
+};
+
 async function online(withTurn: boolean) {
+  clockOffsetMs = 0;
   const relay = await createRelay({
     port: 0,
     staticDir: '/nonexistent',
@@ -33,6 +42,7 @@ async function online(withTurn: boolean) {
     url: relay.url,
     identity: await testIdentity(`turn-client-${withTurn}`),
     createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+    timers,
     onEnvelope: () => {},
     onStateChange: (state) => state.status === 'online' && ready(),
   });
@@ -43,16 +53,36 @@ async function online(withTurn: boolean) {
 }
 
 describe('requestTurn', () => {
-  test('READY says TURN is there; credentials are minted for this socket, one answer per request', async () => {
+  test('READY says TURN is there; credentials are minted for this socket, and requests made together share them', async () => {
     const { relay, connection } = await online(true);
     expect(connection.state.turnAvailable).toBe(true);
     const [first, second] = await Promise.all([connection.requestTurn(), connection.requestTurn()]);
-    for (const credentials of [first, second]) {
-      expect(credentials?.urls).toEqual(URLS);
-      expect(credentials?.credential).toBe(turnPassword(SECRET, credentials!.username));
-    }
+    expect(first?.urls).toEqual(URLS);
+    expect(first?.credential).toBe(turnPassword(SECRET, first!.username));
+    expect(second).toEqual(first);
+    expect(relay.metrics.counts.turnCredentials).toBe(1);
+  });
+
+  test("credentials are reused while more than half their lifetime is left, so calling costs little of the relay's budget", async () => {
+    const { relay, connection } = await online(true);
+    const first = await connection.requestTurn();
+    clockOffsetMs = 290_000; // of a 600 s lifetime
+    expect(await connection.requestTurn()).toEqual(first);
+    expect(relay.metrics.counts.turnCredentials).toBe(1);
+    clockOffsetMs = 301_000;
+    const renewed = await connection.requestTurn();
+    expect(relay.metrics.counts.turnCredentials).toBe(2);
     // One label per key: the two differ at most in their expiry.
-    expect(first?.username.split(':')[1]).toBe(second?.username.split(':')[1]);
+    expect(renewed?.username.split(':')[1]).toBe(first?.username.split(':')[1]);
+  });
+
+  test('a new socket asks anew', async () => {
+    const { relay, connection } = await online(true);
+    await connection.requestTurn();
+    connection.stop();
+    connection.start();
+    await vi.waitFor(() => expect(connection.state.status).toBe('online'), { timeout: 5000 });
+    await connection.requestTurn();
     expect(relay.metrics.counts.turnCredentials).toBe(2);
   });
 

@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { createVaultStore, type KeyValue } from '../../client/services/storage.ts';
+import { createVaultStore, type KeyValue, PASSKEY_RECORD_KEY } from '../../client/services/storage.ts';
 import { newVaultKey, SCRYPT_BOUNDS, sealVault, type VaultRecord } from '../../client/services/vault.ts';
 import { utf8 } from '../../crypto/bytes.ts';
+import { isProtocolError } from '../../crypto/errors.ts';
+import type { PasskeyRecord } from '../../crypto/passkey-wrap.ts';
 import { testRandom } from '../support/identities.ts';
 
 /** A Map standing in for IndexedDB, with a controllable delay per write to expose ordering bugs. */
@@ -59,5 +61,30 @@ describe('vault store', () => {
     const kv = fakeKeyValue();
     kv.map.set('vault-v1', { format: 'tincan-vault', version: 1, kdf: { name: 'scrypt' } });
     await expect(createVaultStore(kv).load()).rejects.toThrow(/vault: unknown cipher/);
+  });
+
+  test('the passkey record is stored as its bytes, loads back equal, and goes on save(undefined) and wipe', async () => {
+    const kv = fakeKeyValue();
+    const store = createVaultStore(kv);
+    expect(await store.passkey.load()).toBeUndefined();
+    const random = testRandom('passkey record');
+    const passkey: PasskeyRecord = {
+      credentialId: random(20),
+      prfSalt: random(32),
+      vaultSalt: random(16),
+      iv: random(12),
+      wrapped: random(48),
+    };
+    await store.passkey.save(passkey);
+    expect(kv.map.get(PASSKEY_RECORD_KEY)).toBeInstanceOf(Uint8Array);
+    expect(await store.passkey.load()).toEqual(passkey);
+    await store.passkey.save(undefined);
+    expect(kv.map.has(PASSKEY_RECORD_KEY)).toBe(false);
+    await store.passkey.save(passkey);
+    await store.wipe();
+    expect(await store.passkey.load()).toBeUndefined();
+
+    kv.map.set(PASSKEY_RECORD_KEY, { credentialId: 'not bytes' });
+    await expect(store.passkey.load()).rejects.toSatisfy((e) => isProtocolError(e, 'bad-encoding'));
   });
 });

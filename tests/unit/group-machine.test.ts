@@ -236,4 +236,24 @@ describe('group machine', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('property: with two admins changing the group at once, every order of delivery ends in the same state', async () => {
+    const v1 = await create(alice, [bob, carol, dave]);
+    const v2 = await next(v1, alice, {
+      members: v1.members.map((m) => (toHex(m.key) === hex(bob) ? { ...m, admin: true } : m)),
+    });
+    const a3 = await next(v2, alice, { name: 'Alice’s' });
+    const a4 = await next(a3, alice, { expiresInSeconds: 60 });
+    const b3 = await next(v2, bob, { name: 'Bob’s' });
+    const b4 = await next(b3, bob, { expiresInSeconds: 3600 });
+    const expected = toHex(a3.hash) < toHex(b3.hash) ? a4 : b4;
+    const late = [v2, a3, a4, b3, b4];
+    fc.assert(
+      fc.property(fc.shuffledSubarray(late, { minLength: late.length, maxLength: late.length }), (order) => {
+        const { state } = feed(carol, [v1, ...order]);
+        expect(toHex(headOf(state!).hash)).toBe(toHex(expected.hash));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

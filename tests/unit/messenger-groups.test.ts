@@ -214,4 +214,39 @@ describe('group messenger', () => {
     const sizes = new Set(relay.log.map((f) => f.bytes.length));
     for (const size of sizes) expect(BODY_BUCKETS.map((b) => b + OVERHEAD)).toContain(size);
   });
+
+  it('typing reaches the other members over existing sessions, and only from members', async () => {
+    const { relay, alice, bob, carol } = await trio();
+    const id = await alice.groups.create('Team', 'Alice', [
+      { key: bob.person.peer, name: 'Bob' },
+      { key: carol.person.peer, name: 'Carol' },
+    ]);
+    await relay.pump();
+    alice.groups.sendText(id, 'sessions up');
+    await relay.pump();
+    alice.groups.setTyping(id, true);
+    await relay.pump();
+    expect(bob.seen.filter((e) => e.type === 'group-typing')).toEqual([
+      { type: 'group-typing', groupId: id, peer: alice.person.peer, typing: true },
+    ]);
+    expect(carol.seen.some((e) => e.type === 'group-typing')).toBe(true);
+  });
+
+  it('a group text from someone outside the group is refused (group-not-member) and not acknowledged', async () => {
+    const { relay, clock, alice, bob, carol } = await trio();
+    const id = await alice.groups.create('Pair', 'Alice', [{ key: bob.person.peer, name: 'Bob' }]);
+    await relay.pump();
+    // Carol (Alice's contact, not in the group) forges a group text naming the group.
+    const forged = { kind: 'text' as const, sentAt: clock.ms, text: 'let me in' };
+    const bodyId = carol.person.messenger.sendReliable(alice.person.peer, {
+      type: 'group',
+      id: '0123456789abcdef0123456789abcdef',
+      groupId: id,
+      payload: forged,
+    });
+    await relay.pump();
+    expect(alice.texts(id)).toEqual([]);
+    expect(alice.refusals()).toEqual(['group-not-member']);
+    expect(carol.person.messenger.outbox.forPeer(alice.person.peer).map((e) => e.body.id)).toEqual([bodyId]);
+  });
 });

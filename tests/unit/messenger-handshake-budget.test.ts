@@ -116,3 +116,36 @@ describe('a stranger flood at the session manager', () => {
     expect(refusedCount).toBeGreaterThanOrEqual(3000 - allowed);
   });
 });
+
+describe('co-members who are not contacts', () => {
+  it('are budgeted as contacts: a group of them all answered at once, beyond the strangers’ burst', async () => {
+    const clock = new Clock();
+    const me = await testIdentity('group-budget-me', backend);
+    const members: Identity[] = await Promise.all(
+      Array.from({ length: DEFAULT_HANDSHAKE_LIMITS.strangerBurst + 4 }, (_, i) =>
+        testIdentity(`group-budget-member-${i}`, backend),
+      ),
+    );
+    const memberKeys = new Set(members.map((m) => toHex(m.publicKey)));
+    const answers: string[] = [];
+    const manager = new SessionManager({
+      identity: me,
+      backend,
+      random: testRandom('group-budget-me'),
+      now: clock.now,
+      transport: {
+        send: async (recipient) => {
+          answers.push(toHex(recipient));
+          return 'sent';
+        },
+      },
+      peerStatus: (peer) => (memberKeys.has(peer) ? 'member' : 'stranger'),
+      onEvent: () => {},
+    });
+    for (const [i, member] of members.entries())
+      await manager.receive(
+        (await createInit(member, me.publicKey, testRandom(`member-init-${i}`), clock.now())).bytes,
+      );
+    expect(new Set(answers)).toEqual(memberKeys);
+  });
+});

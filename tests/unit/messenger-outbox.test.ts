@@ -107,6 +107,19 @@ describe('outbox', () => {
     expect(outbox.expire(T + MAX_OUTBOX_AGE_MS).map((e) => e.body)).toEqual([plain]);
   });
 
+  it('expires a group text whose group timer ran out, as a one-to-one one', () => {
+    const outbox = new Outbox();
+    const fleeting = {
+      type: 'group' as const,
+      id: '0123456789abcdef0123456789abcdef',
+      groupId: 'fedcba9876543210fedcba9876543210',
+      payload: { kind: 'text' as const, sentAt: T, text: 'soon gone', expiresInSeconds: 5 },
+    };
+    outbox.add(A, fleeting, T);
+    expect(outbox.expire(T + 4999)).toEqual([]);
+    expect(outbox.expire(T + 5000).map((e) => e.body)).toEqual([fleeting]);
+  });
+
   it('is bounded per peer and overall, and refuses a duplicate id', () => {
     const outbox = new Outbox();
     for (let i = 0; i < MAX_OUTBOX_PER_PEER; i++) expect(outbox.add(A, chat(), T)).toBe(true);

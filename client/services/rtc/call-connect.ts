@@ -1,10 +1,11 @@
 /**
  * Makes one call's peer connection: TURN credentials from the relay (when it has TURN), a fresh certificate,
- * the ICE policy that follows from both, and the CallConnection with the service's handlers.
+ * the ICE policy that follows from both, and the CallConnection with the service's handlers. A connection that
+ * must hide our address and got no TURN credentials is not made (TurnUnavailableError).
  */
 import { CallConnection, type CallConnectionOptions } from './call-connection.ts';
 import type { CallServiceDeps } from './call-types.ts';
-import { type IpPolicy, rtcConfiguration } from './ice-policy.ts';
+import { type IpPolicy, policyWithTurn, rtcConfiguration } from './ice-policy.ts';
 
 const ecdsaCertificate = () =>
   RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
@@ -29,7 +30,7 @@ export async function makeConnection(
     deps.turnAvailable() ? deps.requestTurn().catch(() => null) : Promise.resolve(null),
     (deps.generateCertificate ?? ecdsaCertificate)(),
   ]);
-  const effective = policy.mode === 'hidden' && !turn ? ({ mode: 'cannot-hide' } as const) : policy;
+  const effective = policyWithTurn(policy, turn);
   const connection = await CallConnection.create({
     config: rtcConfiguration(turn, effective, certificate),
     media,

@@ -32,7 +32,7 @@ import { type CallServiceDeps, type CallView, EMPTY, type GateRecord } from './c
 import { receivedEvent } from './call-wire.ts';
 import { describeStartError, openMedia } from './devices.ts';
 import type { FileSource } from './file-transfer.ts';
-import { connectsWhileRinging, type IpPolicy } from './ice-policy.ts';
+import { connectsWhileRinging, type IpPolicy, TurnUnavailableError } from './ice-policy.ts';
 import { sdpWithoutAddresses } from './sdp-candidates.ts';
 
 export type { CallServiceDeps, CallView, GateRecord } from './call-types.ts';
@@ -154,7 +154,8 @@ export class CallService {
     } catch (error) {
       void opening.then(stopStream).catch(() => {});
       this.core.update({ notice: describeStartError(error) });
-      this.core.dispatch({ type: 'local-failure', reason: 'media-error' });
+      const reason = error instanceof TurnUnavailableError ? 'failed' : 'media-error';
+      this.core.dispatch({ type: 'local-failure', reason });
     } finally {
       clearTimeout(slow);
       this.accepting = false;

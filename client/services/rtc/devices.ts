@@ -14,6 +14,8 @@ export type MediaDevicesLike = Pick<MediaDevices, 'getUserMedia' | 'enumerateDev
  * rate is the one webcams deliver natively: asking for less makes the browser drop frames, and a call's first
  * frame waits for the camera's next ones once the gate opens (spec/performance.md, Calls).
  */
+import { TURN_UNAVAILABLE_TEXT, TurnUnavailableError } from './ice-policy.ts';
+
 const VIDEO: MediaTrackConstraints = {
   width: { ideal: 640 },
   height: { ideal: 480 },
@@ -80,6 +82,7 @@ const MEDIA_ERRORS = ['NotAllowedError', 'NotFoundError', 'OverconstrainedError'
 
 /** What to tell the user when a call could not start: the camera's or microphone's problem, else a retry. */
 export function describeStartError(error: unknown): string {
+  if (error instanceof TurnUnavailableError) return TURN_UNAVAILABLE_TEXT;
   const name = error instanceof Error || error instanceof DOMException ? error.name : '';
   return MEDIA_ERRORS.includes(name)
     ? describeMediaError(error)

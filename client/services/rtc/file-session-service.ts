@@ -55,7 +55,15 @@ import {
   type Transfer,
   type TransferView,
 } from './file-transfer.ts';
-import { type HideIpSetting, type IpPolicy, ipPolicy, rtcConfiguration } from './ice-policy.ts';
+import {
+  type HideIpSetting,
+  type IpPolicy,
+  ipPolicy,
+  policyWithTurn,
+  rtcConfiguration,
+  TURN_UNAVAILABLE_TEXT,
+  TurnUnavailableError,
+} from './ice-policy.ts';
 
 export type FileLinePhase =
   /** Sender: waiting for the receiver to accept. Receiver: asked whether to accept. */
@@ -199,9 +207,13 @@ export class FileSessionService {
       };
       this.dispatch(session, { type: 'dialed', peer, offer, nonce });
       session.candidates.release();
-    } catch {
+    } catch (error) {
       this.close(session);
-      this.setLine(session, { phase: 'failed', note: 'The file could not be offered. Try again.' });
+      const note =
+        error instanceof TurnUnavailableError
+          ? TURN_UNAVAILABLE_TEXT
+          : 'The file could not be offered. Try again.';
+      this.setLine(session, { phase: 'failed', note });
     }
     return id;
   }
@@ -312,8 +324,7 @@ export class FileSessionService {
       this.deps.turnAvailable() ? this.deps.requestTurn().catch(() => null) : Promise.resolve(null),
       generate(),
     ]);
-    // Hiding wanted, but no TURN after all: direct, and the line says so (as a call's screen does).
-    const effective: IpPolicy = policy.mode === 'hidden' && !turn ? { mode: 'cannot-hide' } : policy;
+    const effective = policyWithTurn(policy, turn);
     this.setLine(session, { policy: effective });
     const connection = await CallConnection.create({
       config: rtcConfiguration(turn, effective, certificate),

@@ -38,6 +38,30 @@ export function ipPolicy(setting: HideIpSetting, contactVerified: boolean, turnA
 export const connectsWhileRinging = (policy: IpPolicy, contactVerified: boolean): boolean =>
   policy.mode === 'hidden' || (policy.mode === 'direct' && contactVerified);
 
+/**
+ * Hiding was asked for and the relay has TURN, but gave no credentials (its budget for this key or address is
+ * spent, or the socket went): nothing is made, since a direct connection would show the peer the address the
+ * user asked to hide.
+ */
+export class TurnUnavailableError extends Error {
+  readonly code = 'turn-unavailable';
+  override readonly name = 'TurnUnavailableError';
+
+  constructor() {
+    super('no TURN credentials for a connection that must hide our address');
+  }
+}
+
+/** What the user is told when that happens. */
+export const TURN_UNAVAILABLE_TEXT =
+  'Your IP address could not be hidden: the relay gave no TURN credentials just now, so nothing was sent. Try again in a minute, or change “Hide my IP address” in Settings.';
+
+/** The policy a connection is made under once the relay has answered for TURN (see TurnUnavailableError). */
+export function policyWithTurn(policy: IpPolicy, turn: TurnCredentialsBody | null): IpPolicy {
+  if (policy.mode === 'hidden' && !turn) throw new TurnUnavailableError();
+  return policy;
+}
+
 export const isHideIpSetting = (value: unknown): value is HideIpSetting =>
   typeof value === 'string' && (HIDE_IP_SETTINGS as readonly string[]).includes(value);
 

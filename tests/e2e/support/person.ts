@@ -71,7 +71,7 @@ export class Person {
 
   async unlock(passphrase: string): Promise<void> {
     await this.page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
-    await this.page.getByRole('button', { name: 'Unlock' }).click();
+    await this.page.getByRole('button', { name: 'Unlock', exact: true }).click();
   }
 
   async lock(): Promise<void> {
