@@ -76,6 +76,8 @@ interface PageOptions {
   readonly me?: string;
   readonly verified?: readonly string[];
   readonly turn?: boolean;
+  /** The relay has TURN but gives no credentials. */
+  readonly withheld?: boolean;
 }
 
 function page(options: PageOptions = {}) {
@@ -100,7 +102,7 @@ function page(options: PageOptions = {}) {
     },
     membersOf: (id) => (id === GROUP ? MEMBERS : null),
     requestTurn: async () =>
-      options.turn
+      options.turn && !options.withheld
         ? {
             expiresAt: Math.floor(T0 / 1000) + 600,
             username: 'u',
@@ -362,6 +364,30 @@ describe('group call service', () => {
     dtlsUp(pc, PRESENTED[BOB]!);
     await vi.advanceTimersByTimeAsync(300);
     expect(pc.tracks).toContain(microphone);
+    me.service.dispose();
+  });
+  test('hiding wanted and the relay withholds TURN credentials: the leg is not made, and the call says why', async () => {
+    const me = page({ turn: true, withheld: true });
+    await me.service.start(GROUP, 'audio');
+    const invite = me.sent[0]!.body as GroupCallBody;
+    const join = encodeGroupCallBody({ ...invite, action: 'join', participants: [fromHex(ME)] });
+    await me.deliver(CAROL, join.kind, join.payload).done;
+    const legId = fromHex(legIdOf(toHex(invite.callId), CAROL, ME));
+    const offer = encodeCallBody({
+      type: 'offer',
+      callId: legId,
+      media: 'audio',
+      purpose: 'call',
+      createdAt: T0,
+      sasCommitment: sasCommitment(legId, new Uint8Array(32)),
+      fingerprint: parseFingerprint('sha-256', SIGNED[CAROL]!),
+      sdp: sdpWith(SIGNED[CAROL]!),
+    });
+    await me.deliver(CAROL, offer.kind, offer.payload).done;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(me.pcs).toHaveLength(0);
+    expect(me.sent.filter((s) => (s.body as CallBody).type === 'answer')).toEqual([]);
+    expect(me.view().notice).toMatch(/could not be hidden/);
     me.service.dispose();
   });
 });

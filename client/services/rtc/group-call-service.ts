@@ -49,7 +49,15 @@ import { type CallEffect, type CallEvent, type CallState, isLive, step } from '.
 import { CandidateBatch } from './candidate-batch.ts';
 import type { MediaDevicesLike } from './devices.ts';
 import { GroupMedia } from './group-media.ts';
-import { type HideIpSetting, type IpPolicy, ipPolicy, rtcConfiguration } from './ice-policy.ts';
+import {
+  type HideIpSetting,
+  type IpPolicy,
+  ipPolicy,
+  policyWithTurn,
+  rtcConfiguration,
+  TURN_UNAVAILABLE_TEXT,
+  TurnUnavailableError,
+} from './ice-policy.ts';
 import { type Quality, type QualitySample, qualityBetween, sampleOf } from './quality.ts';
 import type { Ringer } from './ringtone.ts';
 import { sdpWithoutAddresses } from './sdp-candidates.ts';
@@ -436,8 +444,8 @@ export class GroupCallService {
       };
       this.legEvent(leg, { type: 'dialed', peer, offer, nonce });
       if (!leg.held) leg.candidates.release();
-    } catch {
-      this.legFailed(leg);
+    } catch (error) {
+      this.legFailed(leg, error);
     }
   }
 
@@ -488,12 +496,13 @@ export class GroupCallService {
       // A leg its peer made while its phone rings is accepted when the peer joins ('accept-leg').
       if (accept || this.mesh?.legs[peer]?.status !== 'prepared') this.legEvent(leg, { type: 'accepted' });
       leg.candidates.release();
-    } catch {
-      this.legFailed(leg);
+    } catch (error) {
+      this.legFailed(leg, error);
     }
   }
 
-  private legFailed(leg: Leg): void {
+  private legFailed(leg: Leg, error?: unknown): void {
+    if (error instanceof TurnUnavailableError) this.notice = TURN_UNAVAILABLE_TEXT;
     if (isLive(leg.state)) this.legEvent(leg, { type: 'local-failure', reason: 'failed' });
     else if (this.legs.get(leg.peer) === leg) {
       const report = !leg.closing;
@@ -514,8 +523,9 @@ export class GroupCallService {
       this.deps.turnAvailable() ? this.deps.requestTurn().catch(() => null) : Promise.resolve(null),
       (this.deps.generateCertificate ?? ecdsaCertificate)(),
     ]);
-    // Hiding wanted, but no TURN after all: direct, and the tile says so, as a call's screen does.
-    leg.policy = policy.mode === 'hidden' && !turn ? { mode: 'cannot-hide' } : policy;
+    // Hiding wanted and the relay has TURN but gave no credentials: this leg is not made (a direct one would show
+    // that participant the address the user asked to hide), as a one-to-one call is not.
+    leg.policy = policyWithTurn(policy, turn);
     const connection = await CallConnection.create({
       config: rtcConfiguration(turn, leg.policy, certificate),
       media,
