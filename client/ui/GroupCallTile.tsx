@@ -53,6 +53,14 @@ export function GroupCallTile({
         <span class="group-tile-status" data-testid="group-tile-status">
           {status}
         </span>
+        {participant.policy?.mode === 'cannot-hide' && (
+          <span
+            class="badge pending"
+            title="This relay has no TURN server, so “Hide my IP address” cannot apply"
+          >
+            address not hidden
+          </span>
+        )}
         {remoteMedia.audioMuted && <span class="badge pending">muted</span>}
         {videoOff && video && <span class="badge pending">camera off</span>}
         {remoteMedia.screenSharing && <span class="badge pending">sharing screen</span>}
