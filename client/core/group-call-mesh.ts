@@ -343,13 +343,14 @@ function join(state: MeshState | null, now: number): MeshStep {
   for (const key of Object.keys(state.legs))
     if (!state.inCall.includes(key)) legEffects.push({ type: 'close-leg', peer: key });
   const next: MeshState = { ...state, phase: 'joined', legs, ringUntil: null, joinedAt: now };
-  // Everyone in the group hears of the join (those ringing count us in); those in the call get our offer.
+  // Everyone in the group hears of the join (those ringing count us in); those in the call get our offer. The
+  // legs go first: a prepared one connects without waiting for the join to be sealed and sent.
   return {
     state: next,
     effects: [
       ...(state.phase === 'ringing' ? [ring(false)] : []),
-      ...others(next).map((peer) => send(next, peer, 'join', now, next.inCall)),
       ...legEffects,
+      ...others(next).map((peer) => send(next, peer, 'join', now, next.inCall)),
     ],
   };
 }
