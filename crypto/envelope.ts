@@ -59,6 +59,8 @@ export const MESSAGE_KIND = {
   group: 16,
   /** A group's typing signal: fire-and-forget, like typing. */
   groupTyping: 17,
+  /** Ringing, joining and leaving a group call (crypto/group-call-body.ts); each pair's media is a call of its own. */
+  groupCall: 20,
 } as const;
 export type MessageKind = (typeof MESSAGE_KIND)[keyof typeof MESSAGE_KIND];
 const KNOWN_KINDS = new Set<number>(Object.values(MESSAGE_KIND));

@@ -3,20 +3,30 @@
  *
  *   contact   every chat body; other kinds (calls) are passed on to the service that handles them
  *   member    (a co-member of a group, not a contact) what a stranger may send, and acks, presence and group
- *             bodies; the group messenger then checks membership of the group each body names
+ *             bodies; the group messenger then checks membership of the group each body names. Group call
+ *             bodies and call bodies are passed on: only the group call service takes them (a call body must
+ *             name a leg of a group call we are in), never the one-to-one call service
  *   stranger  a contact request, or a key rotation (a contact's new key telling us so: admitRotation checks
  *             that the statement names the sender as the successor of a key we list, signed by both keys)
  *   blocked   nothing (the session manager does not even answer a blocked key's handshake)
  */
 import { toHex } from '../../crypto/bytes.ts';
 import type { Ed25519Backend } from '../../crypto/ed25519.ts';
-import type { MessageKind } from '../../crypto/envelope.ts';
+import { MESSAGE_KIND, type MessageKind } from '../../crypto/envelope.ts';
 import { isProtocolError, ProtocolError } from '../../crypto/errors.ts';
 import { openKeyRotation } from '../../crypto/key-rotation.ts';
 import { type ChatBody, decodeBody, isChatKind } from './chat-protocol.ts';
 import type { PeerId, PeerStatus } from './session-manager.ts';
 
 const MEMBER_BODIES = new Set<ChatBody['type']>(['ack', 'presence', 'group', 'groupTyping']);
+/** What a co-member may send us beside chat bodies: the signalling of a group call (calls.md, Group calls). */
+const MEMBER_CALL_KINDS = new Set<number>([
+  MESSAGE_KIND.groupCall,
+  MESSAGE_KIND.callOffer,
+  MESSAGE_KIND.callAnswer,
+  MESSAGE_KIND.iceCandidate,
+  MESSAGE_KIND.callControl,
+]);
 
 export type Admission =
   | { action: 'handle'; body: ChatBody }
@@ -25,7 +35,8 @@ export type Admission =
 
 export function admitInbound(status: PeerStatus, kind: MessageKind, bytes: Uint8Array): Admission {
   if (!isChatKind(kind)) {
-    if (status === 'contact') return { action: 'pass' };
+    if (status === 'contact' || (status === 'member' && MEMBER_CALL_KINDS.has(kind)))
+      return { action: 'pass' };
     return {
       action: 'drop',
       error: new ProtocolError('unexpected-message', `kind ${kind} from a ${status}`),

@@ -24,6 +24,7 @@ import { createConnectionModel } from './connection.ts';
 import { createContactsModel } from './contacts.ts';
 import { type ChatLine, createConversationsModel } from './conversations.ts';
 import { createFileModel } from './files.ts';
+import { createGroupCallModel } from './group-calls.ts';
 import { createGroupsModel } from './groups.ts';
 import { chatMessagesByPeer, createPendingOutboxModel } from './pending-outbox.ts';
 import { PROFILE_VERSION, type ProfileData, profileFromBytes, profileToBytes } from './profile-data.ts';
@@ -202,11 +203,17 @@ export function createSession(deps: SessionDeps) {
       case 'send-failed':
         chats.failed(event.peer, event.id);
         return;
-      case 'envelope':
+      case 'envelope': {
+        // A group call's bodies, and the call bodies of its legs, go to the group calls only (a leg never rings).
+        if (groupCalls.claims(event.peer, event.kind, event.body))
+          return groupCalls.receive(event.peer, event.kind, event.body);
         // Calls: call signalling goes to the call model (it ignores other kinds), and a file
-        // session's (data offers) to the file model.
+        // session's (data offers) to the file model; from contacts only (a co-member may only signal group calls).
+        const contact = contacts.byKey(event.peer);
+        if (!contact || contact.state === 'incoming') return;
         void files.receive(event.peer, event.kind, event.body);
         return calls.receive(event.peer, event.kind, event.body);
+      }
       default:
         // established, dropped (hostile or stale bytes): nothing to show in chat.
         return;
@@ -256,7 +263,10 @@ export function createSession(deps: SessionDeps) {
         return contact && contact.state !== 'incoming' ? 'contact' : 'stranger';
       },
     },
-    onEvent: (event) => groups.receive(event),
+    onEvent: (event) => {
+      if (event.type === 'group-changed') groupCalls.membersChanged(event.groupId);
+      return groups.receive(event);
+    },
   });
   const outbox = messenger.outbox;
   const pendingOutbox = createPendingOutboxModel({
@@ -293,6 +303,21 @@ export function createSession(deps: SessionDeps) {
     turnAvailable: () => connection.state.value.turnAvailable,
     isVerified: (peer) => contacts.byKey(peer)?.verified ?? false,
     hideIp: () => calls.hideIp.value,
+  });
+
+  // Group calls: one call per pair of participants, among the members of a group (its signed membership).
+  const groupCalls = createGroupCallModel({
+    myKey: identity.publicKey,
+    random: deps.random,
+    now,
+    sendEnvelope: (peer, kind, body) => messenger!.sessions.send(peer, kind, body),
+    requestTurn: () => connection.relay.requestTurn(),
+    turnAvailable: () => connection.state.value.turnAvailable,
+    hideIp: () => calls.hideIp.value,
+    membersOf: (id) => (registry.isActive(id) ? (registry.get(id)?.members.map((m) => m.key) ?? null) : null),
+    groupName: (id) => registry.get(id)?.name ?? 'Group',
+    memberName: (id, key) => groups.nameOf(id, key),
+    isVerified: (key) => contacts.byKey(key)?.verified ?? false,
   });
 
   // Every time the relay says READY: resend what was pending, ping contacts (after a takeover, with new
@@ -355,6 +380,7 @@ export function createSession(deps: SessionDeps) {
     groups,
     connection,
     calls,
+    groupCalls,
     /** Our messages still waiting for an ack, per contact, and the warning that names them. */
     pending: pendingOutbox,
     files,
@@ -388,6 +414,7 @@ export function createSession(deps: SessionDeps) {
       stopWatchingConnection();
       await restoring;
       calls.dispose();
+      groupCalls.dispose();
       files.dispose();
       const leaving = messenger?.leave().catch(() => {});
       chats.dispose();

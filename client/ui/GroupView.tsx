@@ -4,6 +4,7 @@ import { describeTimer } from '../state/conversations.ts';
 import { type GroupLine, receiptSummary } from '../state/groups.ts';
 import { Avatar } from './Avatar.tsx';
 import { formatTime, remaining } from './format.ts';
+import { GroupCallButtons } from './GroupCallButtons.tsx';
 import { GroupMembers } from './GroupMembers.tsx';
 import { Icon } from './Icon.tsx';
 import { Notice } from './Notice.tsx';
@@ -73,6 +74,7 @@ export function GroupView({ session, navigation, groupId }: ScreenProps & { grou
           </div>
         }
       >
+        {active && <GroupCallButtons groupCalls={session.groupCalls} groupId={groupId} />}
         <button
           type="button"
           class="button small"

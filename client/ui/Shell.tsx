@@ -5,6 +5,7 @@ import { CallScreen } from './CallScreen.tsx';
 import { ChatView } from './ChatView.tsx';
 import { ConnectionStatus } from './ConnectionStatus.tsx';
 import { ContactList } from './ContactList.tsx';
+import { GroupCallScreen } from './GroupCallScreen.tsx';
 import { GroupView } from './GroupView.tsx';
 import { Home } from './Home.tsx';
 import { Icon } from './Icon.tsx';
@@ -119,6 +120,7 @@ export function Shell(props: ScreenProps) {
         <MainView {...props} />
       </main>
       <CallScreen calls={session.calls} />
+      <GroupCallScreen groupCalls={session.groupCalls} />
     </div>
   );
 }

@@ -71,6 +71,12 @@ const SUITES: readonly Suite[] = [
     about: 'one message to a group of 8 and of 32 (sealing, fan-out, bytes) vs one one-to-one message',
     run: async () => (await import('./groups.ts')).runGroupsBench(),
   },
+  {
+    name: 'group-calls',
+    about:
+      'a third person’s join → first frame from each other participant vs a one-to-one call’s accept → first frame',
+    run: async () => (await importSuite<() => Promise<unknown>>('./group-calls.ts', 'runGroupCallsBench'))(),
+  },
   // Later suites go here, in the order they should run.
 ];
 

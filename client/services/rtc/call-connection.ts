@@ -180,9 +180,23 @@ export class CallConnection {
   /** Caller: the callee's signed answer (to the first offer or to a renegotiation). */
   async applyAnswer(remoteSdp: string, fingerprint: DtlsFingerprint): Promise<void> {
     this.remoteSigned = fingerprint;
-    await this.pc.setRemoteDescription({ type: 'answer', sdp: remoteSdp });
-    await this.flushCandidates();
+    let sdp = remoteSdp;
+    if (this.remoteCandidatesHeld) {
+      const taken = takeSdpCandidates(remoteSdp);
+      sdp = taken.sdp;
+      this.pendingCandidates.push(...taken.candidates);
+    }
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    if (!this.remoteCandidatesHeld) await this.flushCandidates();
     this.watchGate();
+  }
+
+  /**
+   * Caller of a leg made while its person's phone rings (a group call): the answerer's candidates are kept
+   * out of ICE until releaseRemoteCandidates(), so that our ICE agent sends no check before the person joins.
+   */
+  holdRemoteCandidates(): void {
+    this.remoteCandidatesHeld = true;
   }
 
   /** Callee: the caller's ICE-restart offer. */

@@ -14,3 +14,4 @@ const hooks = (): CallTestHooks => page.tincanCallHooks ?? {};
 delayFirstTracks(hooks);
 const app = startApp({ createCallService: (deps) => new CallService(misbehavingCallDeps(deps, hooks)) });
 Object.defineProperty(globalThis, 'tincanCalls', { get: () => app.session.value?.calls });
+Object.defineProperty(globalThis, 'tincanGroupCalls', { get: () => app.session.value?.groupCalls });
