@@ -59,6 +59,7 @@ import {
   TURN_UNAVAILABLE_TEXT,
   TurnUnavailableError,
 } from './ice-policy.ts';
+import type { CallNotifier } from './notifier.ts';
 import { type Quality, type QualitySample, qualityBetween, sampleOf } from './quality.ts';
 import type { Ringer } from './ringtone.ts';
 import { sdpWithoutAddresses } from './sdp-candidates.ts';
@@ -99,6 +100,10 @@ export interface GroupCallDeps {
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   readonly generateCertificate?: () => Promise<RTCCertificate>;
   readonly ringer?: Ringer;
+  /** A system notification while a call rings and the tab is hidden, as for a one-to-one call. */
+  readonly notifier?: CallNotifier;
+  /** Who rings us, as the notification names them ("Alice in Friends"). */
+  readonly callerName?: (groupId: string, startedBy: string) => string;
   readonly onChange: (view: GroupCallView) => void;
 }
 
@@ -386,10 +391,20 @@ export class GroupCallService {
         this.closeLeg(leg);
         return;
       }
-      case 'ring':
-        if (effect.on) this.deps.ringer?.start('incoming');
-        else this.deps.ringer?.stop();
+      case 'ring': {
+        const mesh = this.mesh;
+        if (effect.on && mesh) {
+          this.deps.ringer?.start('incoming');
+          this.deps.notifier?.incoming(
+            this.deps.callerName?.(mesh.groupId, mesh.startedBy) ?? 'A group',
+            mesh.media,
+          );
+        } else {
+          this.deps.ringer?.stop();
+          this.deps.notifier?.clear();
+        }
         return;
+      }
     }
   }
 
