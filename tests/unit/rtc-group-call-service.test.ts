@@ -80,6 +80,8 @@ interface PageOptions {
   readonly withheld?: boolean;
   /** The lifetime of the TURN credentials the relay gives (the relay's TURN_TTL). */
   readonly ttlSeconds?: number;
+  /** While `refusing`, the relay answers TURN requests with TURN_UNAVAILABLE. */
+  readonly relay?: { refusing: boolean };
 }
 
 function page(options: PageOptions = {}) {
@@ -107,7 +109,7 @@ function page(options: PageOptions = {}) {
     membersOf: (id) => (id === GROUP ? MEMBERS : null),
     requestTurn: async () => {
       asked.push(Date.now() - T0);
-      return options.turn && !options.withheld
+      return options.turn && !options.withheld && !options.relay?.refusing
         ? {
             expiresAt: Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? 600),
             username: 'u',
@@ -492,6 +494,40 @@ describe('group call legs renew their TURN credentials', () => {
     });
     expect(pc.offers.at(-1)).toEqual({ iceRestart: true });
     expect(restarts().map((b) => toHex(b.callId))).toEqual([me.legId]);
+    // Bob answers the restart: the leg goes on, and renews again half the fresh lifetime later.
+    const answer = encodeCallBody({
+      type: 'answer',
+      callId: fromHex(me.legId),
+      purpose: 'renegotiate',
+      connectsOnAccept: false,
+      sasNonce: new Uint8Array(32).fill(4),
+      fingerprint: parseFingerprint('sha-256', SIGNED[BOB]!),
+      sdp: sdpWith(SIGNED[BOB]!),
+    });
+    await me.deliver(BOB, answer.kind, answer.payload).done;
+    expect(pc.signalingState).toBe('stable');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(me.asked).toEqual([0, 30_000, 60_000]);
+    expect(restarts()).toHaveLength(2);
+    expect(me.view().mesh?.legs[BOB]?.status).toBe('connected');
+    me.service.dispose();
+  });
+
+  test('refused renewals keep the leg up; once the credentials expire the call says so, until fresh ones come', async () => {
+    const relay = { refusing: false };
+    const me = await activeLeg({ turn: true, ttlSeconds: 60, relay }, false);
+    relay.refusing = true;
+    await vi.advanceTimersByTimeAsync(80_000);
+    // 30 s, then 5, 10, 20 s later, as a one-to-one call asks.
+    expect(me.asked).toEqual([0, 30_000, 35_000, 45_000, 65_000]);
+    expect(me.pcs[0]!.configurations).toEqual([]);
+    expect(me.view().mesh?.legs[BOB]?.status).toBe('connected');
+    expect(me.view().notice).toBe('The relay gave no fresh TURN credentials: a participant may drop.');
+    relay.refusing = false;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(me.pcs[0]!.configurations).toHaveLength(1);
+    expect(me.view().notice).toBeNull();
+    expect(me.view().mesh?.legs[BOB]?.status).toBe('connected');
     me.service.dispose();
   });
 
