@@ -13,6 +13,7 @@ import {
   type GroupCallView,
 } from '../services/rtc/group-call-service.ts';
 import type { HideIpSetting } from '../services/rtc/ice-policy.ts';
+import { browserNotifier, type CallNotifier } from '../services/rtc/notifier.ts';
 import { webAudioRinger } from '../services/rtc/ringtone.ts';
 
 export interface GroupCallModelDeps {
@@ -31,10 +32,16 @@ export interface GroupCallModelDeps {
   /** Whether we compared safety numbers with this person (a verified contact). */
   readonly isVerified: (key: string) => boolean;
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  /** The system notification of a ringing call; the browser's where there is a document. */
+  readonly notifier?: CallNotifier;
 }
 
 export function createGroupCallModel(deps: GroupCallModelDeps) {
   const view = signal<GroupCallView | null>(null);
+  /** Who rings us, named as a one-to-one caller is in the tab title and the notification. */
+  const callerName = (groupId: string, startedBy: string) =>
+    `${deps.memberName(groupId, startedBy)} in ${deps.groupName(groupId)}`;
+  const notifier = deps.notifier ?? (typeof document === 'undefined' ? null : browserNotifier(document));
   const serviceDeps: GroupCallDeps = {
     myKey: deps.myKey,
     random: deps.random,
@@ -47,6 +54,8 @@ export function createGroupCallModel(deps: GroupCallModelDeps) {
     hideIp: deps.hideIp,
     ...(deps.createPeerConnection ? { createPeerConnection: deps.createPeerConnection } : {}),
     ...(typeof AudioContext === 'undefined' ? {} : { ringer: webAudioRinger() }),
+    ...(notifier ? { notifier } : {}),
+    callerName,
     onChange: (next) => {
       view.value = next;
     },
@@ -62,6 +71,11 @@ export function createGroupCallModel(deps: GroupCallModelDeps) {
     activeGroup: computed(() => {
       const m = mesh.value;
       return m && m.phase !== 'ended' ? m.groupId : null;
+    }),
+    /** Who is calling us while a group call rings (for the tab title), else null. */
+    ringingFrom: computed(() => {
+      const m = mesh.value;
+      return m?.phase === 'ringing' ? callerName(m.groupId, m.startedBy) : null;
     }),
     groupName: deps.groupName,
     nameOf: (key: string): string => {

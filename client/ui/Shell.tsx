@@ -40,7 +40,7 @@ export function Shell(props: ScreenProps) {
 
   const title = pageTitle(
     session.chats.totalUnread.value + session.groups.totalUnread.value,
-    session.calls.ringingFrom.value,
+    session.calls.ringingFrom.value ?? session.groupCalls.ringingFrom.value,
   );
   useEffect(() => {
     document.title = title;

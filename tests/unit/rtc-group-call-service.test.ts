@@ -78,6 +78,10 @@ interface PageOptions {
   readonly turn?: boolean;
   /** The relay has TURN but gives no credentials. */
   readonly withheld?: boolean;
+  /** The lifetime of the TURN credentials the relay gives (the relay's TURN_TTL). */
+  readonly ttlSeconds?: number;
+  /** While `refusing`, the relay answers TURN requests with TURN_UNAVAILABLE. */
+  readonly relay?: { refusing: boolean };
 }
 
 function page(options: PageOptions = {}) {
@@ -85,6 +89,8 @@ function page(options: PageOptions = {}) {
   const pcs: RecordingPeerConnection[] = [];
   const configs: RTCConfiguration[] = [];
   const sent: { peer: string; kind: number; body: CallBody | GroupCallBody }[] = [];
+  /** When (ms after T0) the relay was asked for TURN credentials; the n-th answer's credential is `c<n>`. */
+  const asked: number[] = [];
   let view: GroupCallView | null = null;
   const service = new GroupCallService({
     myKey: fromHex(me),
@@ -101,15 +107,17 @@ function page(options: PageOptions = {}) {
       });
     },
     membersOf: (id) => (id === GROUP ? MEMBERS : null),
-    requestTurn: async () =>
-      options.turn && !options.withheld
+    requestTurn: async () => {
+      asked.push(Date.now() - T0);
+      return options.turn && !options.withheld && !options.relay?.refusing
         ? {
-            expiresAt: Math.floor(T0 / 1000) + 600,
+            expiresAt: Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? 600),
             username: 'u',
-            credential: 'c',
+            credential: `c${asked.length}`,
             urls: ['turn:127.0.0.1:3478'],
           }
-        : null,
+        : null;
+    },
     turnAvailable: () => options.turn === true,
     isVerified: (peer) => options.verified?.includes(peer) ?? false,
     hideIp: () => 'unverified',
@@ -129,7 +137,7 @@ function page(options: PageOptions = {}) {
     const padded = padBody(payload);
     return { claimed: service.claims(peer, kind, padded), done: service.receive(peer, kind, padded) };
   };
-  return { service, pcs, configs, sent, deliver, view: () => view! };
+  return { service, pcs, configs, sent, asked, deliver, view: () => view! };
 }
 
 /** `peer`'s DTLS is up and presents `fingerprint`: the leg's check runs at its next look. */
@@ -389,5 +397,157 @@ describe('group call service', () => {
     expect(me.sent.filter((s) => (s.body as CallBody).type === 'answer')).toEqual([]);
     expect(me.view().notice).toMatch(/could not be hidden/);
     me.service.dispose();
+  });
+});
+
+/**
+ * Our call with Bob's leg up and verified: `offering` false, Bob joined naming us and offers (we answer);
+ * true, his join names nobody, so we offer and he answers.
+ */
+async function activeLeg(options: PageOptions, offering: boolean) {
+  const me = page(options);
+  await me.service.start(GROUP, 'audio');
+  const invite = me.sent[0]!.body as GroupCallBody;
+  const join = encodeGroupCallBody({
+    ...invite,
+    action: 'join',
+    participants: offering ? [] : [fromHex(ME)],
+  });
+  await me.deliver(BOB, join.kind, join.payload).done;
+  const legId = fromHex(
+    offering ? legIdOf(toHex(invite.callId), ME, BOB) : legIdOf(toHex(invite.callId), BOB, ME),
+  );
+  const body: CallBody = offering
+    ? {
+        type: 'answer',
+        callId: legId,
+        purpose: 'call',
+        connectsOnAccept: true,
+        sasNonce: new Uint8Array(32).fill(4),
+        fingerprint: parseFingerprint('sha-256', SIGNED[BOB]!),
+        sdp: sdpWith(SIGNED[BOB]!),
+      }
+    : {
+        type: 'offer',
+        callId: legId,
+        media: 'audio',
+        purpose: 'call',
+        createdAt: T0,
+        sasCommitment: sasCommitment(legId, new Uint8Array(32).fill(7)),
+        fingerprint: parseFingerprint('sha-256', SIGNED[BOB]!),
+        sdp: sdpWith(SIGNED[BOB]!),
+      };
+  // Our offer leaves first when the leg is ours to offer.
+  if (offering) await vi.advanceTimersByTimeAsync(50);
+  const encoded = encodeCallBody(body);
+  await me.deliver(BOB, encoded.kind, encoded.payload).done;
+  await vi.advanceTimersByTimeAsync(50);
+  expect(me.pcs).toHaveLength(1);
+  dtlsUp(me.pcs[0]!, PRESENTED[BOB]!);
+  await vi.advanceTimersByTimeAsync(400);
+  expect(me.view().mesh?.legs[BOB]?.status).toBe('connected');
+  expect(me.pcs[0]!.tracks).toContain(microphone);
+  return { ...me, legId: toHex(legId) };
+}
+
+const toBob = (sent: ReturnType<typeof page>['sent']) =>
+  sent.filter((s) => s.peer === BOB && s.kind !== MESSAGE_KIND.groupCall).map((s) => s.body as CallBody);
+
+describe('group call legs renew their TURN credentials', () => {
+  test('the leg we answered: at half the lifetime, fresh credentials on the same configuration, and the offerer asked to restart ICE', async () => {
+    const me = await activeLeg({ turn: true, ttlSeconds: 60 }, false);
+    const pc = me.pcs[0]!;
+    expect(me.configs[0]).toMatchObject({ iceTransportPolicy: 'relay', iceServers: [{ credential: 'c1' }] });
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(me.asked).toEqual([0]);
+    expect(pc.configurations).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(me.asked).toEqual([0, 30_000]);
+    expect(pc.configurations).toEqual([
+      { ...me.configs[0], iceServers: [{ urls: ['turn:127.0.0.1:3478'], username: 'u', credential: 'c2' }] },
+    ]);
+    const asks = toBob(me.sent).filter((b) => b.type === 'control' && b.action === 'ice-restart');
+    expect(asks.map((b) => toHex(b.callId))).toEqual([me.legId]);
+    // The restart is the offerer's: we never offer on this leg.
+    expect(pc.offers).toEqual([]);
+    // The next renewal: half the fresh credentials' lifetime later.
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(me.asked).toEqual([0, 30_000, 60_000]);
+    expect(me.view().mesh?.legs[BOB]?.status).toBe('connected');
+    me.service.dispose();
+  });
+
+  test('the leg we offered: at half the lifetime, fresh credentials, then an ICE restart offer of ours', async () => {
+    const me = await activeLeg({ turn: true, ttlSeconds: 60 }, true);
+    const pc = me.pcs[0]!;
+    const restarts = () => toBob(me.sent).filter((b) => b.type === 'offer' && b.purpose === 'renegotiate');
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(me.asked).toEqual([0]);
+    expect(restarts()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(me.asked).toEqual([0, 30_000]);
+    expect(pc.configurations).toHaveLength(1);
+    expect(pc.configurations[0]).toMatchObject({
+      iceTransportPolicy: 'relay',
+      certificates: me.configs[0]!.certificates,
+      iceServers: [{ credential: 'c2' }],
+    });
+    expect(pc.offers.at(-1)).toEqual({ iceRestart: true });
+    expect(restarts().map((b) => toHex(b.callId))).toEqual([me.legId]);
+    // Bob answers the restart: the leg goes on, and renews again half the fresh lifetime later.
+    const answer = encodeCallBody({
+      type: 'answer',
+      callId: fromHex(me.legId),
+      purpose: 'renegotiate',
+      connectsOnAccept: false,
+      sasNonce: new Uint8Array(32).fill(4),
+      fingerprint: parseFingerprint('sha-256', SIGNED[BOB]!),
+      sdp: sdpWith(SIGNED[BOB]!),
+    });
+    await me.deliver(BOB, answer.kind, answer.payload).done;
+    expect(pc.signalingState).toBe('stable');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(me.asked).toEqual([0, 30_000, 60_000]);
+    expect(restarts()).toHaveLength(2);
+    expect(me.view().mesh?.legs[BOB]?.status).toBe('connected');
+    me.service.dispose();
+  });
+
+  test('refused renewals keep the leg up; once the credentials expire the call says so, until fresh ones come', async () => {
+    const relay = { refusing: false };
+    const me = await activeLeg({ turn: true, ttlSeconds: 60, relay }, false);
+    relay.refusing = true;
+    await vi.advanceTimersByTimeAsync(80_000);
+    // 30 s, then 5, 10, 20 s later, as a one-to-one call asks.
+    expect(me.asked).toEqual([0, 30_000, 35_000, 45_000, 65_000]);
+    expect(me.pcs[0]!.configurations).toEqual([]);
+    expect(me.view().mesh?.legs[BOB]?.status).toBe('connected');
+    expect(me.view().notice).toBe('The relay gave no fresh TURN credentials: a participant may drop.');
+    relay.refusing = false;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(me.pcs[0]!.configurations).toHaveLength(1);
+    expect(me.view().notice).toBeNull();
+    expect(me.view().mesh?.legs[BOB]?.status).toBe('connected');
+    me.service.dispose();
+  });
+
+  test('a leg on a relay without TURN asks the relay for nothing', async () => {
+    const without = await activeLeg({ turn: false }, false);
+    await vi.advanceTimersByTimeAsync(700_000);
+    expect(without.asked).toEqual([]);
+    expect(without.pcs[0]!.configurations).toEqual([]);
+    without.service.dispose();
+  });
+
+  test('a leg the relay gave no TURN credentials (a verified member, direct ICE) renews nothing', async () => {
+    const withheld = await activeLeg({ turn: true, withheld: true, verified: [BOB] }, false);
+    expect(withheld.configs[0]!.iceTransportPolicy).toBe('all');
+    await vi.advanceTimersByTimeAsync(700_000);
+    expect(withheld.asked).toEqual([0]);
+    expect(withheld.pcs[0]!.configurations).toEqual([]);
+    expect(toBob(withheld.sent).filter((b) => b.type === 'control' && b.action === 'ice-restart')).toEqual(
+      [],
+    );
+    withheld.service.dispose();
   });
 });

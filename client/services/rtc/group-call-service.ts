@@ -46,6 +46,7 @@ import {
 } from '../../core/group-call-mesh.ts';
 import { CallConnection, type LocalDescription } from './call-connection.ts';
 import { type CallEffect, type CallEvent, type CallState, isLive, step } from './call-machine.ts';
+import { CallRenegotiation } from './call-renegotiation.ts';
 import { CandidateBatch } from './candidate-batch.ts';
 import type { MediaDevicesLike } from './devices.ts';
 import { GroupMedia } from './group-media.ts';
@@ -58,6 +59,7 @@ import {
   TURN_UNAVAILABLE_TEXT,
   TurnUnavailableError,
 } from './ice-policy.ts';
+import type { CallNotifier } from './notifier.ts';
 import { type Quality, type QualitySample, qualityBetween, sampleOf } from './quality.ts';
 import type { Ringer } from './ringtone.ts';
 import { sdpWithoutAddresses } from './sdp-candidates.ts';
@@ -98,6 +100,10 @@ export interface GroupCallDeps {
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   readonly generateCertificate?: () => Promise<RTCCertificate>;
   readonly ringer?: Ringer;
+  /** A system notification while a call rings and the tab is hidden, as for a one-to-one call. */
+  readonly notifier?: CallNotifier;
+  /** Who rings us, as the notification names them ("Alice in Friends"). */
+  readonly callerName?: (groupId: string, startedBy: string) => string;
   readonly onChange: (view: GroupCallView) => void;
 }
 
@@ -116,6 +122,10 @@ interface Leg {
   closing: boolean;
   /** Prepared while our phone rings: our candidates and the answerer's wait for the join. */
   held: boolean;
+  /** Expiry (ms) of the TURN credentials the leg's connection was made with, null without TURN. */
+  turnExpiresAt: number | null;
+  /** The leg's ICE restarts and TURN renewals, as a one-to-one call's. */
+  readonly renegotiation: CallRenegotiation;
 }
 
 const TICK_MS = 500;
@@ -126,6 +136,7 @@ const RECENT_CALLS = 8;
  */
 const PREPARED_LEG_MAX_AGE_MS = 30_000;
 const QUALITY_MS = 2_000;
+const TURN_LAPSED_NOTICE = 'The relay gave no fresh TURN credentials: a participant may drop.';
 const NO_FLAGS: MediaFlags = { audioMuted: false, videoOff: false, screenSharing: false };
 const ecdsaCertificate = () =>
   RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
@@ -380,10 +391,20 @@ export class GroupCallService {
         this.closeLeg(leg);
         return;
       }
-      case 'ring':
-        if (effect.on) this.deps.ringer?.start('incoming');
-        else this.deps.ringer?.stop();
+      case 'ring': {
+        const mesh = this.mesh;
+        if (effect.on && mesh) {
+          this.deps.ringer?.start('incoming');
+          this.deps.notifier?.incoming(
+            this.deps.callerName?.(mesh.groupId, mesh.startedBy) ?? 'A group',
+            mesh.media,
+          );
+        } else {
+          this.deps.ringer?.stop();
+          this.deps.notifier?.clear();
+        }
         return;
+      }
     }
   }
 
@@ -411,6 +432,19 @@ export class GroupCallService {
       policy: null,
       closing: false,
       held: false,
+      turnExpiresAt: null,
+      renegotiation: new CallRenegotiation({
+        state: () => leg.state,
+        connection: () => leg.connection,
+        now: () => this.now(),
+        send: (to, body) => this.sendCall(to, body),
+        dispatch: (event) => this.legEvent(leg, event),
+        requestTurn: () => this.deps.requestTurn(),
+        turnAvailable: () => this.deps.turnAvailable(),
+        onTurnRenewed: () => {
+          if (this.notice === TURN_LAPSED_NOTICE) this.notice = null;
+        },
+      }),
     };
     this.legs.set(peer, leg);
     return leg;
@@ -443,6 +477,7 @@ export class GroupCallService {
         sdp: description.sdp,
       };
       this.legEvent(leg, { type: 'dialed', peer, offer, nonce });
+      this.turnInUse(leg);
       if (!leg.held) leg.candidates.release();
     } catch (error) {
       this.legFailed(leg, error);
@@ -493,6 +528,7 @@ export class GroupCallService {
         sdp: description.sdp,
       };
       this.legEvent(leg, { type: 'answered', answer });
+      this.turnInUse(leg);
       // A leg its peer made while its phone rings is accepted when the peer joins ('accept-leg').
       if (accept || this.mesh?.legs[peer]?.status !== 'prepared') this.legEvent(leg, { type: 'accepted' });
       leg.candidates.release();
@@ -526,6 +562,7 @@ export class GroupCallService {
     // Hiding wanted and the relay has TURN but gave no credentials: this leg is not made (a direct one would show
     // that participant the address the user asked to hide), as a one-to-one call is not.
     leg.policy = policyWithTurn(policy, turn);
+    leg.turnExpiresAt = turn ? turn.expiresAt * 1000 : null;
     const connection = await CallConnection.create({
       config: rtcConfiguration(turn, leg.policy, certificate),
       media,
@@ -565,6 +602,12 @@ export class GroupCallService {
     return description;
   }
 
+  /** Tells the leg's machine when the TURN credentials its connection was made with expire: it renews them. */
+  private turnInUse(leg: Leg): void {
+    if (leg.turnExpiresAt !== null)
+      this.legEvent(leg, { type: 'turn-credentials', expiresAt: leg.turnExpiresAt, renewed: false });
+  }
+
   private legEvent(leg: Leg, event: CallEvent): void {
     const before = leg.state;
     // Its teardown effect takes the leg out of the map: whether it was the current one is known only now.
@@ -597,16 +640,20 @@ export class GroupCallService {
         });
         return;
       case 'restart-ice':
-        void this.restartIce(leg).catch(() => {});
+        void leg.renegotiation.restartIce(effect.forTurn === true).catch(() => {});
+        return;
+      case 'renew-turn':
+        void leg.renegotiation.renewTurn();
+        return;
+      case 'turn-lapsed':
+        this.notice = TURN_LAPSED_NOTICE;
         return;
       case 'teardown':
         this.closeLeg(leg);
         return;
-      // A leg never rings (the group call does), and renews no TURN credentials of its own.
+      // A leg never rings: the group call does.
       case 'ring':
       case 'notify-incoming':
-      case 'renew-turn':
-      case 'turn-lapsed':
         return;
     }
   }
@@ -619,41 +666,10 @@ export class GroupCallService {
       return;
     }
     if (!connection) return;
-    if (body.type === 'answer') {
-      await connection.applyAnswer(body.sdp, body.fingerprint);
-      return;
-    }
-    // The offerer's ICE restart: the same certificate (the machine checked), new ICE credentials.
-    const described = await connection.answerRenegotiation(body.sdp);
-    const state = leg.state;
-    if (!isLive(state)) return;
-    this.sendCall(leg.peer, {
-      type: 'answer',
-      callId: body.callId,
-      purpose: 'renegotiate',
-      connectsOnAccept: false,
-      sasNonce: state.localNonce ?? this.deps.random(SAS_NONCE_BYTES),
-      fingerprint: described.fingerprint,
-      sdp: described.sdp,
-    });
-  }
-
-  private async restartIce(leg: Leg): Promise<void> {
-    const state = leg.state;
-    const connection = leg.connection;
-    if (!isLive(state) || !connection || !state.commitment || state.role !== 'caller') return;
-    if (connection.pc.signalingState !== 'stable') return;
-    const described = await connection.makeOffer(true);
-    this.sendCall(leg.peer, {
-      type: 'offer',
-      callId: fromHex(leg.id),
-      media: state.media,
-      purpose: 'renegotiate',
-      createdAt: this.now(),
-      sasCommitment: state.commitment,
-      fingerprint: described.fingerprint,
-      sdp: described.sdp,
-    });
+    // The offerer's ICE restart (the same certificate, the machine checked), and the answer to ours.
+    if (body.type === 'offer') return leg.renegotiation.offered(connection, body);
+    if (body.purpose === 'renegotiate') return leg.renegotiation.answered(connection, body);
+    await connection.applyAnswer(body.sdp, body.fingerprint);
   }
 
   private closeLeg(leg: Leg): void {
