@@ -7,6 +7,7 @@ import type { StoredContact } from '../state/profile-data.ts';
 import { Avatar } from './Avatar.tsx';
 import { TrustBadge } from './Badges.tsx';
 import { CallButtons } from './CallButtons.tsx';
+import { Composer } from './Composer.tsx';
 import { FileLines, SendFileButton } from './FileLines.tsx';
 import { formatDuration, formatTime, remaining } from './format.ts';
 import { Icon } from './Icon.tsx';
@@ -168,46 +169,24 @@ export function ChatView({ session, navigation, contact }: ScreenProps & { conta
         {typing ? `${contact.name} is typing…` : ''}
       </div>
 
-      <form
-        class="composer"
-        onSubmit={(e) => {
-          e.preventDefault();
-          send();
-        }}
+      <Composer
+        id="composer"
+        label={`Message to ${contact.name}`}
+        placeholder={
+          accepted
+            ? `Message ${contact.name}`
+            : contact.blocked
+              ? 'Unblock them to write'
+              : 'Waiting for them to accept'
+        }
+        enabled={accepted}
+        draft={draft}
+        onTyping={() => chats.iAmTyping(contact.key)}
+        onSend={send}
+        field={composer}
       >
         <SendFileButton files={session.files} peer={contact.key} name={contact.name} disabled={!accepted} />
-        <label for="composer" class="visually-hidden">
-          Message to {contact.name}
-        </label>
-        <textarea
-          id="composer"
-          ref={composer}
-          class="input"
-          rows={1}
-          placeholder={
-            accepted
-              ? `Message ${contact.name}`
-              : contact.blocked
-                ? 'Unblock them to write'
-                : 'Waiting for them to accept'
-          }
-          disabled={!accepted}
-          value={draft.value}
-          onInput={(e) => {
-            draft.value = e.currentTarget.value;
-            if (draft.value) chats.iAmTyping(contact.key);
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-              e.preventDefault();
-              send();
-            }
-          }}
-        />
-        <button type="submit" class="button primary" disabled={!accepted || !draft.value.trim()}>
-          Send
-        </button>
-      </form>
+      </Composer>
     </>
   );
 }

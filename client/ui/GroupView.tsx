@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { describeTimer } from '../state/conversations.ts';
 import { type GroupLine, receiptSummary } from '../state/groups.ts';
 import { Avatar } from './Avatar.tsx';
+import { Composer } from './Composer.tsx';
 import { formatTime, remaining } from './format.ts';
 import { GroupCallButtons } from './GroupCallButtons.tsx';
 import { GroupMembers } from './GroupMembers.tsx';
@@ -115,38 +116,15 @@ export function GroupView({ session, navigation, groupId }: ScreenProps & { grou
       <div class="typing" aria-live="polite">
         {typing.length ? `${typing.join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…` : ''}
       </div>
-      <form
-        class="composer"
-        onSubmit={(e) => {
-          e.preventDefault();
-          send();
-        }}
-      >
-        <label for="group-composer" class="visually-hidden">
-          Message to {group.name}
-        </label>
-        <textarea
-          id="group-composer"
-          class="input"
-          rows={1}
-          placeholder={active ? `Message ${group.name}` : 'You are not in this group'}
-          disabled={!active}
-          value={draft.value}
-          onInput={(e) => {
-            draft.value = e.currentTarget.value;
-            if (draft.value) groups.iAmTyping(groupId);
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-              e.preventDefault();
-              send();
-            }
-          }}
-        />
-        <button type="submit" class="button primary" disabled={!active || !draft.value.trim()}>
-          Send
-        </button>
-      </form>
+      <Composer
+        id="group-composer"
+        label={`Message to ${group.name}`}
+        placeholder={active ? `Message ${group.name}` : 'You are not in this group'}
+        enabled={active}
+        draft={draft}
+        onTyping={() => groups.iAmTyping(groupId)}
+        onSend={send}
+      />
     </>
   );
 }
