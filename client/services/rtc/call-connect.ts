@@ -1,10 +1,11 @@
 /**
  * Makes one call's peer connection: TURN credentials from the relay (when it has TURN), a fresh certificate,
  * the ICE policy that follows from both, and the CallConnection with the service's handlers. A connection that
- * must hide our address and got no TURN credentials is not made (TurnUnavailableError).
+ * must hide our address and got no TURN credentials is not made (TurnUnavailableError). A one-to-one call and
+ * each leg of a group call make theirs here.
  */
 import { CallConnection, type CallConnectionOptions } from './call-connection.ts';
-import type { CallServiceDeps } from './call-types.ts';
+import type { CallConnectDeps } from './call-types.ts';
 import { type IpPolicy, policyWithTurn, rtcConfiguration } from './ice-policy.ts';
 
 const ecdsaCertificate = () =>
@@ -21,7 +22,7 @@ export interface MadeConnection {
 }
 
 export async function makeConnection(
-  deps: CallServiceDeps,
+  deps: CallConnectDeps,
   media: CallConnectionOptions['media'],
   policy: IpPolicy,
   handlers: ConnectionHandlers,

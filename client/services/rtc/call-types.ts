@@ -47,14 +47,8 @@ export interface CallView {
   readonly notice: string | null;
 }
 
-export interface CallServiceDeps {
-  readonly myKey: Uint8Array;
-  readonly random: RandomSource;
-  readonly now?: () => number;
-  /** Signs and seals `body` for `peer` in its session and sends it. */
-  readonly sendEnvelope: (peer: string, kind: MessageKind, body: Uint8Array) => Promise<unknown>;
-  /** Envelopes that arrived on a verified call's data channel, for the messenger. */
-  readonly receiveEnvelope: (bytes: Uint8Array) => void;
+/** What a call's peer connections and media are made with: a one-to-one call's and each group call leg's. */
+export interface CallConnectDeps {
   /** TURN credentials minted by the relay for our socket, null when it has none. */
   readonly requestTurn: () => Promise<TurnCredentialsBody | null>;
   readonly turnAvailable: () => boolean;
@@ -64,6 +58,16 @@ export interface CallServiceDeps {
   readonly createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   readonly generateCertificate?: () => Promise<RTCCertificate>;
   readonly ringer?: Ringer;
+}
+
+export interface CallServiceDeps extends CallConnectDeps {
+  readonly myKey: Uint8Array;
+  readonly random: RandomSource;
+  readonly now?: () => number;
+  /** Signs and seals `body` for `peer` in its session and sends it. */
+  readonly sendEnvelope: (peer: string, kind: MessageKind, body: Uint8Array) => Promise<unknown>;
+  /** Envelopes that arrived on a verified call's data channel, for the messenger. */
+  readonly receiveEnvelope: (bytes: Uint8Array) => void;
   readonly notifier?: CallNotifier;
   readonly nameOf?: (peer: string) => string;
   /** The call machine's timeouts, read at every step (DEFAULT_TIMEOUTS where absent). */
