@@ -9,8 +9,9 @@ import { TrustBadge } from './Badges.tsx';
 import { CallButtons } from './CallButtons.tsx';
 import { Composer } from './Composer.tsx';
 import { FileLines, SendFileButton } from './FileLines.tsx';
-import { formatDuration, formatTime, remaining } from './format.ts';
+import { formatDuration, formatTime } from './format.ts';
 import { Icon } from './Icon.tsx';
+import { MessageTime } from './MessageTime.tsx';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
 import type { ScreenProps } from './screen-props.ts';
@@ -210,13 +211,7 @@ function Line({ line, now, name }: { line: ChatLine; now: number; name: string }
         <span class="visually-hidden">{who}: </span>
         <span class="text">{line.text}</span>
         <span class="meta">
-          {line.expiresAt !== undefined && (
-            <span class="expires" title="Disappears">
-              <Icon name="timer" size={12} /> {remaining(line.expiresAt, now)}
-              <span class="visually-hidden"> left</span>
-            </span>
-          )}
-          <time dateTime={new Date(line.at).toISOString()}>{formatTime(line.at)}</time>
+          <MessageTime at={line.at} expiresAt={line.expiresAt} now={now} />
           {line.mine && (
             <span class="receipt" data-status={line.status} title={STATUS_TEXT[line.status]}>
               <span aria-hidden="true">

@@ -4,10 +4,10 @@ import { describeTimer } from '../state/conversations.ts';
 import { type GroupLine, receiptSummary } from '../state/groups.ts';
 import { Avatar } from './Avatar.tsx';
 import { Composer } from './Composer.tsx';
-import { formatTime, remaining } from './format.ts';
 import { GroupCallButtons } from './GroupCallButtons.tsx';
 import { GroupMembers } from './GroupMembers.tsx';
 import { Icon } from './Icon.tsx';
+import { MessageTime } from './MessageTime.tsx';
 import { Notice } from './Notice.tsx';
 import { PaneHeader } from './PaneHeader.tsx';
 import type { ScreenProps } from './screen-props.ts';
@@ -138,13 +138,7 @@ function Line({ line, now, author }: { line: GroupLine; now: number; author: str
         <span class="visually-hidden">{line.mine ? 'You' : author}: </span>
         <span class="text">{line.text}</span>
         <span class="meta">
-          {line.expiresAt !== undefined && (
-            <span class="expires" title="Disappears">
-              <Icon name="timer" size={12} /> {remaining(line.expiresAt, now)}
-              <span class="visually-hidden"> left</span>
-            </span>
-          )}
-          <time dateTime={new Date(line.at).toISOString()}>{formatTime(line.at)}</time>
+          <MessageTime at={line.at} expiresAt={line.expiresAt} now={now} />
           {line.mine && (
             <span class="receipt" data-testid="group-receipt">
               {receiptSummary(line)}
