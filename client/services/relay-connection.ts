@@ -138,6 +138,8 @@ const browserTimers: Timers = {
   now: () => Date.now(),
 };
 
+/** How long one TURN credential serves new calls at most, whatever its expiry says. */
+export const TURN_REUSE_MAX_MS = 120_000;
 export function createRelayConnection(options: RelayConnectionOptions): RelayConnection {
   const timers = options.timers ?? browserTimers;
   const jitter = options.jitter ?? Math.random;
@@ -166,13 +168,16 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
   }[] = [];
   // A credential serves any number of calls until it expires: it is reused while more than half its lifetime
   // is left, so everyday calling costs a few of the relay's per-key budget (spec/relay.md, TURN credentials)
-  // and a call renewing at half the lifetime gets a fresh one. Requests made together share one answer.
+  // and a call renewing at half the lifetime gets a fresh one. Requests made together share one answer. Its
+  // expiry is on the relay's clock, so a page whose clock runs behind would see a longer lifetime than the
+  // TURN server allows: reuse also ends TURN_REUSE_MAX_MS after it came.
   let turnHeld: { readonly credentials: TurnCredentialsBody; readonly receivedAt: number } | undefined;
   let turnAsked: Promise<TurnCredentialsBody | null> | undefined;
   const heldTurnIsFresh = (now: number): boolean => {
     if (!turnHeld) return false;
     const expiresAt = turnHeld.credentials.expiresAt * 1000;
-    return expiresAt - now > (expiresAt - turnHeld.receivedAt) / 2;
+    const { receivedAt } = turnHeld;
+    return expiresAt - now > (expiresAt - receivedAt) / 2 && now - receivedAt < TURN_REUSE_MAX_MS;
   };
 
   const setState = (next: Partial<RelayConnectionState> & { status: RelayStatus }) => {

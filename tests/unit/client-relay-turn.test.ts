@@ -28,12 +28,12 @@ const timers = {
   now: () => Date.now() + clockOffsetMs,
 };
 
-async function online(withTurn: boolean) {
+async function online(withTurn: boolean, ttlSeconds = 600) {
   clockOffsetMs = 0;
   const relay = await createRelay({
     port: 0,
     staticDir: '/nonexistent',
-    ...(withTurn ? { turn: { secret: SECRET, urls: URLS, ttlSeconds: 600 } } : {}),
+    ...(withTurn ? { turn: { secret: SECRET, urls: URLS, ttlSeconds } } : {}),
   });
   relays.push(relay);
   let ready: () => void = () => {};
@@ -64,16 +64,26 @@ describe('requestTurn', () => {
   });
 
   test("credentials are reused while more than half their lifetime is left, so calling costs little of the relay's budget", async () => {
-    const { relay, connection } = await online(true);
+    const { relay, connection } = await online(true, 120);
     const first = await connection.requestTurn();
-    clockOffsetMs = 290_000; // of a 600 s lifetime
+    clockOffsetMs = 50_000; // of a 120 s lifetime
     expect(await connection.requestTurn()).toEqual(first);
     expect(relay.metrics.counts.turnCredentials).toBe(1);
-    clockOffsetMs = 301_000;
+    clockOffsetMs = 61_000;
     const renewed = await connection.requestTurn();
     expect(relay.metrics.counts.turnCredentials).toBe(2);
     // One label per key: the two differ at most in their expiry.
     expect(renewed?.username.split(':')[1]).toBe(first?.username.split(':')[1]);
+  });
+
+  test('a long-lived credential is reused for two minutes at most, whatever the page clock makes of its expiry', async () => {
+    const { relay, connection } = await online(true, 3600);
+    const first = await connection.requestTurn();
+    clockOffsetMs = 110_000;
+    expect(await connection.requestTurn()).toEqual(first);
+    clockOffsetMs = 130_000;
+    await connection.requestTurn();
+    expect(relay.metrics.counts.turnCredentials).toBe(2);
   });
 
   test('a new socket asks anew', async () => {
