@@ -383,7 +383,7 @@ export function createRelayConnection(options: RelayConnectionOptions): RelayCon
       if (state.status !== 'online' || !socket)
         return Promise.reject(new RelayUnavailableError(state.status));
       if (!state.turnAvailable) return Promise.resolve(null);
-      if (turnHeld && heldTurnIsFresh(timers.now())) return Promise.resolve(turnHeld.credentials);
+      if (heldTurnIsFresh(timers.now())) return Promise.resolve(turnHeld!.credentials);
       turnAsked ??= new Promise<TurnCredentialsBody | null>((resolve, reject) => {
         turnWaiters.push({ resolve, reject });
         pacer.push(encodeFrame({ type: 'turn-request' }));

@@ -13,6 +13,7 @@
  * Several sessions may run at once, each with its own machine state; none of them is a call, so a file neither
  * rings nor makes a call 'busy'. A file session does not restart ICE: a lost path fails the transfer.
  */
+
 import { fromHex, toHex, utf8 } from '../../../crypto/bytes.ts';
 import {
   CALL_ID_BYTES,
@@ -35,7 +36,8 @@ import { isProtocolError } from '../../../crypto/errors.ts';
 import type { TurnCredentialsBody } from '../../../crypto/relay-turn-credentials.ts';
 import { SAS_NONCE_BYTES, sasCommitment } from '../../../crypto/sas.ts';
 import { padBody, unpadBody } from '../../core/body-frame.ts';
-import { CallConnection, type LocalDescription } from './call-connection.ts';
+import { makeConnection } from './call-connect.ts';
+import type { CallConnection, LocalDescription } from './call-connection.ts';
 import {
   type CallEffect,
   type CallEvent,
@@ -59,8 +61,6 @@ import {
   type HideIpSetting,
   type IpPolicy,
   ipPolicy,
-  policyWithTurn,
-  rtcConfiguration,
   TURN_UNAVAILABLE_TEXT,
   TurnUnavailableError,
 } from './ice-policy.ts';
@@ -127,9 +127,6 @@ const CANDIDATE_BATCH_MS = 10;
 const CLOSE_AFTER_MS = 300;
 /** Receiver, done: the sender hangs up once it has our result; if that never comes, we do. */
 const RECEIVER_HANGS_UP_AFTER_MS = 5_000;
-
-const ecdsaCertificate = () =>
-  RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams);
 
 interface Session {
   line: FileLine;
@@ -319,17 +316,8 @@ export class FileSessionService {
   }
 
   private async connect(session: Session, policy: IpPolicy, offer?: CallOffer): Promise<LocalDescription> {
-    const generate = this.deps.generateCertificate ?? ecdsaCertificate;
-    const [turn, certificate] = await Promise.all([
-      this.deps.turnAvailable() ? this.deps.requestTurn().catch(() => null) : Promise.resolve(null),
-      generate(),
-    ]);
-    const effective = policyWithTurn(policy, turn);
-    this.setLine(session, { policy: effective });
-    const connection = await CallConnection.create({
-      config: rtcConfiguration(turn, effective, certificate),
-      media: 'data',
-      createPeerConnection: this.deps.createPeerConnection ?? ((config) => new RTCPeerConnection(config)),
+    // A file session's connection is made as a call's is: TURN, certificate, policy (call-connect.ts).
+    const made = await makeConnection(this.deps, 'data', policy, {
       onCandidate: (candidate) => {
         if (candidateFits(candidate)) session.candidates.add(candidate);
       },
@@ -342,6 +330,8 @@ export class FileSessionService {
       onTurnRefused: () =>
         this.setLine(session, { note: 'The relay’s TURN server refused its credentials.' }),
     });
+    const connection = made.connection;
+    this.setLine(session, { policy: made.policy });
     session.connection = connection;
     if (!offer) return connection.makeOffer();
     const description = await connection.acceptOffer(offer.sdp, offer.fingerprint);
